@@ -1,0 +1,29 @@
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .scope import scope_of
+
+
+def portal(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    scope = scope_of(user)
+    items: list[tuple[str, str]] = [(_("Home"), reverse("home"))]
+    if scope.sees_whole_city or scope.district_id:
+        items.append((_("Roster"), reverse("roster_districts")))
+    if scope.is_district_staff:
+        items.append((_("Enrolment"), reverse("enrolment", args=[scope.district_code])))
+    if scope.is_commission or scope.is_district_staff:
+        items.append((_("Audit trail"), reverse("audit_list")))
+    if scope.is_commission_admin and user.is_staff:
+        items.append((_("Administration"), reverse("admin:index")))
+    path = request.path
+    nav = [
+        {"label": label, "url": url, "active": path == url or (url != "/" and path.startswith(url))}
+        for label, url in items
+    ]
+    return {"portal_nav": nav, "portal_scope": scope, "portal_scope_label": scope.label}

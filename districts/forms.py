@@ -1,0 +1,21 @@
+from django import forms
+
+from .models import Community
+from .services import SURVEY_FIELDS
+
+
+class CommunitySurveyForm(forms.ModelForm):
+    class Meta:
+        model = Community
+        fields = SURVEY_FIELDS
+        widgets = {
+            "is_old_estate": forms.NullBooleanSelect,
+            "address": forms.TextInput(attrs={"autocomplete": "street-address"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["build_year"].widget.attrs.update({"min": 1900, "max": 2100, "inputmode": "numeric"})
+        self.fields["property_management_share"].widget.attrs.update({"min": 0, "max": 100, "inputmode": "numeric"})
+        self.fields["households"].widget.attrs["inputmode"] = "numeric"
+        self.fields["buildings"].widget.attrs["inputmode"] = "numeric"

@@ -1,0 +1,262 @@
+"""Who and where: the administrative divisions, municipal departments, people's roles and the audit trail.
+
+Divisions are keyed by their NBS statistical code (`code`): names repeat across China and within a district.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .querysets import CommunityQuerySet, DistrictQuerySet, StreetQuerySet
+
+
+class District(models.Model):
+    code = models.CharField(_("division code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=16, default="区")
+
+    objects = DistrictQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Street(models.Model):
+    class Kind(models.TextChoices):
+        SUBDISTRICT = "街道", _("subdistrict (街道)")
+        TOWN = "镇", _("town (镇)")
+        TOWNSHIP = "乡", _("township (乡)")
+        OTHER = "类似乡级单位", _("unit like a township (类似乡级单位)")
+
+    code = models.CharField(_("division code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="streets", verbose_name=_("district"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SUBDISTRICT)
+
+    objects = StreetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("street-level unit")
+        verbose_name_plural = _("street-level units")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_subdistrict(self) -> bool:
+        return self.kind == self.Kind.SUBDISTRICT
+
+
+class Community(models.Model):
+    class Kind(models.TextChoices):
+        RESIDENTS_COMMITTEE = "居委会", _("residents' committee (居委会)")
+        LIKE_COMMITTEE = "类似居委会", _("unit like a residents' committee (类似居委会)")
+
+    class Renovation(models.TextChoices):
+        NOT_PLANNED = "not_planned", _("not planned")
+        PLANNED = "planned", _("planned")
+        IN_PROGRESS = "in_progress", _("in progress")
+        DONE = "done", _("done")
+
+    code = models.CharField(_("division code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("street"))
+    # Copied from the street so scope filters and district rollups need no join; kept in step by the services.
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="communities", verbose_name=_("district")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.RESIDENTS_COMMITTEE)
+
+    # The roster over time: a community is on the roster from `established_on` (empty: since before records)
+    # until the day before `closed_on` (empty: still open).
+    established_on = models.DateField(_("established on"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+
+    # Survey attributes (调查摸底), all optional.
+    build_year = models.PositiveSmallIntegerField(
+        _("year built"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
+    build_era = models.CharField(_("build era"), max_length=32, blank=True)
+    households = models.PositiveIntegerField(_("households"), null=True, blank=True)
+    buildings = models.PositiveIntegerField(_("buildings"), null=True, blank=True)
+    is_old_estate = models.BooleanField(_("old residential estate (老旧小区)"), null=True, blank=True)
+    renovation = models.CharField(_("renovation state"), max_length=16, choices=Renovation.choices, blank=True)
+    property_management_share = models.PositiveSmallIntegerField(
+        _("property management coverage (%)"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CommunityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        indexes = [models.Index(fields=["district", "street"]), models.Index(fields=["name"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(property_management_share__lte=100), name="community_property_share_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True)
+                | Q(established_on__isnull=True)
+                | Q(closed_on__gt=models.F("established_on")),
+                name="community_closes_after_it_opens",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_on_roster(self, on: datetime.date) -> bool:
+        opened = self.established_on is None or self.established_on <= on
+        return opened and (self.closed_on is None or self.closed_on > on)
+
+
+class RosterChange(models.Model):
+    """One dated change to the roster; the dates on Community are what queries use, this is the history."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", _("added")
+        CLOSED = "closed", _("closed")
+        MERGED = "merged", _("merged into another")
+        SPLIT = "split", _("split")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    effective_on = models.DateField(_("effective on"))
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="roster_changes", verbose_name=_("community")
+    )
+    # For a merge: the community it went into. For a split: the new communities it became.
+    successors = models.ManyToManyField(
+        Community, blank=True, related_name="predecessor_changes", verbose_name=_("successors")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["effective_on", "id"]
+        verbose_name = _("roster change")
+        verbose_name_plural = _("roster changes")
+
+    def __str__(self) -> str:
+        return f"{self.community} {self.get_kind_display()} {self.effective_on}"
+
+
+class Department(models.Model):
+    """A municipal department named in the policy (市住房城乡建设委 and the others)."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    is_lead = models.BooleanField(_("leads the campaign"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("municipal department")
+        verbose_name_plural = _("municipal departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    COMMISSION_ADMIN = "commission_admin", _("commission administrator")
+    COMMISSION_REVIEWER = "commission_reviewer", _("commission reviewer")
+    DISTRICT_STAFF = "district_staff", _("district staff")
+    STREET_STAFF = "street_staff", _("street staff")
+    DEPARTMENT_STAFF = "department_staff", _("department staff")
+    INSPECTOR = "inspector", _("inspector")
+
+
+class Membership(models.Model):
+    """A user's role and the one unit it is scoped to. Every portal user has exactly one."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("district"))
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("street"))
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("department")
+    )
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role=Role.DISTRICT_STAFF) | Q(district__isnull=False),
+                name="membership_district_staff_has_district",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.STREET_STAFF) | Q(street__isnull=False),
+                name="membership_street_staff_has_street",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.DEPARTMENT_STAFF) | Q(department__isnull=False),
+                name="membership_department_staff_has_department",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        unit = self.district or self.street or self.department
+        return f"{self.user} · {self.get_role_display()}" + (f" · {unit}" if unit else "")
+
+    @property
+    def scope_label(self) -> str:
+        if self.role == Role.STREET_STAFF and self.street:
+            return f"{self.street.district.name} {self.street.name}"
+        unit = self.district or self.department
+        return str(unit) if unit else str(_("Tianjin (whole city)"))
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when. Written by services, the admin and imports; never edited."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("created")
+        UPDATE = "update", _("updated")
+        DELETE = "delete", _("deleted")
+        IMPORT = "import", _("imported")
+        TRANSITION = "transition", _("state change")
+        LOGIN_FAILED = "login_failed", _("failed login")
+        DENIED = "denied", _("access denied")
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("by")
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    # The district the change belongs to, so district staff see their own scope of the trail.
+    district = models.ForeignKey(District, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("district"))
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    source = models.CharField(_("source"), max_length=16, default="web")
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        indexes = [models.Index(fields=["content_type", "object_id"]), models.Index(fields=["district", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.object_repr}"

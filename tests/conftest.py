@@ -1,0 +1,106 @@
+"""Shared fixtures: the real Tianjin roster in the test database, and one user per role.
+
+Tests that need a service (PostgreSQL, Redis, Chromium) skip when it is missing on a developer's machine, but
+under CI (CI=true) a missing service fails the run instead: nothing is skipped there.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from districts.loading import divisions_load, read_division_rows
+from districts.models import Department, District, Membership, Role, Street
+
+TIANJIN_CSV = Path(settings.BASE_DIR) / "districts" / "data" / "tianjin-divisions.csv"
+PASSWORD = "test-password-123"
+HEPING, HEXI, BINHAI = "120101", "120103", "120116"
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip a test whose service is missing, except under CI, where that is a failure."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is required under CI but is not available")
+    pytest.skip(f"{what} is not available")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # noqa: PT004
+    """Load Tianjin's real divisions once per test session (migrations already seeded the policy data)."""
+    with django_db_blocker.unblock():
+        divisions_load(read_division_rows(TIANJIN_CSV))
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., object]:
+    def make(username: str, role: str, *, district: str = "", street: str = "", department: str = ""):
+        user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+        Membership.objects.create(
+            user=user,
+            role=role,
+            district=District.objects.get(code=district) if district else None,
+            street=Street.objects.get(code=street) if street else None,
+            department=Department.objects.get(code=department) if department else None,
+        )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def commission_admin(make_user):
+    user = make_user("commission", Role.COMMISSION_ADMIN)
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def reviewer(make_user):
+    return make_user("reviewer", Role.COMMISSION_REVIEWER)
+
+
+@pytest.fixture
+def heping_staff(make_user):
+    """District staff of 和平区 (120101)."""
+    return make_user("district-120101", Role.DISTRICT_STAFF, district=HEPING)
+
+
+@pytest.fixture
+def hexi_staff(make_user):
+    """District staff of 河西区 (120103)."""
+    return make_user("district-120103", Role.DISTRICT_STAFF, district=HEXI)
+
+
+@pytest.fixture
+def heping_street_staff(make_user):
+    """Street staff of 劝业场街道 (120101001), 和平区."""
+    return make_user("street-120101001", Role.STREET_STAFF, street="120101001")
+
+
+@pytest.fixture
+def department_staff(make_user):
+    return make_user("dept-zjw", Role.DEPARTMENT_STAFF, department="zjw")
+
+
+@pytest.fixture
+def inspector(make_user):
+    return make_user("inspector-1", Role.INSPECTOR)
+
+
+@pytest.fixture
+def client_for(client):
+    """Log the test client in as `user` and return it."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
