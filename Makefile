@@ -1,0 +1,45 @@
+# The README's two commands: `make run` (set up everything on the embedded default and serve) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test install lint check messages bench
+
+$(VENV)/.installed: requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+locale/zh_Hans/LC_MESSAGES/django.mo: locale/zh_Hans/LC_MESSAGES/django.po $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+
+install: $(VENV)/.installed node_modules/.installed locale/zh_Hans/LC_MESSAGES/django.mo
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_divisions districts/data/tianjin-divisions.csv
+	$(PY) manage.py seed_demo
+	@echo "Serving the portal at http://$(HOST)/ (stop with Ctrl-C)"
+	$(PY) manage.py runserver $(HOST)
+
+test: install
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: install
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+# Re-extract the catalogue after changing translatable strings, then fill in the Chinese.
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete

@@ -1,0 +1,154 @@
+"""The commission's admin. Every save and delete here is written to the audit trail, like any other change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db import models, transaction
+from django.http import HttpRequest
+
+from .audit import audit_record, created, diff, snapshot
+from .models import AuditEntry, Community, Department, District, Membership, RosterChange, Street
+
+
+def _district_id_of(obj: models.Model) -> int | None:
+    if isinstance(obj, District):
+        return obj.pk
+    return getattr(obj, "district_id", None) or getattr(getattr(obj, "community", None), "district_id", None)
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Writes an audit entry for every create, change and delete made through the admin."""
+
+    def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
+        fields = [f.name for f in obj._meta.concrete_fields]
+        before = snapshot(type(obj).objects.get(pk=obj.pk), fields) if change else {}
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            after = snapshot(obj, fields)
+            audit_record(
+                actor=request.user,
+                action=AuditEntry.Action.UPDATE if change else AuditEntry.Action.CREATE,
+                obj=obj,
+                district_id=_district_id_of(obj),
+                changes=diff(before, after) if change else created(after),
+                source="admin",
+            )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Inline rows (phases, milestones, items) are audited one by one too."""
+        with transaction.atomic():
+            instances = formset.save(commit=False)
+            for obj in formset.deleted_objects:
+                audit_record(
+                    actor=request.user,
+                    action=AuditEntry.Action.DELETE,
+                    obj=obj,
+                    district_id=_district_id_of(obj),
+                    source="admin",
+                )
+                obj.delete()
+            for obj in instances:
+                fields = [f.name for f in obj._meta.concrete_fields]
+                before = snapshot(type(obj).objects.get(pk=obj.pk), fields) if obj.pk else None
+                obj.save()
+                after = snapshot(obj, fields)
+                audit_record(
+                    actor=request.user,
+                    action=AuditEntry.Action.UPDATE if before is not None else AuditEntry.Action.CREATE,
+                    obj=obj,
+                    district_id=_district_id_of(obj),
+                    changes=diff(before, after) if before is not None else created(after),
+                    source="admin",
+                )
+            formset.save_m2m()
+
+    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
+        with transaction.atomic():
+            audit_record(
+                actor=request.user,
+                action=AuditEntry.Action.DELETE,
+                obj=obj,
+                district_id=_district_id_of(obj),
+                source="admin",
+            )
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        with transaction.atomic():
+            for obj in queryset:
+                audit_record(
+                    actor=request.user,
+                    action=AuditEntry.Action.DELETE,
+                    obj=obj,
+                    district_id=_district_id_of(obj),
+                    source="admin",
+                )
+            super().delete_queryset(request, queryset)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For rows that only services may write (history, enrolments, the audit trail itself)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(District)
+class DistrictAdmin(AuditedAdmin):
+    list_display = ["code", "name", "kind"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Street)
+class StreetAdmin(AuditedAdmin):
+    list_display = ["code", "name", "district", "kind"]
+    list_filter = ["kind", "district"]
+    search_fields = ["code", "name"]
+    list_select_related = ["district"]
+
+
+@admin.register(Community)
+class CommunityAdmin(AuditedAdmin):
+    list_display = ["code", "name", "street", "district", "kind", "established_on", "closed_on"]
+    list_filter = ["kind", "district"]
+    search_fields = ["code", "name"]
+    list_select_related = ["street", "district"]
+    # The street and district come from the NBS list; roster changes go through the roster services.
+    readonly_fields = ["code", "street", "district", "established_on", "closed_on"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(RosterChange)
+class RosterChangeAdmin(ReadOnlyAdmin):
+    list_display = ["effective_on", "kind", "community", "note"]
+    list_filter = ["kind"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(AuditedAdmin):
+    list_display = ["name", "code", "is_lead", "order"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(AuditedAdmin):
+    list_display = ["user", "role", "district", "street", "department"]
+    list_filter = ["role", "district"]
+    search_fields = ["user__username"]
+    autocomplete_fields = ["street"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "object_repr", "district", "source"]
+    list_filter = ["action", "source", "district"]
+    search_fields = ["object_repr", "note", "actor__username"]

@@ -1,0 +1,79 @@
+"""Production mode and the embedded default, checked in fresh interpreters (settings are read once)."""
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+SECRET = secrets.token_urlsafe(64)
+
+
+def _run(code: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ENV"}}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+
+SETUP = (
+    "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'greencommunity.settings'); django.setup(); "
+)
+
+
+def test_the_embedded_default_uses_sqlite_and_runs_tasks_in_process():
+    out = _run(
+        SETUP
+        + "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.LANGUAGE_CODE, s.TIME_ZONE)"
+    )
+    assert out.stdout.split() == ["django.db.backends.sqlite3", "True", "zh-hans", "Asia/Shanghai"]
+
+
+def test_production_refuses_a_missing_or_short_secret():
+    out = _run(SETUP, DJANGO_ENV="production", DJANGO_SECRET_KEY="short", DJANGO_ALLOWED_HOSTS="portal.example.cn")
+    assert out.returncode != 0 and "DJANGO_SECRET_KEY" in out.stderr
+
+
+def test_production_refuses_missing_hosts_and_bad_values():
+    out = _run(SETUP, DJANGO_ENV="production", DJANGO_SECRET_KEY=SECRET)
+    assert out.returncode != 0 and "DJANGO_ALLOWED_HOSTS" in out.stderr
+    out = _run(SETUP, DJANGO_ENV="staging")
+    assert out.returncode != 0 and "DJANGO_ENV" in out.stderr
+
+
+def test_production_passes_the_deploy_check():
+    out = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env={
+            **os.environ,
+            "DJANGO_ENV": "production",
+            "DJANGO_SECRET_KEY": SECRET,
+            "DJANGO_ALLOWED_HOSTS": "portal.example.cn",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_in_production():
+    out = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=settings.BASE_DIR,
+        env={
+            **os.environ,
+            "DJANGO_ENV": "production",
+            "DJANGO_SECRET_KEY": SECRET,
+            "DJANGO_ALLOWED_HOSTS": "portal.example.cn",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode != 0 and "refuses to run in production" in out.stderr
