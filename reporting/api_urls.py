@@ -1,0 +1,22 @@
+"""/api/v1/: the read-only API (reporting.api), its OpenAPI schema and the token endpoint."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.routers import SimpleRouter
+
+from . import api
+
+router = SimpleRouter()
+router.register("districts", api.DistrictViewSet, basename="api-district")
+router.register("streets", api.StreetViewSet, basename="api-street")
+router.register("communities", api.CommunityViewSet, basename="api-community")
+router.register("standards", api.StandardCategoryViewSet, basename="api-standard")
+
+urlpatterns = [
+    # The schema describes the endpoints, not the data, but like the rest of the portal it is for signed-in users.
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api_schema"),
+    path("auth/token/", obtain_auth_token, name="api_token"),
+    *router.urls,
+]
