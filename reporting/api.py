@@ -196,8 +196,8 @@ class DistrictViewSet(ReadOnlyApi):
         return (
             District.objects.visible_to(user)
             .annotate(
-                street_count=selectors._count(Street.objects.visible_to(user), "district"),
-                community_count=selectors._count(self.visible_communities(), "district"),
+                street_count=selectors.correlated_count(Street.objects.visible_to(user), "district"),
+                community_count=selectors.correlated_count(self.visible_communities(), "district"),
             )
             .order_by("code")
         )
@@ -219,7 +219,7 @@ class StreetViewSet(ReadOnlyApi):
         streets = (
             Street.objects.visible_to(user)
             .select_related("district")
-            .annotate(community_count=selectors._count(self.visible_communities(), "street"))
+            .annotate(community_count=selectors.correlated_count(self.visible_communities(), "street"))
             .order_by("code")
         )
         if self.params().get("district"):

@@ -13,7 +13,7 @@ from districts.models import Community, District, Street
 from .models import Campaign, Deadline, Enrolment, Milestone
 
 
-def _count(queryset: QuerySet, group_field: str) -> Subquery:
+def correlated_count(queryset: QuerySet, group_field: str) -> Subquery:
     """A correlated COUNT(*) of `queryset` rows whose `group_field` is the outer row, as an integer column."""
     return Coalesce(
         Subquery(
@@ -48,12 +48,12 @@ def districts_overview(*, user: Any, campaign: Campaign, on: datetime.date) -> Q
     enrolled = active_enrolments(campaign=campaign, on=on)
     subdistricts = Street.objects.subdistricts()
     return District.objects.visible_to(user).annotate(
-        street_count=_count(Street.objects.all(), "district"),
-        subdistrict_count=_count(subdistricts, "district"),
-        subdistricts_with_pilot=_count(subdistricts.filter(_pilot_exists(campaign=campaign, on=on)), "district"),
-        roster_count=_count(roster, "district"),
-        enrolled_count=_count(roster.filter(Exists(enrolled.filter(community=OuterRef("pk")))), "district"),
-        pilot_count=_count(
+        street_count=correlated_count(Street.objects.all(), "district"),
+        subdistrict_count=correlated_count(subdistricts, "district"),
+        subdistricts_with_pilot=correlated_count(subdistricts.filter(_pilot_exists(campaign=campaign, on=on)), "district"),
+        roster_count=correlated_count(roster, "district"),
+        enrolled_count=correlated_count(roster.filter(Exists(enrolled.filter(community=OuterRef("pk")))), "district"),
+        pilot_count=correlated_count(
             roster.filter(Exists(enrolled.filter(kind=Enrolment.Kind.PILOT, community=OuterRef("pk")))), "district"
         ),
     )
@@ -66,9 +66,9 @@ def streets_overview(*, user: Any, district: District, campaign: Campaign, on: d
         Street.objects.visible_to(user)
         .filter(district=district)
         .annotate(
-            roster_count=_count(roster, "street"),
-            enrolled_count=_count(roster.filter(Exists(enrolled.filter(community=OuterRef("pk")))), "street"),
-            pilot_count=_count(
+            roster_count=correlated_count(roster, "street"),
+            enrolled_count=correlated_count(roster.filter(Exists(enrolled.filter(community=OuterRef("pk")))), "street"),
+            pilot_count=correlated_count(
                 roster.filter(Exists(enrolled.filter(kind=Enrolment.Kind.PILOT, community=OuterRef("pk")))), "street"
             ),
             has_pilot=_pilot_exists(campaign=campaign, on=on),

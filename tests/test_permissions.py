@@ -210,11 +210,75 @@ def cases(world: dict[str, Any]) -> dict[str, Case]:
                 "inspector": _same(403),
             },
         ),
+        **api_cases(world),
         "admin:index": Case(
             "GET",
             "/admin/",
             "/admin/",
             {"commission_admin": _same(200), **{r: _same(302) for r in ROLES if r != "commission_admin"}},
+        ),
+    }
+
+
+API_ANON = {"anonymous": _same(401)}
+API_SCOPED = {
+    **API_ANON,
+    "commission_admin": _same(200),
+    "reviewer": _same(200),
+    "department_staff": _same(200),
+    "heping_staff": (200, 404),
+    "heping_street_staff": (200, 404),
+    "inspector": _same(404),
+}
+EVERY_USER = ROLES[1:]
+
+
+def api_cases(world: dict[str, Any]) -> dict[str, Case]:
+    own_c, other_c = world["own_community"], world["other_community"]
+    base = "/api/v1"
+    return {
+        "api-district-list": Case(
+            "GET", f"{base}/districts/", f"{base}/districts/", {**API_ANON, **{r: _same(200) for r in EVERY_USER}}
+        ),
+        "api-district-detail": Case("GET", f"{base}/districts/120101/", f"{base}/districts/120103/", API_SCOPED),
+        "api-street-list": Case(
+            "GET", f"{base}/streets/?district=120101", f"{base}/streets/?district=120103", API_SCOPED
+        ),
+        "api-street-detail": Case(
+            "GET", f"{base}/streets/{OWN_STREET}/", f"{base}/streets/{OTHER_STREET}/", API_SCOPED
+        ),
+        "api-community-list": Case(
+            "GET", f"{base}/communities/?district=120101", f"{base}/communities/?district=120103", API_SCOPED
+        ),
+        "api-community-detail": Case(
+            "GET", f"{base}/communities/{own_c.code}/", f"{base}/communities/{other_c.code}/", API_SCOPED
+        ),
+        # The API is read-only: a write is refused before any lookup, in scope or not.
+        "api-community-detail_post": Case(
+            "POST",
+            f"{base}/communities/{own_c.code}/",
+            f"{base}/communities/{other_c.code}/",
+            {**API_ANON, **{r: _same(405) for r in EVERY_USER}},
+            {"name": "改名"},
+        ),
+        "api-standard-list": Case(
+            "GET", f"{base}/standards/", f"{base}/standards/", {**API_ANON, **{r: _same(200) for r in EVERY_USER}}
+        ),
+        "api-standard-detail": Case(
+            "GET", f"{base}/standards/1/", f"{base}/standards/1/", {**API_ANON, **{r: _same(200) for r in EVERY_USER}}
+        ),
+        "api_schema": Case(
+            "GET",
+            f"{base}/schema/",
+            f"{base}/schema/",
+            {"anonymous": _same(403), **{r: _same(200) for r in EVERY_USER}},
+        ),
+        "api_token": Case(
+            "POST",
+            f"{base}/auth/token/",
+            f"{base}/auth/token/",
+            {r: _same(400) for r in ROLES},
+            {"username": "nobody", "password": "wrong"},
         ),
     }
 
