@@ -1,0 +1,230 @@
+"""Browser tests against the real portal, run the way a user runs it (`make run`), driven by Debian's Chromium.
+
+One server and one browser serve every e2e test. The server is a separate process on a fresh database: an SQLite
+file in a pytest tmp dir, or, when DATABASE_URL is set, a throwaway PostgreSQL database next to the one it names.
+It is set up with migrate, load_divisions and seed_demo, so the tests see the demo users (password demo12345) and
+the real Tianjin roster. The tests never touch the Django test database: they only speak HTTP to the server.
+
+The server and the browser are session-scoped (started on first use, stopped at the end of the session); each test
+gets a fresh browser context, so no cookies or language choice leak from one test to the next.
+
+Helpers for flows: `login(page, username)`, `logout(page)` and `shoot(page, name)`, which writes
+test-artifacts/screenshots/<name>.png (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import require_service
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DEMO_PASSWORD = "demo12345"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+SERVER_START_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Portal:
+    url: str
+    log: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no server log)"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _postgres_database(base_url: str, name: str) -> str:
+    """Create `name` on the server DATABASE_URL points at and return that database's URL."""
+    import psycopg
+
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlsplit(base_url)._replace(path=f"/{name}").geturl()
+
+
+def _drop_postgres_database(base_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _manage(env: dict[str, str], log: Path, *args: str) -> None:
+    with log.open("a") as out:
+        out.write(f"\n$ manage.py {' '.join(args)}\n")
+        out.flush()
+        done = subprocess.run(  # noqa: S603 — our own interpreter and manage.py
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=False
+        )
+    if done.returncode != 0:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+        pytest.fail(f"manage.py {' '.join(args)} failed ({done.returncode}):\n{tail}", pytrace=False)
+
+
+def _wait_until_healthy(url: str, server: subprocess.Popen, portal: Portal) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(
+                f"the portal exited ({server.returncode}) before answering:\n{portal.log_tail()}", pytrace=False
+            )
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310 — our own http URL
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"the portal did not answer /healthz within {SERVER_START_TIMEOUT:.0f} s:\n{portal.log_tail()}")
+
+
+@pytest.fixture(scope="session")
+def live_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """The real portal on a fresh, seeded database, served by runserver in its own process."""
+    workdir = tmp_path_factory.mktemp("e2e-portal")
+    log = workdir / "server.log"
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_ENV", "SQLITE_NAME", "DATABASE_URL"}}
+    env.update(DJANGO_ENV="development", MEDIA_ROOT=str(workdir / "media"), PYTHONUNBUFFERED="1")
+    base_database_url = os.environ.get("DATABASE_URL", "").strip()
+    pg_name = f"gc_e2e_{os.getpid()}"
+    if base_database_url:
+        try:
+            env["DATABASE_URL"] = _postgres_database(base_database_url, pg_name)
+        except Exception as exc:  # noqa: BLE001 — any failure means the PostgreSQL path cannot run
+            pytest.fail(f"could not create the e2e database {pg_name} from DATABASE_URL: {exc}", pytrace=False)
+        database = f"PostgreSQL database {pg_name}"
+    else:
+        env["SQLITE_NAME"] = str(workdir / "db.sqlite3")
+        database = f"SQLite {env['SQLITE_NAME']}"
+
+    server = None
+    started = time.monotonic()
+    try:
+        _manage(env, log, "migrate", "--noinput")
+        _manage(env, log, "load_divisions", "districts/data/tianjin-divisions.csv")
+        _manage(env, log, "seed_demo")
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        portal = Portal(url=url, log=log)
+        with log.open("a") as out:
+            out.write(f"\n$ manage.py runserver 127.0.0.1:{port} --noreload\n")
+            out.flush()
+            server = subprocess.Popen(  # noqa: S603 — our own interpreter and manage.py
+                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        _wait_until_healthy(url, server, portal)
+        sys.stderr.write(
+            f"\n[e2e] portal ready at {url} on {database} in {time.monotonic() - started:.1f} s (log: {log})\n"
+        )
+        yield portal
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        if base_database_url:
+            _drop_postgres_database(base_database_url, pg_name)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium (Playwright must not download browsers here). Missing → skip locally, fail under CI."""
+    require_service(CHROMIUM.exists(), f"Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_portal: Portal) -> Iterator[object]:
+    """A fresh browser context (no cookies) at desktop size, as a browser in Tianjin: zh-CN, Asia/Shanghai.
+
+    Relative URLs work: `page.goto("/roster/")`. Resize with `page.set_viewport_size(PHONE)`.
+    """
+    context = browser.new_context(
+        base_url=live_portal.url, locale="zh-CN", timezone_id="Asia/Shanghai", viewport=DESKTOP
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def login(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the login form and wait for the page it leads to."""
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click("form:has(#id_username) button[type=submit]")
+    if "/accounts/login/" in page.url:
+        raise AssertionError(f"logging in as {username} failed: still on {page.url}")
+
+
+def logout(page) -> None:
+    with page.expect_navigation():
+        page.click("header form[action$='/accounts/logout/'] button[type=submit]")
+
+
+def shoot(page, name: str) -> Path:
+    """Save a full-page screenshot as test-artifacts/screenshots/<name>.png and return its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def html_lang(page) -> str:
+    return page.evaluate("document.documentElement.lang")
+
+
+def has_horizontal_overflow(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
