@@ -15,6 +15,8 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, str]] = [(_("Home"), reverse("home"))]
     if scope.sees_whole_city or scope.district_id:
         items.append((_("Roster"), reverse("roster_districts")))
+    if scope.is_commission_admin or scope.is_district_staff:
+        items.append((_("Import / export"), reverse("roster_import")))
     if scope.is_district_staff:
         items.append((_("Enrolment"), reverse("enrolment", args=[scope.district_code])))
     if scope.is_commission or scope.is_district_staff:
