@@ -24,8 +24,8 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     if scope.is_commission_admin and user.is_staff:
         items.append((_("Administration"), reverse("admin:index")))
     path = request.path
-    nav = [
-        {"label": label, "url": url, "active": path == url or (url != "/" and path.startswith(url))}
-        for label, url in items
-    ]
+    # The longest matching prefix wins, so /roster/import/ marks "Import / export", not "Roster".
+    matching = [url for _label, url in items if path == url or (url != "/" and path.startswith(url))]
+    current = max(matching, key=len, default="")
+    nav = [{"label": label, "url": url, "active": url == current} for label, url in items]
     return {"portal_nav": nav, "portal_scope": scope, "portal_scope_label": scope.label}

@@ -211,6 +211,7 @@ def cases(world: dict[str, Any]) -> dict[str, Case]:
             },
         ),
         **api_cases(world),
+        **import_cases(),
         "admin:index": Case(
             "GET",
             "/admin/",
@@ -279,6 +280,45 @@ def api_cases(world: dict[str, Any]) -> dict[str, Case]:
             f"{base}/auth/token/",
             {r: _same(400) for r in ROLES},
             {"username": "nobody", "password": "wrong"},
+        ),
+    }
+
+
+IMPORTERS = ("commission_admin", "heping_staff")
+
+
+def import_cases() -> dict[str, Case]:
+    others = {r: _same(403) for r in ROLES[1:] if r not in IMPORTERS}
+    token = "/roster/import/6f1c2b9e-0000-4000-8000-000000000000/"
+    return {
+        "roster_import": Case(
+            "GET", "/roster/import/", "/roster/import/", {**ANON, **others, **{r: _same(200) for r in IMPORTERS}}
+        ),
+        "roster_import_template": Case(
+            "GET",
+            "/roster/import/template.xlsx",
+            "/roster/import/template.xlsx",
+            {**ANON, **others, **{r: _same(200) for r in IMPORTERS}},
+        ),
+        # An upload token is the uploader's own: any other token is 404 even to an importer.
+        "roster_import_preview": Case("GET", token, token, {**ANON, **others, **{r: _same(404) for r in IMPORTERS}}),
+        "roster_import_preview_post": Case(
+            "POST", token, token, {**ANON, **others, **{r: _same(404) for r in IMPORTERS}}
+        ),
+        "roster_import_cancel": Case(
+            "POST", f"{token}cancel/", f"{token}cancel/", {**ANON, **others, **{r: _same(404) for r in IMPORTERS}}
+        ),
+        "roster_export": Case(
+            "GET",
+            "/roster/export/?district=120101",
+            "/roster/export/?district=120103",
+            {
+                **ANON,
+                **CITY_READERS_OK,
+                "heping_staff": (200, 404),
+                "heping_street_staff": (200, 404),
+                "inspector": _same(403),
+            },
         ),
     }
 
