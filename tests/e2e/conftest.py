@@ -66,11 +66,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _maintenance_url(base_url: str) -> str:
+    # DATABASE_URL's own database may not exist yet (pytest-django creates test_<name>); "postgres" always does.
+    return urlsplit(base_url)._replace(path="/postgres").geturl()
+
+
 def _postgres_database(base_url: str, name: str) -> str:
     """Create `name` on the server DATABASE_URL points at and return that database's URL."""
     import psycopg
 
-    with psycopg.connect(base_url, autocommit=True) as conn:
+    with psycopg.connect(_maintenance_url(base_url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
     return urlsplit(base_url)._replace(path=f"/{name}").geturl()
@@ -79,7 +84,7 @@ def _postgres_database(base_url: str, name: str) -> str:
 def _drop_postgres_database(base_url: str, name: str) -> None:
     import psycopg
 
-    with psycopg.connect(base_url, autocommit=True) as conn:
+    with psycopg.connect(_maintenance_url(base_url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
