@@ -18,73 +18,69 @@ def _district_id_of(obj: models.Model) -> int | None:
     return getattr(obj, "district_id", None) or getattr(getattr(obj, "community", None), "district_id", None)
 
 
+def _audit_delete(request: HttpRequest, obj: models.Model) -> None:
+    audit_record(
+        actor=request.user, action=AuditEntry.Action.DELETE, obj=obj, district_id=_district_id_of(obj), source="admin"
+    )
+
+
+def _fields(obj: models.Model) -> list[str]:
+    return [f.name for f in obj._meta.concrete_fields]
+
+
+def _saved_state(obj: models.Model) -> dict[str, Any] | None:
+    """The stored values before a save, or None for a new object."""
+    return snapshot(type(obj).objects.get(pk=obj.pk), _fields(obj)) if obj.pk else None
+
+
+def _audit_save(request: HttpRequest, obj: models.Model, before: dict[str, Any] | None) -> None:
+    after = snapshot(obj, _fields(obj))
+    audit_record(
+        actor=request.user,
+        action=AuditEntry.Action.UPDATE if before is not None else AuditEntry.Action.CREATE,
+        obj=obj,
+        district_id=_district_id_of(obj),
+        changes=diff(before, after) if before is not None else created(after),
+        source="admin",
+    )
+
+
+def _audit_delete(request: HttpRequest, obj: models.Model) -> None:
+    audit_record(
+        actor=request.user, action=AuditEntry.Action.DELETE, obj=obj, district_id=_district_id_of(obj), source="admin"
+    )
+
+
 class AuditedAdmin(admin.ModelAdmin):
-    """Writes an audit entry for every create, change and delete made through the admin."""
+    """Writes an audit entry for every create, change and delete made through the admin, inlines included."""
 
     def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
-        fields = [f.name for f in obj._meta.concrete_fields]
-        before = snapshot(type(obj).objects.get(pk=obj.pk), fields) if change else {}
         with transaction.atomic():
+            before = _saved_state(obj) if change else None
             super().save_model(request, obj, form, change)
-            after = snapshot(obj, fields)
-            audit_record(
-                actor=request.user,
-                action=AuditEntry.Action.UPDATE if change else AuditEntry.Action.CREATE,
-                obj=obj,
-                district_id=_district_id_of(obj),
-                changes=diff(before, after) if change else created(after),
-                source="admin",
-            )
+            _audit_save(request, obj, before)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        """Inline rows (phases, milestones, items) are audited one by one too."""
         with transaction.atomic():
             instances = formset.save(commit=False)
             for obj in formset.deleted_objects:
-                audit_record(
-                    actor=request.user,
-                    action=AuditEntry.Action.DELETE,
-                    obj=obj,
-                    district_id=_district_id_of(obj),
-                    source="admin",
-                )
+                _audit_delete(request, obj)
                 obj.delete()
             for obj in instances:
-                fields = [f.name for f in obj._meta.concrete_fields]
-                before = snapshot(type(obj).objects.get(pk=obj.pk), fields) if obj.pk else None
+                before = _saved_state(obj)
                 obj.save()
-                after = snapshot(obj, fields)
-                audit_record(
-                    actor=request.user,
-                    action=AuditEntry.Action.UPDATE if before is not None else AuditEntry.Action.CREATE,
-                    obj=obj,
-                    district_id=_district_id_of(obj),
-                    changes=diff(before, after) if before is not None else created(after),
-                    source="admin",
-                )
+                _audit_save(request, obj, before)
             formset.save_m2m()
 
     def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
         with transaction.atomic():
-            audit_record(
-                actor=request.user,
-                action=AuditEntry.Action.DELETE,
-                obj=obj,
-                district_id=_district_id_of(obj),
-                source="admin",
-            )
+            _audit_delete(request, obj)
             super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
         with transaction.atomic():
             for obj in queryset:
-                audit_record(
-                    actor=request.user,
-                    action=AuditEntry.Action.DELETE,
-                    obj=obj,
-                    district_id=_district_id_of(obj),
-                    source="admin",
-                )
+                _audit_delete(request, obj)
             super().delete_queryset(request, queryset)
 
 

@@ -1,0 +1,38 @@
+import pytest
+
+from districts.models import AuditEntry
+from standards.models import StandardCategory, StandardItem
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_standard_is_loaded_verbatim_with_its_departments():
+    assert StandardCategory.objects.count() == 5
+    assert list(StandardCategory.objects.values_list("items__number", flat=True).order_by("items__number")) == list(
+        range(1, 17)
+    )
+    assert StandardItem.objects.get(number=12).text == "物业管理覆盖面不低于30%"
+    fire = StandardCategory.objects.get(number=2).departments.values_list("name", flat=True)
+    assert set(fire) == {"市住房城乡建设委", "市城市管理委", "市水务局", "市消防救援总队"}
+
+
+def test_an_item_edited_in_the_admin_is_audited_with_old_and_new_text(client, commission_admin):
+    item = StandardItem.objects.get(number=16)
+    client.force_login(commission_admin)
+    response = client.post(
+        f"/admin/standards/standarditem/{item.pk}/change/",
+        {"number": 16, "category": item.category_id, "text": "历史文化资源得到有效保护（修订）"},
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(object_id=str(item.pk), content_type__model="standarditem")
+    assert entry.source == "admin" and entry.actor == commission_admin
+    assert entry.changes["text"][1] == "历史文化资源得到有效保护（修订）"
+    # The checkbox was left unticked, so the admin turned "not applicable" off: that is recorded too.
+    assert entry.changes["allows_not_applicable"] == [True, False]
+
+
+def test_the_audit_trail_cannot_be_changed_in_the_admin(client, commission_admin):
+    client.force_login(commission_admin)
+    entry = AuditEntry.objects.create(action="update", note="x")
+    assert client.post(f"/admin/districts/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
