@@ -50,7 +50,9 @@ def districts_overview(*, user: Any, campaign: Campaign, on: datetime.date) -> Q
     return District.objects.visible_to(user).annotate(
         street_count=correlated_count(Street.objects.all(), "district"),
         subdistrict_count=correlated_count(subdistricts, "district"),
-        subdistricts_with_pilot=correlated_count(subdistricts.filter(_pilot_exists(campaign=campaign, on=on)), "district"),
+        subdistricts_with_pilot=correlated_count(
+            subdistricts.filter(_pilot_exists(campaign=campaign, on=on)), "district"
+        ),
         roster_count=correlated_count(roster, "district"),
         enrolled_count=correlated_count(roster.filter(Exists(enrolled.filter(community=OuterRef("pk")))), "district"),
         pilot_count=correlated_count(
