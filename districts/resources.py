@@ -18,6 +18,7 @@ from import_export import resources, widgets
 from import_export.fields import Field
 
 from .models import Community
+from .services import SURVEY_FIELDS
 
 # The template's headers, in column order: Chinese whatever the UI language.
 CODE = "社区代码"
@@ -253,20 +254,7 @@ class RosterResource(resources.ModelResource):
 
     class Meta:
         model = Community
-        fields = (
-            "code",
-            "name",
-            "street",
-            "kind",
-            "build_year",
-            "build_era",
-            "households",
-            "buildings",
-            "is_old_estate",
-            "renovation",
-            "property_management_share",
-            "address",
-        )
+        fields = ("code", "name", "street", "kind", *SURVEY_FIELDS)
         export_order = fields
         import_id_fields = ("code",)
 

@@ -20,6 +20,7 @@ from rest_framework.pagination import PageNumberPagination
 
 from districts.access import district_for, street_for
 from districts.models import Community, District, Street
+from districts.services import SURVEY_FIELDS
 from standards.models import StandardCategory, StandardItem
 
 from . import selectors
@@ -119,14 +120,7 @@ class CommunitySerializer(serializers.ModelSerializer):
             "established_on",
             "closed_on",
             "enrolment",
-            "build_year",
-            "build_era",
-            "households",
-            "buildings",
-            "is_old_estate",
-            "renovation",
-            "property_management_share",
-            "address",
+            *SURVEY_FIELDS,
         ]
 
 
