@@ -5,7 +5,6 @@ import secrets
 import subprocess
 import sys
 
-import pytest
 from django.conf import settings
 
 SECRET = secrets.token_urlsafe(64)
@@ -44,36 +43,23 @@ def test_production_refuses_missing_hosts_and_bad_values():
     assert out.returncode != 0 and "DJANGO_ENV" in out.stderr
 
 
-def test_production_passes_the_deploy_check():
-    out = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+def _manage_in_production(*args: str) -> subprocess.CompletedProcess:
+    production = {"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": SECRET, "DJANGO_ALLOWED_HOSTS": "portal.example.cn"}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
-        env={
-            **os.environ,
-            "DJANGO_ENV": "production",
-            "DJANGO_SECRET_KEY": SECRET,
-            "DJANGO_ALLOWED_HOSTS": "portal.example.cn",
-        },
+        env={**os.environ, **production},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_production_passes_the_deploy_check():
+    out = _manage_in_production("check", "--deploy", "--fail-level", "WARNING")
     assert out.returncode == 0, out.stderr
 
 
-@pytest.mark.django_db
 def test_seed_demo_refuses_in_production():
-    out = subprocess.run(
-        [sys.executable, "manage.py", "seed_demo"],
-        cwd=settings.BASE_DIR,
-        env={
-            **os.environ,
-            "DJANGO_ENV": "production",
-            "DJANGO_SECRET_KEY": SECRET,
-            "DJANGO_ALLOWED_HOSTS": "portal.example.cn",
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = _manage_in_production("seed_demo")
     assert out.returncode != 0 and "refuses to run in production" in out.stderr

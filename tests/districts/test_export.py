@@ -16,21 +16,6 @@ from tests.districts.test_import import HEADERS, token_of, upload
 FORMULA = '=HYPERLINK("http://x")'
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def as_user(client_for):
-    def login(user):
-        client = client_for(user)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return login
-
-
 def xlsx_rows(content: bytes) -> list[list]:
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     return [[cell.value for cell in r] for r in sheet.iter_rows()]

@@ -95,24 +95,6 @@ def stored_files() -> list[str]:
     return default_storage.listdir("imports")[1]
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def as_user(client_for):
-    """A logged-in client that asks for English, so the assertions do not depend on the zh_Hans catalogue."""
-
-    def login(user):
-        client = client_for(user)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return login
-
-
 def survey_of(code: str) -> dict[str, Any]:
     c = Community.objects.get(code=code)
     return {
