@@ -1,6 +1,7 @@
 """Fixtures shared by the roster import and export tests."""
 
 import pytest
+from django.conf import settings as django_settings
 
 
 @pytest.fixture(autouse=True)
@@ -15,7 +16,7 @@ def as_user(client_for):
 
     def login(user):
         client = client_for(user)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
         return client
 
     return login
