@@ -7,8 +7,10 @@ import decimal
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import translation
 
 from .models import AuditEntry
 
@@ -48,12 +50,15 @@ def audit_entry(
     note: str = "",
 ) -> AuditEntry:
     """An unsaved entry, for bulk writers (imports) that save many at once."""
+    # The trail reads the same whoever wrote it: object names in the portal's own language.
+    with translation.override(settings.LANGUAGE_CODE):
+        object_repr = str(obj)[:200] if obj is not None else ""
     return AuditEntry(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
         object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
+        object_repr=object_repr,
         district_id=district_id,
         changes=changes or {},
         source=source,

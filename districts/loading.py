@@ -11,7 +11,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from .audit import audit_record
 from .models import AuditEntry, Community, District, Street
@@ -135,7 +138,13 @@ def divisions_load(rows: Iterable[dict[str, str]], *, by: object = None) -> Load
             actor=by,
             action=AuditEntry.Action.IMPORT,
             source="command",
-            note=f"division list: {result.districts} districts, {result.streets} streets, "
-            f"{result.communities} communities",
+            note=_load_note(result),
         )
     return result
+
+
+def _load_note(result: LoadResult) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(
+            "Division list loaded: %(districts)d districts, %(streets)d street-level units, %(communities)d communities"
+        ) % {"districts": result.districts, "streets": result.streets, "communities": result.communities}

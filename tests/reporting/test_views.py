@@ -126,3 +126,24 @@ def test_healthz_reports_database_and_broker(client):
 def test_a_failed_login_is_audited(client):
     client.post("/accounts/login/", {"username": "district-120101", "password": "wrong"})
     assert AuditEntry.objects.filter(action="login_failed", note="district-120101").exists()
+
+
+def test_the_portal_is_chinese_even_when_the_browser_asks_for_english(client):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in page and "登录" in page
+
+
+def test_the_language_switch_turns_english_on(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/accounts/login/").content.decode()
+    assert 'lang="en"' in page and "Log in" in page
+
+
+def test_the_audit_trail_names_fields_and_choices_in_words(client_for, heping_staff):
+    community = Community.objects.filter(district__code="120101").first()
+    client = client_for(heping_staff)
+    client.post(f"/communities/{community.code}/edit/", {"households": "900", "renovation": "in_progress", "is_old_estate": "true"})
+    client.get("/")  # consume the flash message
+    page = client.get("/audit/").content.decode()
+    assert "户数" in page and "改造中" in page and "老旧小区" in page
+    assert "households" not in page and "in_progress" not in page and "True" not in page
