@@ -14,6 +14,8 @@ class CommunitySurveyForm(forms.ModelForm):
         }
 
     def __init__(self, *args, **kwargs):
+        # Labels sit above their fields; a colon after them reads as clutter (and as ASCII in Chinese).
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["build_year"].widget.attrs.update({"min": 1900, "max": 2100, "inputmode": "numeric"})
         self.fields["property_management_share"].widget.attrs.update({"min": 0, "max": 100, "inputmode": "numeric"})

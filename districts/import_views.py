@@ -49,6 +49,10 @@ class RosterUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
 
 def _pending(request: HttpRequest, token: uuid.UUID) -> dict[str, str]:
     pending = request.session.get(SESSION_KEY)

@@ -142,7 +142,10 @@ def test_the_language_switch_turns_english_on(client):
 def test_the_audit_trail_names_fields_and_choices_in_words(client_for, heping_staff):
     community = Community.objects.filter(district__code="120101").first()
     client = client_for(heping_staff)
-    client.post(f"/communities/{community.code}/edit/", {"households": "900", "renovation": "in_progress", "is_old_estate": "true"})
+    client.post(
+        f"/communities/{community.code}/edit/",
+        {"households": "900", "renovation": "in_progress", "is_old_estate": "true"},
+    )
     client.get("/")  # consume the flash message
     page = client.get("/audit/").content.decode()
     assert "户数" in page and "改造中" in page and "老旧小区" in page
