@@ -268,6 +268,8 @@ class AuditEntry(models.Model):
         model = self.content_type.model_class() if self.content_type_id else None
         rows = []
         for name, pair in self.changes.items():
+            if name.startswith("_"):  # bookkeeping (a row's version), not something a person changed
+                continue
             old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
             label, choices = name, {}
             if name == "roster_change":

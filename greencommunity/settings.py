@@ -211,6 +211,8 @@ SPECTACULAR_SETTINGS = {
 # --- e-mail ---------------------------------------------------------------------------------------
 EMAIL_BACKEND = _env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "portal@greencommunity.invalid")
+# Links in e-mails point here (no trailing slash).
+PORTAL_BASE_URL = _env("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- security -------------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

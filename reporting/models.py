@@ -10,9 +10,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from districts.models import Community
+from districts.models import Community, Department, District
 
 
 class CampaignQuerySet(models.QuerySet):
@@ -31,6 +32,11 @@ class Campaign(models.Model):
         help_text=_("Whether units like a residents' committee (类似居委会) count as urban communities."),
     )
     is_current = models.BooleanField(_("current campaign"), default=False)
+    returned_alert_days = models.PositiveSmallIntegerField(
+        _("days before the commission is told of a returned report"),
+        default=5,
+        help_text=_("A report returned to a district and not resubmitted within this many days is flagged."),
+    )
 
     objects = CampaignQuerySet.as_manager()
 
@@ -90,6 +96,14 @@ class Milestone(models.Model):
         return self.name
 
 
+def _default_before() -> list[int]:
+    return [3, 1]
+
+
+def _default_after() -> list[int]:
+    return [1, 3, 7]
+
+
 class Deadline(models.Model):
     """A reporting deadline: a fixed date, a yearly date (month + day) or a day of the following month."""
 
@@ -107,6 +121,18 @@ class Deadline(models.Model):
     )
     day = models.PositiveSmallIntegerField(
         _("day"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    remind_days_before = models.JSONField(
+        _("remind this many days before"),
+        default=_default_before,
+        blank=True,
+        help_text=_("A list of whole days, e.g. [3, 1]. Only those who have not submitted are reminded."),
+    )
+    remind_days_after = models.JSONField(
+        _("remind this many days after"),
+        default=_default_after,
+        blank=True,
+        help_text=_("A list of whole days after the due day, e.g. [1, 3, 7]."),
     )
 
     class Meta:
@@ -135,6 +161,14 @@ class Deadline(models.Model):
             last = _clamped(*_next_month(self.campaign.ends_on.year, self.campaign.ends_on.month), self.day)
             return due if due <= last else None
         return None
+
+    def due_for(self, period: datetime.date) -> datetime.date:
+        """The due date of the report for `period` (a month's first day, a year's 1 January, or any day)."""
+        if self.due_on:
+            return self.due_on
+        if self.month and self.day:
+            return _clamped(period.year, self.month, self.day)
+        return _clamped(*_next_month(period.year, period.month), self.day or 1)
 
 
 def _next_month(year: int, month: int) -> tuple[int, int]:
@@ -192,3 +226,224 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community} · {self.get_kind_display()} · {self.joined_on}"
+
+
+class ReportQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ReportQuerySet:
+        from districts.scope import scope_of
+
+        scope = scope_of(user)
+        if scope.is_commission:
+            return self
+        if scope.role == "department_staff":
+            return self.filter(department_id=scope.department_id)
+        if scope.district_id:
+            return self.filter(district_id=scope.district_id)
+        return self.none()
+
+    def waiting_for_review(self) -> ReportQuerySet:
+        return self.filter(status__in=[Report.Status.SUBMITTED, Report.Status.RESUBMITTED])
+
+
+class Report(models.Model):
+    """A report filed by a district (monthly, implementation plan, annual) or a department (annual).
+
+    Every kind goes through one workflow: draft → submitted → returned → resubmitted → accepted (locked), with
+    unlocking by the commission. Only `reporting.services` changes `status`; each change is a `ReportEvent`.
+    `version` grows with every save, so a save made on an older copy is refused instead of overwriting.
+    """
+
+    class Kind(models.TextChoices):
+        MONTHLY = "monthly", _("monthly progress report")
+        IMPLEMENTATION_PLAN = "implementation_plan", _("district implementation plan")
+        ANNUAL = "annual", _("annual work report and next year's plan")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+        RETURNED = "returned", _("returned for changes")
+        RESUBMITTED = "resubmitted", _("resubmitted")
+        ACCEPTED = "accepted", _("accepted")
+
+    EDITABLE = (Status.DRAFT, Status.RETURNED)
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="reports")
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, related_name="reports", verbose_name=_("district")
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("department"),
+    )
+    # Monthly: the month's first day; annual: 1 January of the year; implementation plan: the campaign's start.
+    period = models.DateField(_("period"))
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField(default=1)
+
+    # Narrative. What each field is called depends on the kind (see `reporting.narrative`).
+    progress = models.TextField(_("progress"), blank=True, max_length=20000)
+    practices = models.TextField(_("practices and experience"), blank=True, max_length=20000)
+    problems = models.TextField(_("problems"), blank=True, max_length=20000)
+    next_plan = models.TextField(_("plan"), blank=True, max_length=20000)
+    overall_target = models.TextField(_("overall target"), blank=True, max_length=20000)
+    measures = models.TextField(_("measures"), blank=True, max_length=20000)
+
+    # The roster figures as they stood when the report was last submitted.
+    figures = models.JSONField(_("figures"), default=dict, blank=True)
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("updated by")
+    )
+    first_submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period", "kind", "district__code", "department__code"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "kind", "district", "period"],
+                condition=Q(district__isnull=False),
+                name="one_report_per_district_and_period",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "kind", "department", "period"],
+                condition=Q(department__isnull=False),
+                name="one_report_per_department_and_period",
+            ),
+            models.CheckConstraint(
+                condition=(Q(district__isnull=False) & Q(department__isnull=True))
+                | (Q(district__isnull=True) & Q(department__isnull=False) & Q(kind="annual")),
+                name="report_has_one_filer",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"]), models.Index(fields=["kind", "period"])]
+
+    def __str__(self) -> str:
+        return f"{self.filer} · {self.period_label} · {self.get_kind_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("report_detail", args=[self.pk])
+
+    @property
+    def filer(self) -> District | Department:
+        return self.district or self.department
+
+    @property
+    def period_label(self) -> str:
+        if self.kind == self.Kind.MONTHLY:
+            return f"{self.period.year}年{self.period.month}月"
+        if self.kind == self.Kind.ANNUAL:
+            return f"{self.period.year}年度"
+        return str(self.campaign)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == self.Status.ACCEPTED
+
+
+class ReportEvent(models.Model):
+    """One step of a report's history: saved, submitted, returned (with comments), accepted, unlocked (with a reason)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("started")
+        SUBMITTED = "submitted", _("submitted")
+        RETURNED = "returned", _("returned with comments")
+        RESUBMITTED = "resubmitted", _("resubmitted")
+        ACCEPTED = "accepted", _("accepted")
+        UNLOCKED = "unlocked", _("unlocked")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    from_status = models.CharField(max_length=12, choices=Report.Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Report.Status.choices)
+    comment = models.TextField(_("comment"), blank=True, max_length=5000)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("by")
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("report event")
+        verbose_name_plural = _("report history")
+
+    def __str__(self) -> str:
+        return f"{self.report} · {self.get_action_display()}"
+
+
+class PlanTarget(models.Model):
+    """An implementation plan's target for one year."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="targets")
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    communities = models.PositiveIntegerField(_("communities to meet the standard"))
+    pilots_per_street = models.PositiveSmallIntegerField(_("pilots per subdistrict"), default=0)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("annual target")
+        verbose_name_plural = _("annual targets")
+        constraints = [models.UniqueConstraint(fields=["report", "year"], name="one_target_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.communities}"
+
+
+class WorkAssignment(models.Model):
+    """An implementation plan's division of work: a task, the unit responsible and its deadline."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="assignments")
+    task = models.CharField(_("task"), max_length=300)
+    unit = models.CharField(_("responsible unit"), max_length=100)
+    due_on = models.DateField(_("deadline"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("division of work")
+        verbose_name_plural = _("division of work")
+
+    def __str__(self) -> str:
+        return self.task
+
+
+class Notification(models.Model):
+    """An in-app message: a reminder, a returned report, a flag for the commission.
+
+    `key` makes sending idempotent: a retried or repeated reminder job finds the row and sends nothing twice.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    key = models.CharField(max_length=200)
+    message = models.CharField(_("message"), max_length=500)
+    url = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_notification_per_key")]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.message

@@ -44,10 +44,14 @@ def _pilot_exists(*, campaign: Campaign, on: datetime.date) -> Exists:
 
 def districts_overview(*, user: Any, campaign: Campaign, on: datetime.date) -> QuerySet[District]:
     """Each visible district with roster size, enrolled, pilots and 街道 coverage as of `on`."""
+    return with_district_figures(District.objects.visible_to(user), campaign=campaign, on=on)
+
+
+def with_district_figures(districts: QuerySet[District], *, campaign: Campaign, on: datetime.date) -> QuerySet:
     roster = roster_communities(campaign=campaign, on=on)
     enrolled = active_enrolments(campaign=campaign, on=on)
     subdistricts = Street.objects.subdistricts()
-    return District.objects.visible_to(user).annotate(
+    return districts.annotate(
         street_count=correlated_count(Street.objects.all(), "district"),
         subdistrict_count=correlated_count(subdistricts, "district"),
         subdistricts_with_pilot=correlated_count(
@@ -154,3 +158,82 @@ def survey_gaps(*, user: Any, campaign: Campaign, on: datetime.date) -> int:
         .filter(Q(households__isnull=True) | Q(buildings__isnull=True) | Q(is_old_estate__isnull=True))
         .count()
     )
+
+
+# --- reports --------------------------------------------------------------------------------------------------
+
+
+def month_end(period: datetime.date) -> datetime.date:
+    nxt = (period.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return nxt - datetime.timedelta(days=1)
+
+
+def previous_month(period: datetime.date) -> datetime.date:
+    return (period - datetime.timedelta(days=1)).replace(day=1)
+
+
+def campaign_months(campaign: Campaign, *, until: datetime.date | None = None) -> list[datetime.date]:
+    """The first day of every month of the campaign, up to the month of `until`."""
+    months, month = [], campaign.starts_on.replace(day=1)
+    last = campaign.ends_on.replace(day=1)
+    if until is not None:
+        last = min(last, until.replace(day=1))
+    while month <= last:
+        months.append(month)
+        month = month_end(month) + datetime.timedelta(days=1)
+    return months
+
+
+FIGURE_KEYS = (
+    "roster",
+    "enrolled",
+    "pilots",
+    "subdistricts",
+    "subdistricts_with_pilot",
+    "subdistricts_without_pilot",
+    "self_assessed",
+)
+
+
+def district_figures(*, campaign: Campaign, district: District, period: datetime.date) -> dict[str, int]:
+    """A district's roster figures at the end of the month `period`, as the monthly report shows them."""
+    from standards.models import SelfAssessment
+
+    on = month_end(period)
+    row = (
+        with_district_figures(District.objects.filter(pk=district.pk), campaign=campaign, on=on)
+        .annotate(
+            self_assessed=correlated_count(
+                SelfAssessment.objects.filter(period=period, stage=SelfAssessment.Stage.MEETS), "district"
+            )
+        )
+        .get()
+    )
+    return {
+        "roster": row.roster_count,
+        "enrolled": row.enrolled_count,
+        "pilots": row.pilot_count,
+        "subdistricts": row.subdistrict_count,
+        "subdistricts_with_pilot": row.subdistricts_with_pilot,
+        "subdistricts_without_pilot": row.subdistrict_count - row.subdistricts_with_pilot,
+        "self_assessed": row.self_assessed,
+    }
+
+
+def report_figures(report: Any) -> dict[str, Any]:
+    """This month's figures (frozen once submitted), last month's, and the change, for a monthly report."""
+    now = (
+        report.figures
+        if report.figures and not report.is_editable
+        else district_figures(campaign=report.campaign, district=report.district, period=report.period)
+    )
+    before_period = previous_month(report.period)
+    if before_period < report.campaign.starts_on.replace(day=1):
+        before = dict.fromkeys(FIGURE_KEYS, 0)
+    else:
+        before = district_figures(campaign=report.campaign, district=report.district, period=before_period)
+    return {
+        "now": now,
+        "before": before,
+        "rows": [(key, now.get(key, 0), now.get(key, 0) - before.get(key, 0)) for key in FIGURE_KEYS],
+    }

@@ -1,0 +1,54 @@
+"""In-app notifications and their e-mails. Sending is idempotent: each (user, key) is sent once, ever."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mass_mail
+from django.db.models import Q, QuerySet
+from django.utils import timezone, translation
+
+from districts.models import Role
+
+from .models import Notification, Report
+
+
+def filer_users(report: Report) -> QuerySet:
+    """The active users who file `report`: its district's staff, or its department's."""
+    users = get_user_model().objects.filter(is_active=True)
+    if report.district_id:
+        return users.filter(membership__role=Role.DISTRICT_STAFF, membership__district_id=report.district_id)
+    return users.filter(membership__role=Role.DEPARTMENT_STAFF, membership__department_id=report.department_id)
+
+
+def commission_users() -> QuerySet:
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(membership__role__in=[Role.COMMISSION_ADMIN, Role.COMMISSION_REVIEWER]))
+    )
+
+
+def notify(users: Iterable[Any], *, key: str, message: str, url: str = "", subject: str = "") -> int:
+    """Notify each user once per `key`, in the portal and by e-mail; return how many were newly notified."""
+    users = list(users)
+    already = set(Notification.objects.filter(key=key, user__in=users).values_list("user_id", flat=True))
+    fresh = [u for u in users if u.pk not in already]
+    if not fresh:
+        return 0
+    Notification.objects.bulk_create(
+        [Notification(user=u, key=key, message=message[:500], url=url) for u in fresh], ignore_conflicts=True
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        mails = [
+            (subject or message[:60], f"{message}\n\n{settings.PORTAL_BASE_URL}{url}", None, [u.email])
+            for u in fresh
+            if u.email
+        ]
+    if mails:
+        send_mass_mail(mails, fail_silently=False)
+        Notification.objects.filter(key=key, user__in=fresh).update(emailed_at=timezone.now())
+    return len(fresh)
