@@ -27,4 +27,8 @@ urlpatterns = [
     path("api/v1/", include("reporting.api_urls")),
     path("", include("districts.urls")),
     path("", include("reporting.urls")),
+    path("", include("reporting.evidence_urls")),
+    path("", include("reporting.notification_urls")),
+    path("", include("reporting.timeliness_urls")),
+    path("", include("standards.urls")),
 ]
