@@ -40,6 +40,10 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 
+# Benchmarks on PostgreSQL (a throwaway database next to BENCH_DATABASE_URL); figures go to bench/results.json.
+bench: install
+	$(PY) bench/run.py
+
 # Re-extract the catalogue after changing translatable strings, then fill in the Chinese.
 messages: install
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete

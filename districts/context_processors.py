@@ -19,6 +19,10 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Import / export"), reverse("roster_import")))
     if scope.is_district_staff:
         items.append((_("Enrolment"), reverse("enrolment", args=[scope.district_code])))
+    if scope.is_commission:
+        items.append((_("Review"), reverse("report_review_queue")))
+    if scope.is_commission or scope.district_id or scope.role == "department_staff":
+        items.append((_("Reports"), reverse("report_list")))
     if scope.is_commission or scope.is_district_staff:
         items.append((_("Audit trail"), reverse("audit_list")))
     if scope.is_commission_admin and user.is_staff:

@@ -25,3 +25,51 @@ class WithdrawForm(forms.Form):
         label=_("I understand the community leaves the campaign from this date"),
         error_messages={"required": _("Tick the box to confirm the withdrawal.")},
     )
+
+
+class NarrativeForm(forms.Form):
+    """A report's narrative; the fields shown depend on the report's kind (see reporting.narrative)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, fields: list[tuple[str, str]], readonly: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in fields:
+            self.fields[name] = forms.CharField(
+                label=label,
+                required=False,
+                max_length=20000,
+                widget=forms.Textarea(
+                    attrs={"rows": 5, "data-draft": name, **({"readonly": True} if readonly else {})}
+                ),
+            )
+
+
+class PlanTargetForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    communities = forms.IntegerField(label=_("Communities to meet the standard"), min_value=0, max_value=100000)
+    pilots_per_street = forms.IntegerField(label=_("Pilots per subdistrict"), min_value=0, max_value=100, initial=0)
+
+
+class WorkAssignmentForm(forms.Form):
+    task = forms.CharField(label=_("Task"), max_length=300)
+    unit = forms.CharField(label=_("Responsible unit"), max_length=100)
+    due_on = forms.DateField(label=_("Deadline"), required=False, widget=DateInput)
+
+
+PlanTargetFormSet = forms.formset_factory(PlanTargetForm, extra=1, can_delete=True, max_num=20, validate_max=True)
+WorkAssignmentFormSet = forms.formset_factory(
+    WorkAssignmentForm, extra=2, can_delete=True, max_num=100, validate_max=True
+)
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(label=_("Comments"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class UnlockForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for unlocking"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = forms.BooleanField(
+        label=_("I understand the report goes back to its filer for changes"),
+        error_messages={"required": _("Tick the box to confirm unlocking.")},
+    )

@@ -95,7 +95,9 @@ def report_period_check(*, campaign: Campaign, kind: str, period: datetime.date,
         if period > today:
             raise ReportError(_("That month has not begun yet."))
     elif kind == Report.Kind.ANNUAL:
-        if period.month != 1 or period.day != 1 or not campaign.starts_on.year <= period.year <= campaign.ends_on.year:
+        from .selectors import annual_years
+
+        if period.month != 1 or period.day != 1 or period.year not in annual_years(campaign):
             raise ReportError(_("The campaign has no annual report for that year."))
         if period > today:
             raise ReportError(_("That year has not begun yet."))

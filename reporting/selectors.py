@@ -237,3 +237,25 @@ def report_figures(report: Any) -> dict[str, Any]:
         "before": before,
         "rows": [(key, now.get(key, 0), now.get(key, 0) - before.get(key, 0)) for key in FIGURE_KEYS],
     }
+
+
+def annual_years(campaign: Campaign) -> list[int]:
+    """The years an annual report is due for: every full calendar year the campaign runs through.
+
+    A campaign starting in November (as 2020's did) files its first annual report the next November; its
+    first weeks are covered by the implementation plan.
+    """
+    first = campaign.starts_on.year if campaign.starts_on.timetuple().tm_yday == 1 else campaign.starts_on.year + 1
+    return list(range(first, campaign.ends_on.year + 1))
+
+
+def expected_reports(*, campaign: Campaign, kinds: list[str], on: datetime.date) -> list[tuple[str, datetime.date]]:
+    """(kind, period) of every report a filer owes by `on` (periods that have begun)."""
+    expected: list[tuple[str, datetime.date]] = []
+    if "implementation_plan" in kinds and on >= campaign.starts_on:
+        expected.append(("implementation_plan", campaign.starts_on))
+    if "monthly" in kinds:
+        expected += [("monthly", month) for month in campaign_months(campaign, until=on)]
+    if "annual" in kinds:
+        expected += [("annual", datetime.date(y, 1, 1)) for y in annual_years(campaign) if datetime.date(y, 1, 1) <= on]
+    return expected

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,4 +12,17 @@ urlpatterns = [
     path("enrolment/<code:code>/", views.enrolment, name="enrolment"),
     path("enrolment/<code:code>/enrol/", views.enrolment_enrol_view, name="enrolment_enrol"),
     path("enrolment/withdraw/<int:pk>/", views.enrolment_withdraw_view, name="enrolment_withdraw"),
+    path("reports/", report_views.report_list, name="report_list"),
+    path("reports/review/", report_views.report_review_queue, name="report_review_queue"),
+    path("reports/start/", report_views.report_start, name="report_start"),
+    path("reports/<int:pk>/", report_views.report_detail, name="report_detail"),
+    path("reports/<int:pk>/print/", report_views.report_print, name="report_print"),
+    path("reports/<int:pk>/narrative/", report_views.report_narrative_save, name="report_narrative_save"),
+    path("reports/<int:pk>/rows/", report_views.report_rows, name="report_rows"),
+    path("reports/<int:pk>/rows/bulk/", report_views.report_rows_bulk, name="report_rows_bulk"),
+    path("reports/<int:pk>/rows/<int:row_pk>/", report_views.report_row, name="report_row"),
+    path("reports/<int:pk>/submit/", report_views.report_submit_view, name="report_submit"),
+    path("reports/<int:pk>/return/", report_views.report_return_view, name="report_return"),
+    path("reports/<int:pk>/accept/", report_views.report_accept_view, name="report_accept"),
+    path("reports/<int:pk>/unlock/", report_views.report_unlock_view, name="report_unlock"),
 ]

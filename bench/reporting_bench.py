@@ -1,0 +1,101 @@
+"""The monthly report at its largest: 滨海新区's 336 urban communities, every one taking part.
+
+Measures, in process through Django's test client (server time: middleware, view, queries, template):
+- the report page of 滨海新区 (median of 15 after 3 warm-ups) and its query count, next to 和平区's, which
+  has a fifth of the rows: the counts must be equal;
+- saving one community's row inline (median of 30 saves).
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import statistics
+import time
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from districts.models import Community, District, Membership, Role
+from reporting.models import Campaign
+from reporting.report_services import report_open
+from reporting.services import enrolment_enrol
+from standards.models import SelfAssessment
+
+PERIOD = datetime.date(2022, 6, 1)
+STATUSES = ["not_started", "in_progress", "meets"]
+
+
+def _staff(code: str) -> Any:
+    user = get_user_model().objects.create_user(username=f"bench-{code}", password="bench-password-123")
+    Membership.objects.create(user=user, role=Role.DISTRICT_STAFF, district=District.objects.get(code=code))
+    return user
+
+
+def _report(code: str, user: Any) -> Any:
+    campaign = Campaign.objects.current()
+    district = District.objects.get(code=code)
+    communities = list(Community.objects.filter(district=district).urban(include_similar=False).order_by("code"))
+    enrolment_enrol(campaign=campaign, communities=communities, kind="batch", joined_on=datetime.date(2021, 3, 1), by=user)
+    report = report_open(campaign=campaign, kind="monthly", period=PERIOD, district=district, by=user)
+    rng = random.Random(code)
+    rows = list(SelfAssessment.objects.filter(district=district, period=PERIOD))
+    for row in rows:
+        row.stage = rng.choice(["not_started", "creating"])
+        row.items = {str(n): rng.choice(STATUSES) for n in range(1, 17)}
+        row.notes = {"3": "已制定社区绿色公约"}
+    SelfAssessment.objects.bulk_update(rows, ["stage", "items", "notes"])
+    return report, len(rows)
+
+
+def _timed_get(client: Client, url: str, runs: int) -> tuple[float, int]:
+    for _ in range(3):
+        client.get(url)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, response.status_code
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return statistics.median(times), len(queries)
+
+
+def run() -> list[dict[str, Any]]:
+    binhai_user, heping_user = _staff("120116"), _staff("120101")
+    binhai, binhai_rows = _report("120116", binhai_user)
+    heping, heping_rows = _report("120101", heping_user)
+    client = Client()
+    client.force_login(binhai_user)
+    binhai_ms, binhai_queries = _timed_get(client, binhai.get_absolute_url(), 15)
+    small = Client()
+    small.force_login(heping_user)
+    heping_ms, heping_queries = _timed_get(small, heping.get_absolute_url(), 15)
+
+    row = SelfAssessment.objects.filter(district=binhai.district, period=PERIOD).order_by("pk").first()
+    url = reverse("report_row", args=[binhai.pk, row.pk])
+    save_times = []
+    for n in range(33):
+        row.refresh_from_db()
+        data = {"version": row.version, "stage": "creating", **{f"item-{i}": STATUSES[(n + i) % 3] for i in range(1, 17)}}
+        start = time.perf_counter()
+        response = client.post(url, data, headers={"HX-Request": "true"})
+        elapsed = (time.perf_counter() - start) * 1000
+        assert response.status_code == 200 and "errorlist" not in response.content.decode(), response.content[:300]
+        if n >= 3:
+            save_times.append(elapsed)
+    return [
+        {"name": "report_page_binhai_ms", "value": round(binhai_ms, 1), "unit": "ms", "target": "≤ 300",
+         "rows": binhai_rows},
+        {"name": "report_page_binhai_queries", "value": binhai_queries, "unit": "queries",
+         "baseline": heping_queries, "ratio": round(binhai_queries / heping_queries, 2),
+         "target": "= 和平区's count (does not grow with rows)"},
+        {"name": "report_page_heping_ms", "value": round(heping_ms, 1), "unit": "ms", "rows": heping_rows},
+        {"name": "report_row_save_ms", "value": round(statistics.median(save_times), 1), "unit": "ms",
+         "target": "≤ 100"},
+    ]

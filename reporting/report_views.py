@@ -1,0 +1,632 @@
+"""Report pages: the filer's list, the report itself (figures, narrative, community rows), the review queue,
+the workflow buttons and the printable view. Every write goes through `reporting.report_services`."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from districts.access import district_for
+from districts.models import Department, District, Street
+from districts.scope import scope_of
+from greencommunity.dates import as_of
+from standards.models import Evidence, SelfAssessment, StandardCategory, StandardItem
+
+from . import selectors
+from .access import can_edit_report, can_edit_rows, can_review, report_for
+from .forms import CommentForm, NarrativeForm, PlanTargetFormSet, UnlockForm, WorkAssignmentFormSet
+from .models import Campaign, Report
+from .narrative import NARRATIVE_FIELDS
+from .report_services import (
+    ReportConflict,
+    ReportError,
+    assessment_save,
+    assessments_bulk_set,
+    report_accept,
+    report_open,
+    report_return,
+    report_save,
+    report_submit,
+    report_unlock,
+)
+
+ROW_FILTER_STAGES = SelfAssessment.Stage.values
+
+
+def _campaign() -> Campaign:
+    campaign = Campaign.objects.current()
+    if campaign is None:
+        raise Http404("no campaign is set up")
+    return campaign
+
+
+def _htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- lists ----------------------------------------------------------------------------------------------------
+
+
+@login_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    """The filer's reports, expected period by period; for the commission, every report with filters."""
+    scope = scope_of(request.user)
+    campaign = _campaign()
+    on, given = as_of(request)
+    if scope.is_commission:
+        return _commission_list(request, campaign)
+    if scope.district_id:
+        filer: District | Department = District.objects.get(pk=scope.district_id)
+        kinds = [Report.Kind.IMPLEMENTATION_PLAN, Report.Kind.MONTHLY, Report.Kind.ANNUAL]
+        reports = Report.objects.filter(campaign=campaign, district=filer)
+    elif scope.role == "department_staff":
+        filer = Department.objects.get(pk=scope.department_id)
+        kinds = [Report.Kind.ANNUAL]
+        reports = Report.objects.filter(campaign=campaign, department=filer)
+    else:
+        raise Http404
+    existing = {(r.kind, r.period): r for r in reports}
+    deadlines = {d.kind: d for d in campaign.deadlines.all()}
+    expected = selectors.expected_reports(campaign=campaign, kinds=kinds, on=on)
+    rows = []
+    for kind, period in expected:
+        deadline = deadlines.get(_deadline_kind(kind))
+        rows.append(
+            {
+                "kind": kind,
+                "kind_label": Report.Kind(kind).label,
+                "period": period,
+                "label": _period_label(kind, period, campaign),
+                "due_on": deadline.due_for(period) if deadline else None,
+                "report": existing.get((kind, period)),
+            }
+        )
+    rows.sort(key=lambda r: r["due_on"] or datetime.date.min, reverse=True)
+    can_start = scope.is_district_staff or scope.role == "department_staff"
+    return render(
+        request,
+        "reporting/report_list.html",
+        {"filer": filer, "rows": rows, "on": on, "on_given": given, "can_start": can_start, "scope": scope},
+    )
+
+
+def _deadline_kind(kind: str) -> str:
+    from .report_services import DEADLINE_OF
+
+    return DEADLINE_OF[kind]
+
+
+def _period_label(kind: str, period: datetime.date, campaign: Campaign) -> str:
+    if kind == Report.Kind.MONTHLY:
+        return f"{period.year}年{period.month}月"
+    if kind == Report.Kind.ANNUAL:
+        return f"{period.year}年度"
+    return str(campaign)
+
+
+def _commission_list(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    reports = Report.objects.filter(campaign=campaign).select_related("district", "department")
+    filters = {
+        "kind": request.GET.get("kind", "") if request.GET.get("kind") in Report.Kind.values else "",
+        "status": request.GET.get("status", "") if request.GET.get("status") in Report.Status.values else "",
+        "district": request.GET.get("district", "")[:12],
+        "period": request.GET.get("period", "")[:7],
+    }
+    if filters["kind"]:
+        reports = reports.filter(kind=filters["kind"])
+    if filters["status"]:
+        reports = reports.filter(status=filters["status"])
+    if filters["district"]:
+        reports = reports.filter(district__code=filters["district"])
+    if filters["period"]:
+        try:
+            period = datetime.date.fromisoformat(filters["period"] + "-01")
+        except ValueError:
+            messages.error(request, _("Write the month as YYYY-MM, e.g. 2021-03."))
+        else:
+            reports = reports.filter(period=period)
+    page = Paginator(reports.order_by("-period", "district__code", "department__code"), 100).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "reporting/report_list_commission.html",
+        {
+            "page": page,
+            "filters": filters,
+            "kinds": Report.Kind.choices,
+            "statuses": Report.Status.choices,
+            "districts": District.objects.order_by("code"),
+            "waiting": Report.objects.filter(campaign=campaign).waiting_for_review().count(),
+        },
+    )
+
+
+@login_required
+def report_review_queue(request: HttpRequest) -> HttpResponse:
+    """What waits for the commission, oldest first, with its age."""
+    if not can_review(scope_of(request.user)):
+        raise Http404
+    now = timezone.now()
+    reports = (
+        Report.objects.waiting_for_review()
+        .select_related("district", "department", "updated_by")
+        .order_by("submitted_at", "pk")
+    )
+    rows = [(r, (now - r.submitted_at).days if r.submitted_at else 0) for r in reports[:500]]
+    returned = (
+        Report.objects.filter(status=Report.Status.RETURNED)
+        .select_related("district", "department")
+        .order_by("updated_at")[:200]
+    )
+    return render(request, "reporting/review_queue.html", {"rows": rows, "returned": returned, "now": now})
+
+
+@login_required
+@require_POST
+def report_start(request: HttpRequest) -> HttpResponse:
+    """Open (or start) the report for a filer and period; the filer's own staff only."""
+    scope = scope_of(request.user)
+    campaign = _campaign()
+    kind = request.POST.get("kind", "")
+    if kind not in Report.Kind.values:
+        raise Http404
+    district = department = None
+    if request.POST.get("district"):
+        district = district_for(request.user, request.POST["district"])
+        if not (scope.is_district_staff and scope.district_id == district.pk):
+            raise PermissionDenied
+    elif request.POST.get("department") and scope.role == "department_staff":
+        department = get_object_or_404(Department, code=request.POST["department"], pk=scope.department_id)
+    else:
+        raise Http404
+    try:
+        period = datetime.date.fromisoformat(request.POST.get("period", ""))
+        report = report_open(
+            campaign=campaign, kind=kind, period=period, district=district, department=department, by=request.user
+        )
+    except ValueError:
+        messages.error(request, _("That period is not a date."))
+        return redirect("report_list")
+    except ReportError as error:
+        messages.error(request, str(error))
+        return redirect("report_list")
+    return redirect(report)
+
+
+# --- one report -----------------------------------------------------------------------------------------------
+
+
+def _report_context(request: HttpRequest, report: Report, **extra: Any) -> dict[str, Any]:
+    scope = scope_of(request.user)
+    editable = report.is_editable and can_edit_report(scope, report)
+    fields = NARRATIVE_FIELDS[report.kind]
+    narrative_form = extra.pop("narrative_form", None) or NarrativeForm(
+        initial={"version": report.version, **{name: getattr(report, name) for name, _label in fields}},
+        fields=fields,
+        readonly=not editable,
+    )
+    context: dict[str, Any] = {
+        "report": report,
+        "scope": scope,
+        "editable": editable,
+        "rows_editable": report.is_editable and can_edit_rows(scope, report),
+        "can_review": can_review(scope) and report.status in (Report.Status.SUBMITTED, Report.Status.RESUBMITTED),
+        "can_unlock": can_review(scope) and report.status == Report.Status.ACCEPTED,
+        "narrative_form": narrative_form,
+        "narrative": [(label, getattr(report, name)) for name, label in fields],
+        "events": report.events.select_related("actor"),
+        "comment_form": CommentForm(),
+        "unlock_form": UnlockForm(),
+        "evidence": Evidence.objects.current()
+        .filter(
+            owner_type__app_label="reporting", owner_type__model="report", owner_id=report.pk, community__isnull=True
+        )
+        .select_related("uploaded_by"),
+    }
+    if report.kind == Report.Kind.MONTHLY:
+        context["figures"] = selectors.report_figures(report)
+        context["streets"] = Street.objects.filter(district=report.district).order_by("code")
+        context.update(_rows_context(request, report))
+    if report.kind == Report.Kind.IMPLEMENTATION_PLAN:
+        context["targets"] = report.targets.all()
+        context["assignments"] = report.assignments.all()
+        context["target_formset"] = extra.pop("target_formset", None) or PlanTargetFormSet(
+            prefix="targets",
+            initial=[
+                {"year": t.year, "communities": t.communities, "pilots_per_street": t.pilots_per_street}
+                for t in report.targets.all()
+            ],
+        )
+        context["assignment_formset"] = extra.pop("assignment_formset", None) or WorkAssignmentFormSet(
+            prefix="work",
+            initial=[{"task": a.task, "unit": a.unit, "due_on": a.due_on} for a in report.assignments.all()],
+        )
+    context.update(extra)
+    return context
+
+
+@login_required
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = report_for(request.user, pk)
+    if report.kind == Report.Kind.MONTHLY and report.is_editable and can_edit_rows(scope_of(request.user), report):
+        from .report_services import report_rows_sync
+
+        report_rows_sync(report=report)  # communities enrolled since the report was started get their row
+    return render(request, "reporting/report_detail.html", _report_context(request, report))
+
+
+@login_required
+@require_POST
+def report_narrative_save(request: HttpRequest, pk: int) -> HttpResponse:
+    report = report_for(request.user, pk, write=True)
+    if not can_edit_report(scope_of(request.user), report):
+        raise PermissionDenied
+    fields = NARRATIVE_FIELDS[report.kind]
+    form = NarrativeForm(request.POST, fields=fields)
+    target_formset = assignment_formset = None
+    targets = assignments = None
+    valid = form.is_valid()
+    if report.kind == Report.Kind.IMPLEMENTATION_PLAN:
+        target_formset = PlanTargetFormSet(request.POST, prefix="targets")
+        assignment_formset = WorkAssignmentFormSet(request.POST, prefix="work")
+        valid = target_formset.is_valid() and assignment_formset.is_valid() and valid
+        if valid:
+            targets = [f.cleaned_data for f in target_formset if _kept(f)]
+            assignments = [f.cleaned_data for f in assignment_formset if _kept(f)]
+            for row in targets + assignments:
+                row.pop("DELETE", None)
+
+    def again(status: int, **extra: Any) -> HttpResponse:
+        context = _report_context(
+            request,
+            report,
+            narrative_form=form,
+            target_formset=target_formset,
+            assignment_formset=assignment_formset,
+            **extra,
+        )
+        return render(request, "reporting/report_detail.html", context, status=status)
+
+    if not valid:
+        messages.error(request, _("Please correct the marked fields; nothing was saved."))
+        return again(400)
+    try:
+        report_save(
+            report=report,
+            version=form.cleaned_data["version"],
+            data=form.cleaned_data,
+            by=request.user,
+            targets=targets,
+            assignments=assignments,
+        )
+    except ReportConflict as conflict:
+        # Keep what this user typed, show what the other person changed, and let them save over it knowingly.
+        data = request.POST.copy()
+        data["version"] = str(conflict.current_version)
+        form = NarrativeForm(data, fields=fields)
+        form.is_valid()
+        return again(409, conflict=conflict)
+    except ReportError as error:
+        messages.error(request, str(error))
+        return again(400)
+    messages.success(request, _("Saved."))
+    return redirect(report)
+
+
+def _kept(form: Any) -> bool:
+    return bool(form.cleaned_data) and not form.cleaned_data.get("DELETE")
+
+
+# --- the community rows of a monthly report ------------------------------------------------------------------
+
+
+def _rows(report: Report, *, street: str = "", stage: str = "", text: str = "") -> Any:
+    evidence_count = Coalesce(
+        Subquery(
+            Evidence.objects.current()
+            .filter(
+                owner_type__app_label="reporting",
+                owner_type__model="report",
+                owner_id=report.pk,
+                community=OuterRef("community_id"),
+            )
+            .order_by()
+            .values("community")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+    rows = (
+        SelfAssessment.objects.filter(district_id=report.district_id, period=report.period)
+        .select_related("community__street")
+        .annotate(evidence_count=evidence_count)
+        .order_by("community__street__code", "community__code")
+    )
+    if street:
+        rows = rows.filter(community__street__code=street)
+    if stage in ROW_FILTER_STAGES:
+        rows = rows.filter(stage=stage)
+    if text:
+        rows = rows.filter(Q(community__name__contains=text) | Q(community__code__startswith=text))
+    return rows
+
+
+def _row_summary(row: SelfAssessment) -> dict[str, Any]:
+    counts = row.counts()
+    cells = [row.item_status(n) for n in range(1, 17)]
+    return {"meets": counts["meets"] + counts["not_applicable"], "in_progress": counts["in_progress"], "cells": cells}
+
+
+def _rows_context(request: HttpRequest, report: Report) -> dict[str, Any]:
+    scope = scope_of(request.user)
+    filters = {
+        "street": request.GET.get("street", "")[:12],
+        "stage": request.GET.get("stage", "") if request.GET.get("stage") in ROW_FILTER_STAGES else "",
+        "q": request.GET.get("q", "")[:50].strip(),
+    }
+    rows = list(_rows(report, street=filters["street"], stage=filters["stage"], text=filters["q"]))
+    editable = report.is_editable and can_edit_rows(scope, report)
+    items = [
+        {
+            "row": row,
+            "summary": _row_summary(row),
+            "editable": editable and can_edit_rows(scope, report, row.community.street_id),
+        }
+        for row in rows
+    ]
+    return {
+        "items": items,
+        "filters": filters,
+        "rows_editable": editable,
+        "stages": SelfAssessment.Stage.choices,
+        "item_numbers": range(1, 17),
+        "statuses": SelfAssessment.ItemStatus.choices,
+    }
+
+
+@login_required
+@require_GET
+def report_rows(request: HttpRequest, pk: int) -> HttpResponse:
+    report = report_for(request.user, pk)
+    if report.kind != Report.Kind.MONTHLY:
+        raise Http404
+    return render(request, "reporting/partials/report_rows.html", {"report": report, **_rows_context(request, report)})
+
+
+def _row_context(request: HttpRequest, report: Report, row: SelfAssessment, **extra: Any) -> dict[str, Any]:
+    scope = scope_of(request.user)
+    categories = StandardCategory.objects.prefetch_related("items").order_by("number")
+    values = extra.pop("values", None)
+    groups = []
+    for category in categories:
+        entries = []
+        for item in category.items.all():
+            key = str(item.number)
+            entries.append(
+                {
+                    "item": item,
+                    "status": values["items"].get(key, "not_started") if values else row.item_status(item.number),
+                    "note": values["notes"].get(key, "") if values else row.notes.get(key, ""),
+                }
+            )
+        groups.append((category, entries))
+    files = (
+        Evidence.objects.current()
+        .filter(
+            owner_type__app_label="reporting", owner_type__model="report", owner_id=report.pk, community=row.community
+        )
+        .select_related("uploaded_by", "item")
+    )
+    return {
+        "report": report,
+        "row": row,
+        "summary": _row_summary(row),
+        "groups": groups,
+        "stage": values["stage"] if values else row.stage,
+        "version": values["version"] if values else row.version,
+        "stages": [c for c in SelfAssessment.Stage.choices if c[0] != SelfAssessment.Stage.WITHDRAWN],
+        "statuses": SelfAssessment.ItemStatus.choices,
+        "editable": report.is_editable
+        and can_edit_rows(scope, report, row.community.street_id)
+        and row.stage != SelfAssessment.Stage.WITHDRAWN,
+        "files": files,
+        "rows_editable": report.is_editable and can_edit_rows(scope, report),
+        **extra,
+    }
+
+
+def _row_for(request: HttpRequest, report: Report, row_pk: int) -> SelfAssessment:
+    return get_object_or_404(
+        SelfAssessment.objects.visible_to(request.user).select_related("community__street"),
+        pk=row_pk,
+        district_id=report.district_id,
+        period=report.period,
+    )
+
+
+@login_required
+def report_row(request: HttpRequest, pk: int, row_pk: int) -> HttpResponse:
+    """GET: one community's row opened for editing (or reading). POST: save it, with the version it was read at."""
+    report = report_for(request.user, pk, write=request.method == "POST")
+    if report.kind != Report.Kind.MONTHLY:
+        raise Http404
+    row = _row_for(request, report, row_pk)
+    if request.method == "GET":
+        template = "reporting/partials/report_row_form.html"
+        if request.GET.get("view") == "summary":
+            template = "reporting/partials/report_row.html"
+        context = _row_context(request, report, row)
+        context["item"] = {"row": row, "summary": context["summary"], "editable": context["editable"]}
+        return render(request, template, context)
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    if not can_edit_rows(scope_of(request.user), report, row.community.street_id):
+        raise PermissionDenied
+    values = {
+        "stage": request.POST.get("stage", "")[:20],
+        "items": {str(n): request.POST.get(f"item-{n}", "")[:20] for n in range(1, 17)},
+        "notes": {str(n): request.POST.get(f"note-{n}", "")[:2000] for n in range(1, 17)},
+    }
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = 0
+    only_stage = request.POST.get("only") == "stage"
+    if only_stage:  # the stage picker in the table: keep the items as they are
+        values["items"], values["notes"] = dict(row.items), dict(row.notes)
+    try:
+        row = assessment_save(
+            report=report,
+            assessment=row,
+            version=version,
+            stage=values["stage"],
+            items=values["items"],
+            notes=values["notes"],
+            by=request.user,
+        )
+    except ReportConflict as conflict:
+        context = _row_context(
+            request, report, row, values={**values, "version": conflict.current_version}, conflict=conflict
+        )
+        return render(
+            request, "reporting/partials/report_row_form.html", context, status=200 if _htmx(request) else 409
+        )
+    except ReportError as error:
+        context = _row_context(request, report, row, values={**values, "version": version}, error=str(error))
+        if only_stage:
+            context["item"] = {"row": row, "summary": _row_summary(row), "editable": True}
+            context["error"] = str(error)
+            return render(request, "reporting/partials/report_row.html", context, status=200 if _htmx(request) else 400)
+        return render(
+            request, "reporting/partials/report_row_form.html", context, status=200 if _htmx(request) else 400
+        )
+    if not _htmx(request):
+        messages.success(request, _("Saved."))
+        return redirect(report)
+    row = _row_for(request, report, row.pk)
+    context = _row_context(request, report, row, saved=True)
+    context["item"] = {"row": row, "summary": context["summary"], "editable": context["editable"]}
+    return render(request, "reporting/partials/report_row.html", context)
+
+
+@login_required
+@require_POST
+def report_rows_bulk(request: HttpRequest, pk: int) -> HttpResponse:
+    report = report_for(request.user, pk, write=True)
+    scope = scope_of(request.user)
+    if report.kind != Report.Kind.MONTHLY:
+        raise Http404
+    try:
+        ids = [int(i) for i in request.POST.getlist("row")]
+        item = int(request.POST["item"]) if request.POST.get("item") else None
+    except ValueError:
+        ids, item = [], None
+    if scope.is_street_staff:
+        # Street staff may only touch their own street's rows.
+        allowed = set(
+            SelfAssessment.objects.filter(pk__in=ids, community__street_id=scope.street_id).values_list("pk", flat=True)
+        )
+        if allowed != set(ids):
+            raise PermissionDenied
+    stage = request.POST.get("stage", "")
+    item_status = request.POST.get("item_status", "")
+    if stage and stage not in SelfAssessment.Stage.values:
+        stage = "invalid"
+    try:
+        changed = assessments_bulk_set(
+            report=report, ids=ids, by=request.user, stage=stage, item=item, item_status=item_status
+        )
+    except ReportError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("%(count)d rows changed.") % {"count": changed})
+    return redirect(f"{report.get_absolute_url()}#rows")
+
+
+# --- the workflow ---------------------------------------------------------------------------------------------
+
+
+def _transition_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    scope = scope_of(request.user)
+    report = report_for(request.user, pk)
+    try:
+        if action == "submit":
+            if not can_edit_report(scope, report):
+                raise PermissionDenied
+            report_submit(report=report, by=request.user)
+            messages.success(request, _("Submitted. The commission has been told."))
+        elif action == "return":
+            if not can_review(scope):
+                raise PermissionDenied
+            form = CommentForm(request.POST)
+            if not form.is_valid():
+                raise ReportError(_("Say what needs to change before returning the report."))
+            report_return(report=report, comment=form.cleaned_data["comment"], by=request.user)
+            messages.success(request, _("Returned to the filer with your comments."))
+        elif action == "accept":
+            if not can_review(scope):
+                raise PermissionDenied
+            report_accept(report=report, by=request.user, comment=request.POST.get("comment", "")[:5000])
+            messages.success(request, _("Accepted. The report is now locked."))
+        elif action == "unlock":
+            if not can_review(scope):
+                raise PermissionDenied
+            form = UnlockForm(request.POST)
+            if not form.is_valid():
+                errors = [e for field_errors in form.errors.values() for e in field_errors]
+                raise ReportError(" ".join(errors))
+            report_unlock(report=report, reason=form.cleaned_data["reason"], by=request.user)
+            messages.success(request, _("Unlocked. The report went back to its filer."))
+    except ReportError as error:
+        messages.error(request, str(error))
+    return redirect(report)
+
+
+@login_required
+@require_POST
+def report_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition_view(request, pk, "submit")
+
+
+@login_required
+@require_POST
+def report_return_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition_view(request, pk, "return")
+
+
+@login_required
+@require_POST
+def report_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition_view(request, pk, "accept")
+
+
+@login_required
+@require_POST
+def report_unlock_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition_view(request, pk, "unlock")
+
+
+@login_required
+def report_print(request: HttpRequest, pk: int) -> HttpResponse:
+    report = report_for(request.user, pk)
+    context = _report_context(request, report)
+    if report.kind == Report.Kind.MONTHLY:
+        rows = list(_rows(report))
+        context["print_rows"] = [{"row": r, "summary": _row_summary(r)} for r in rows]
+        context["items"] = StandardItem.objects.order_by("number")
+    return render(request, "reporting/report_print.html", context)

@@ -1,0 +1,255 @@
+"""The report pages through the test client: the filer's list, editing, the edit race, review and scope."""
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from districts.models import Community, District
+from reporting.models import Campaign, Report
+from reporting.report_services import report_open, report_save
+from reporting.services import enrolment_enrol
+from standards.models import SelfAssessment
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+SCRIPT = '<script>alert("x")</script><b>粗</b>'
+
+
+@pytest.fixture
+def campaign():
+    return Campaign.objects.current()
+
+
+def _enrol(campaign, by, street="120101001", count=3):
+    communities = list(Community.objects.filter(street__code=street).order_by("code")[:count])
+    enrolment_enrol(campaign=campaign, communities=communities, kind="pilot", joined_on=D(2021, 1, 10), by=by)
+    return communities
+
+
+@pytest.fixture
+def march(campaign, heping_staff):
+    _enrol(campaign, heping_staff)
+    return report_open(
+        campaign=campaign,
+        kind="monthly",
+        period=D(2021, 3, 1),
+        district=District.objects.get(code="120101"),
+        by=heping_staff,
+    )
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_the_district_list_offers_every_expected_report_and_starts_one(client_for, heping_staff, campaign):
+    client = client_for(heping_staff)
+    page = _text(client.get(reverse("report_list") + "?on=2021-04-10"))
+    assert ">2021年3月<" in page and ">2020年11月<" in page and ">2021年5月<" not in page  # periods begun by then
+    assert "区绿色社区创建行动实施方案" in page or "区实施方案" in page
+    response = client.post(reverse("report_start"), {"kind": "monthly", "period": "2021-03-01", "district": "120101"})
+    report = Report.objects.get()
+    assert response.status_code == 302 and response["Location"] == report.get_absolute_url()
+    assert (report.kind, report.period, report.district.code, report.status) == (
+        "monthly",
+        D(2021, 3, 1),
+        "120101",
+        "draft",
+    )
+
+
+def test_a_forged_district_or_period_is_refused_and_nothing_is_created(client_for, heping_staff, hexi_staff):
+    client = client_for(hexi_staff)
+    assert (
+        client.post(
+            reverse("report_start"), {"kind": "monthly", "period": "2021-03-01", "district": "120101"}
+        ).status_code
+        == 404
+    )
+    client = client_for(heping_staff)
+    response = client.post(
+        reverse("report_start"), {"kind": "monthly", "period": "2030-03-01", "district": "120101"}, follow=True
+    )
+    assert "活动没有该月份的月报" in _text(response) or "no monthly report" in _text(response)
+    response = client.post(
+        reverse("report_start"), {"kind": "monthly", "period": "三月", "district": "120101"}, follow=True
+    )
+    assert response.status_code == 200
+    assert not Report.objects.exists()
+
+
+def test_the_report_page_shows_figures_rows_and_escapes_narrative(client_for, heping_staff, march):
+    report_save(report=march, version=march.version, data={"progress": SCRIPT, "problems": SCRIPT}, by=heping_staff)
+    client = client_for(heping_staff)
+    page = client.get(march.get_absolute_url()).content.decode()
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+    rows = SelfAssessment.objects.filter(period=march.period, district__code="120101")
+    for row in rows:
+        assert row.community.name in page
+    assert "试点" in page  # the figures table
+    printable = client.get(reverse("report_print", args=[march.pk])).content.decode()
+    assert "<script>alert" not in printable and "&lt;script&gt;" in printable
+    assert all(row.community.name in printable for row in rows)
+
+
+def test_two_officers_saving_the_same_draft(client_for, heping_staff, make_user, march):
+    from django.test import Client
+
+    first, second = Client(), client_for(heping_staff)
+    first.force_login(make_user("district-120101-b", "district_staff", district="120101"))
+    url = reverse("report_narrative_save", args=[march.pk])
+    seen = march.version
+    response = first.post(
+        url, {"version": seen, "progress": "甲：完成了三个社区的摸底", "practices": "", "problems": "", "next_plan": ""}
+    )
+    assert response.status_code == 302
+    response = second.post(
+        url, {"version": seen, "progress": "乙：召开了动员会", "practices": "乙的经验", "problems": "", "next_plan": ""}
+    )
+    assert response.status_code == 409
+    page = _text(response)
+    assert "district-120101-b" in page and "甲：完成了三个社区的摸底" in page  # what the other changed
+    assert "乙：召开了动员会" in page and "乙的经验" in page  # what this officer typed is still in the form
+    march.refresh_from_db()
+    assert march.progress == "甲：完成了三个社区的摸底" and march.practices == ""
+    # Saving again from the conflict page (which carries the new version) replaces the other's text knowingly.
+    version = int(re.search(r'name="version" value="(\d+)"', response.content.decode()).group(1))
+    assert (
+        second.post(
+            url, {"version": version, "progress": "乙：合并后的进展", "practices": "", "problems": "", "next_plan": ""}
+        ).status_code
+        == 302
+    )
+    march.refresh_from_db()
+    assert march.progress == "乙：合并后的进展"
+
+
+def test_rows_save_inline_and_a_stale_row_is_refused(client_for, heping_staff, march):
+    client = client_for(heping_staff)
+    row = SelfAssessment.objects.filter(period=march.period).order_by("pk").first()
+    url = reverse("report_row", args=[march.pk, row.pk])
+    form = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'name="item-16"' in form and "not_applicable" in form  # item 16 may be not applicable
+    data = {"version": row.version, "stage": "creating", "item-1": "meets", "note-1": "已成立领导小组"}
+    response = client.post(url, data, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "已保存" in response.content.decode()
+    row.refresh_from_db()
+    assert row.stage == "creating" and row.items == {"1": "meets"} and row.notes == {"1": "已成立领导小组"}
+    stale = client.post(url, {**data, "stage": "not_started", "note-1": "旧的"}, headers={"HX-Request": "true"})
+    text = stale.content.decode()
+    assert "旧的" in text and ("未保存" in text or "NOT saved" in text)
+    row.refresh_from_db()
+    assert row.notes == {"1": "已成立领导小组"}
+    bad = client.post(url, {"version": row.version, "stage": "meets"}, headers={"HX-Request": "true"})
+    assert "每一项" in bad.content.decode() or "every item" in bad.content.decode()
+
+
+def test_street_staff_edit_only_their_street(client_for, heping_staff, heping_street_staff, campaign):
+    _enrol(campaign, heping_staff, street="120101002", count=1)
+    _enrol(campaign, heping_staff, street="120101001", count=1)
+    report = report_open(
+        campaign=campaign,
+        kind="monthly",
+        period=D(2021, 3, 1),
+        district=District.objects.get(code="120101"),
+        by=heping_staff,
+    )
+    own = SelfAssessment.objects.get(period=report.period, community__street__code="120101001")
+    other = SelfAssessment.objects.get(period=report.period, community__street__code="120101002")
+    client = client_for(heping_street_staff)
+    ok = client.post(reverse("report_row", args=[report.pk, own.pk]), {"version": own.version, "stage": "creating"})
+    assert ok.status_code == 302
+    refused = client.post(
+        reverse("report_row", args=[report.pk, other.pk]), {"version": other.version, "stage": "creating"}
+    )
+    assert refused.status_code == 404  # another street's row is out of their scope
+    assert client.post(reverse("report_submit", args=[report.pk])).status_code == 403
+    assert (
+        client.post(reverse("report_narrative_save", args=[report.pk]), {"version": 1, "progress": "x"}).status_code
+        == 403
+    )
+    other.refresh_from_db()
+    assert other.stage == "not_started"
+
+
+def test_bulk_set_through_the_page(client_for, heping_staff, march):
+    client = client_for(heping_staff)
+    ids = list(SelfAssessment.objects.filter(period=march.period).values_list("pk", flat=True))
+    response = client.post(
+        reverse("report_rows_bulk", args=[march.pk]),
+        {"row": ids, "item": "7", "item_status": "in_progress"},
+        follow=True,
+    )
+    assert "3" in _text(response)
+    assert all(r.items == {"7": "in_progress"} for r in SelfAssessment.objects.filter(pk__in=ids))
+    response = client.post(reverse("report_rows_bulk", args=[march.pk]), {"row": ids, "stage": "meets"}, follow=True)
+    assert "每一项" in _text(response) or "every item" in _text(response)
+    assert not SelfAssessment.objects.filter(pk__in=ids, stage="meets").exists()
+
+
+def test_review_return_accept_lock_and_unlock_through_the_pages(client_for, heping_staff, reviewer, march):
+    report_save(report=march, version=march.version, data={"progress": "进展"}, by=heping_staff)
+    filer = client_for(heping_staff)
+    filer.post(reverse("report_submit", args=[march.pk]))
+    march.refresh_from_db()
+    assert march.status == "submitted"
+    from django.test import Client
+
+    commission = Client()
+    commission.force_login(reviewer)
+    queue = _text(commission.get(reverse("report_review_queue")))
+    assert "和平区" in queue and "2021年3月" in queue
+    response = commission.post(reverse("report_return", args=[march.pk]), {"comment": ""}, follow=True)
+    assert "退回" in _text(response)
+    march.refresh_from_db()
+    assert march.status == "submitted"
+    commission.post(reverse("report_return", args=[march.pk]), {"comment": "请补充照片"})
+    page = _text(filer.get(march.get_absolute_url()))
+    assert "请补充照片" in page
+    filer.post(reverse("report_submit", args=[march.pk]))
+    commission.post(reverse("report_accept", args=[march.pk]))
+    march.refresh_from_db()
+    assert march.status == "accepted"
+    response = filer.post(
+        reverse("report_narrative_save", args=[march.pk]), {"version": march.version, "progress": "改动"}, follow=True
+    )
+    assert "锁定" in _text(response)
+    march.refresh_from_db()
+    assert march.progress == "进展"
+    refused = commission.post(reverse("report_unlock", args=[march.pk]), {"reason": "数字有误"}, follow=True)
+    assert "勾选" in _text(refused)
+    commission.post(reverse("report_unlock", args=[march.pk]), {"reason": "数字有误", "confirm": "on"})
+    history = _text(filer.get(march.get_absolute_url()))
+    assert "数字有误" in history
+    march.refresh_from_db()
+    assert march.status == "returned"
+
+
+def test_other_districts_and_inspectors_cannot_see_a_report(client_for, hexi_staff, inspector, march):
+    assert client_for(hexi_staff).get(march.get_absolute_url()).status_code == 404
+    assert client_for(inspector).get(march.get_absolute_url()).status_code == 404
+
+
+def test_the_report_page_query_count_does_not_grow_with_communities(client_for, heping_staff, campaign):
+    heping = District.objects.get(code="120101")
+    communities = list(Community.objects.filter(district=heping).order_by("code"))
+    enrolment_enrol(
+        campaign=campaign, communities=communities[:2], kind="pilot", joined_on=D(2021, 1, 10), by=heping_staff
+    )
+    small = report_open(campaign=campaign, kind="monthly", period=D(2021, 3, 1), district=heping, by=heping_staff)
+    client = client_for(heping_staff)
+    client.get(small.get_absolute_url())
+    with CaptureQueriesContext(connection) as few:
+        client.get(small.get_absolute_url())
+    enrolment_enrol(
+        campaign=campaign, communities=communities[2:40], kind="batch", joined_on=D(2021, 3, 2), by=heping_staff
+    )
+    client.get(small.get_absolute_url())  # adds the new rows
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(small.get_absolute_url())
+    assert response.content.decode().count('class="stage-') >= 40
+    assert len(many) == len(few)
