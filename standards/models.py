@@ -9,7 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -218,3 +220,250 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# --- year-end acceptance --------------------------------------------------------------------------------------
+
+
+class AcceptanceRound(models.Model):
+    """One year's acceptance (验收): its dates, its notice period and the teams that inspect."""
+
+    name = models.CharField(_("name"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("year"))
+    opens_on = models.DateField(_("opens on"))
+    closes_on = models.DateField(_("closes on"))
+    notice_days = models.PositiveSmallIntegerField(
+        _("public notice (days)"),
+        default=0,
+        help_text=_("A passing community counts as met only after this many days of public notice; 0 means none."),
+    )
+    rectification_days = models.PositiveSmallIntegerField(
+        _("days allowed for rectification"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-year", "-opens_on"]
+        verbose_name = _("acceptance round")
+        verbose_name_plural = _("acceptance rounds")
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_on__gte=F("opens_on")), name="round_closes_after_opening")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InspectionTeam(models.Model):
+    """Inspectors, optionally with members of the departments that own some items, who inspect together."""
+
+    round = models.ForeignKey(AcceptanceRound, on_delete=models.CASCADE, related_name="teams", verbose_name=_("round"))
+    name = models.CharField(_("name"), max_length=100)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="inspection_teams", verbose_name=_("members")
+    )
+
+    class Meta:
+        ordering = ["round", "name"]
+        verbose_name = _("inspection team")
+        verbose_name_plural = _("inspection teams")
+        constraints = [models.UniqueConstraint(fields=["round", "name"], name="team_name_unique_in_round")]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.name}"
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def for_member(self, user: Any) -> AssignmentQuerySet:
+        return self.filter(team__members=user, cancelled_at__isnull=True)
+
+
+class Assignment(models.Model):
+    """A community given to a team to inspect in a round: first inspection or re-inspection after rectification."""
+
+    class Kind(models.TextChoices):
+        FIRST = "first", _("first inspection")
+        REINSPECTION = "reinspection", _("re-inspection")
+
+    round = models.ForeignKey(
+        AcceptanceRound, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("round")
+    )
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("community")
+    )
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
+    team = models.ForeignKey(
+        InspectionTeam, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("team")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.FIRST)
+    assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["community__code", "assigned_at"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        indexes = [models.Index(fields=["round", "district"])]
+
+    def __str__(self) -> str:
+        return f"{self.community} · {self.get_kind_display()}"
+
+
+class Inspection(models.Model):
+    """One inspection of one community: answers for the 16 items, then a signature.
+
+    A signed inspection is an official record and never changes (the database refuses it too); a correction is a
+    new inspection. A community meets the standard when its latest signed inspection passes every applicable item
+    and, where the round has a notice period, the notice has ended without an upheld objection.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("in progress")
+        SIGNED = "signed", _("signed")
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("assignment")
+    )
+    round = models.ForeignKey(AcceptanceRound, on_delete=models.PROTECT, related_name="inspections")
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("community")
+    )
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signed by"),
+    )
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+    notice_ends_on = models.DateField(_("public notice ends on"), null=True, blank=True)
+    summary = models.TextField(_("summary"), blank=True, max_length=5000)
+
+    class Meta:
+        ordering = ["-signed_at", "-started_at"]
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment"], condition=Q(status="open"), name="one_open_inspection_per_assignment"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | (Q(signed_at__isnull=False) & Q(passed__isnull=False)),
+                name="signed_inspection_is_complete",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["community", "status", "signed_at"]),
+            models.Index(fields=["district", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community} · {self.round} · {self.get_status_display()}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == self.Status.SIGNED
+
+
+class InspectionAnswer(models.Model):
+    """The inspector's finding on one item. Saved as it is entered; frozen once the inspection is signed."""
+
+    class Result(models.TextChoices):
+        MEETS = "meets", _("meets")
+        FAILS = "fails", _("does not meet")
+        NOT_APPLICABLE = "not_applicable", _("not applicable")
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="answers")
+    item = models.ForeignKey(StandardItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
+    result = models.CharField(_("result"), max_length=16, choices=Result.choices)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    answered_at = models.DateTimeField(_("answered at"), auto_now=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["item__number"]
+        verbose_name = _("inspection answer")
+        verbose_name_plural = _("inspection answers")
+        constraints = [models.UniqueConstraint(fields=["inspection", "item"], name="one_answer_per_item")]
+
+    def __str__(self) -> str:
+        return f"{self.item.number}: {self.get_result_display()}"
+
+
+class Rectification(models.Model):
+    """A failed item the district must put right (整改), then ask to be inspected again."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("to rectify")
+        DONE = "done", _("rectified")
+        REINSPECTION_REQUESTED = "requested", _("re-inspection requested")
+        CLOSED = "closed", _("closed by re-inspection")
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="rectifications")
+    item = models.ForeignKey(StandardItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="rectifications", verbose_name=_("community")
+    )
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
+    finding = models.TextField(_("finding"), max_length=2000)
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    done_note = models.TextField(_("what was done"), blank=True, max_length=2000)
+    done_at = models.DateTimeField(_("rectified at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("re-inspection requested at"), null=True, blank=True)
+    closed_by_inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, null=True, blank=True, related_name="closed_rectifications"
+    )
+
+    class Meta:
+        ordering = ["due_on", "community__code", "item__number"]
+        verbose_name = _("rectification")
+        verbose_name_plural = _("rectifications")
+        constraints = [models.UniqueConstraint(fields=["inspection", "item"], name="one_rectification_per_failed_item")]
+        indexes = [models.Index(fields=["district", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.community} · {self.item.number}"
+
+
+class Objection(models.Model):
+    """An objection raised during a passing community's public notice (公示), decided by the commission."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("pending")
+        UPHELD = "upheld", _("upheld")
+        DISMISSED = "dismissed", _("dismissed")
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="objections")
+    received_on = models.DateField(_("received on"))
+    raised_by = models.CharField(_("raised by"), max_length=100, blank=True)
+    text = models.TextField(_("objection"), max_length=5000)
+    decision = models.CharField(_("decision"), max_length=12, choices=Decision.choices, default=Decision.PENDING)
+    decision_note = models.TextField(_("reason for the decision"), blank=True, max_length=5000)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["received_on", "id"]
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+
+    def __str__(self) -> str:
+        return f"{self.inspection.community} · {self.received_on}"

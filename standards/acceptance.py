@@ -1,0 +1,433 @@
+"""Year-end acceptance: rounds, teams and assignments; inspections answered item by item and signed;
+rectification and re-inspection; public notice and objections; and who meets the standard as of a date.
+
+Every write locks what it changes, checks the state, writes and audits in one transaction. A signed inspection
+never changes: the services refuse, and the database refuses too (migration 0005).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from districts.audit import audit_entry, audit_record
+from districts.models import AuditEntry, Community
+
+from .models import (
+    ITEM_COUNT,
+    AcceptanceRound,
+    Assignment,
+    Inspection,
+    InspectionAnswer,
+    InspectionTeam,
+    Objection,
+    Rectification,
+    StandardItem,
+)
+
+
+class AcceptanceError(Exception):
+    """The step is not allowed now; the message is for the user."""
+
+
+def _actor(by: Any) -> Any:
+    return by if getattr(by, "is_authenticated", False) else None
+
+
+# --- rounds, teams, assignments -------------------------------------------------------------------------------
+
+
+def round_create(
+    *,
+    name: str,
+    year: int,
+    opens_on: datetime.date,
+    closes_on: datetime.date,
+    by: Any,
+    notice_days: int = 0,
+    rectification_days: int = 30,
+) -> AcceptanceRound:
+    if closes_on < opens_on:
+        raise AcceptanceError(_("A round must close on or after the day it opens."))
+    with transaction.atomic():
+        round_ = AcceptanceRound.objects.create(
+            name=name.strip(),
+            year=year,
+            opens_on=opens_on,
+            closes_on=closes_on,
+            notice_days=notice_days,
+            rectification_days=rectification_days,
+            created_by=_actor(by),
+        )
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.CREATE,
+            obj=round_,
+            changes={"opens_on": [None, opens_on.isoformat()], "notice_days": [None, notice_days]},
+        )
+    return round_
+
+
+def team_create(*, round: AcceptanceRound, name: str, members: Iterable[Any], by: Any) -> InspectionTeam:
+    members = list(members)
+    if not members:
+        raise AcceptanceError(_("A team needs at least one member."))
+    with transaction.atomic():
+        team, _created = InspectionTeam.objects.get_or_create(round=round, name=name.strip())
+        team.members.add(*members)
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.CREATE if _created else AuditEntry.Action.UPDATE,
+            obj=team,
+            changes={"members": [None, "、".join(sorted(m.username for m in members))]},
+        )
+    return team
+
+
+def assignments_create(
+    *,
+    round: AcceptanceRound,
+    communities: Sequence[Community],
+    team: InspectionTeam,
+    by: Any,
+    kind: str = Assignment.Kind.FIRST,
+) -> list[Assignment]:
+    """Assign communities to a team in bulk; all or nothing. A community is assigned once per round and kind,
+    except that a re-inspection may follow each requested rectification."""
+    if team.round_id != round.pk:
+        raise AcceptanceError(_("That team belongs to another round."))
+    if not communities:
+        raise AcceptanceError(_("Choose at least one community."))
+    ids = [c.pk for c in communities]
+    with transaction.atomic():
+        locked = list(Community.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        open_assignment = Assignment.objects.filter(
+            round=round, community_id__in=ids, cancelled_at__isnull=True
+        ).exclude(inspections__status=Inspection.Status.SIGNED)
+        busy = sorted(set(open_assignment.values_list("community__name", flat=True)))
+        if busy:
+            raise AcceptanceError(_("Already assigned and not yet inspected: %(names)s.") % {"names": "、".join(busy)})
+        if kind == Assignment.Kind.FIRST:
+            done = sorted(
+                set(
+                    Assignment.objects.filter(
+                        round=round, community_id__in=ids, kind=Assignment.Kind.FIRST, cancelled_at__isnull=True
+                    ).values_list("community__name", flat=True)
+                )
+            )
+            if done:
+                raise AcceptanceError(
+                    _("Already inspected in this round: %(names)s. Assign a re-inspection instead.")
+                    % {"names": "、".join(done)}
+                )
+        else:
+            requested = set(
+                Rectification.objects.filter(
+                    community_id__in=ids, status=Rectification.Status.REINSPECTION_REQUESTED
+                ).values_list("community_id", flat=True)
+            )
+            missing = sorted(c.name for c in locked if c.pk not in requested)
+            if missing:
+                raise AcceptanceError(
+                    _("No re-inspection has been requested for: %(names)s.") % {"names": "、".join(missing)}
+                )
+        created = Assignment.objects.bulk_create(
+            [
+                Assignment(
+                    round=round, community=c, district_id=c.district_id, team=team, kind=kind, assigned_by=_actor(by)
+                )
+                for c in locked
+            ]
+        )
+        AuditEntry.objects.bulk_create(
+            [
+                audit_entry(
+                    actor=by,
+                    action=AuditEntry.Action.CREATE,
+                    obj=a,
+                    district_id=a.district_id,
+                    changes={"team": [None, team.name], "kind": [None, kind]},
+                )
+                for a in created
+            ]
+        )
+    return created
+
+
+# --- inspecting -----------------------------------------------------------------------------------------------
+
+
+def inspection_start(*, assignment: Assignment, by: Any) -> Inspection:
+    """The assignment's open inspection, started if there is none. Idempotent (a reload or a retry is safe)."""
+    if assignment.cancelled_at is not None:
+        raise AcceptanceError(_("This assignment was cancelled."))
+    with transaction.atomic():
+        Assignment.objects.select_for_update().get(pk=assignment.pk)
+        inspection = assignment.inspections.filter(status=Inspection.Status.OPEN).first()
+        if inspection is not None:
+            return inspection
+        if assignment.inspections.filter(status=Inspection.Status.SIGNED).exists():
+            raise AcceptanceError(
+                _("This assignment has been inspected and signed; a correction needs a new assignment.")
+            )
+        inspection = Inspection.objects.create(
+            assignment=assignment,
+            round_id=assignment.round_id,
+            community_id=assignment.community_id,
+            district_id=assignment.district_id,
+            started_by=_actor(by),
+        )
+        audit_record(
+            actor=by, action=AuditEntry.Action.CREATE, obj=inspection, district_id=inspection.district_id, changes={}
+        )
+    return inspection
+
+
+def _require_open(inspection: Inspection) -> None:
+    if inspection.status == Inspection.Status.SIGNED:
+        raise AcceptanceError(
+            _("This inspection is signed and can no longer be changed; a correction is a new inspection.")
+        )
+
+
+def answer_save(*, inspection: Inspection, item_number: int, result: str, note: str, by: Any) -> InspectionAnswer:
+    """Save one item's finding (insert or replace). Safe to repeat: the same answer sent twice is one row."""
+    note = (note or "").strip()
+    if result not in InspectionAnswer.Result.values:
+        raise AcceptanceError(_("Choose meets, does not meet or not applicable."))
+    item = StandardItem.objects.filter(number=item_number).first()
+    if item is None:
+        raise AcceptanceError(_("There is no item %(number)s.") % {"number": item_number})
+    if result == InspectionAnswer.Result.NOT_APPLICABLE and not item.allows_not_applicable:
+        raise AcceptanceError(_("Item %(number)d cannot be marked not applicable.") % {"number": item.number})
+    if result == InspectionAnswer.Result.FAILS and not note:
+        raise AcceptanceError(
+            _("Item %(number)d: say what is missing when it does not meet.") % {"number": item.number}
+        )
+    if len(note) > 2000:
+        raise AcceptanceError(_("The note is longer than 2000 characters."))
+    with transaction.atomic():
+        locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        _require_open(locked)
+        answer = InspectionAnswer.objects.filter(inspection=locked, item=item).first()
+        before = [answer.result, answer.note] if answer else [None, None]
+        if answer is None:
+            answer = InspectionAnswer(inspection=locked, item=item)
+        if before == [result, note]:
+            return answer
+        answer.result, answer.note, answer.answered_by = result, note, _actor(by)
+        answer.save()
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=locked,
+            district_id=locked.district_id,
+            changes={f"item {item.number}": [before[0], result]},
+            note=note[:500],
+        )
+    return answer
+
+
+def inspection_sign(*, inspection: Inspection, by: Any, summary: str = "") -> Inspection:
+    """Sign: all 16 items answered; the record becomes immutable; failed items become rectifications."""
+    with transaction.atomic():
+        locked = Inspection.objects.select_for_update().select_related("round").get(pk=inspection.pk)
+        _require_open(locked)
+        answers = list(locked.answers.select_related("item"))
+        missing = sorted(set(range(1, ITEM_COUNT + 1)) - {a.item.number for a in answers})
+        if missing:
+            raise AcceptanceError(
+                _("Answer every item before signing; still open: %(items)s.") % {"items": "、".join(map(str, missing))}
+            )
+        failed = [a for a in answers if a.result == InspectionAnswer.Result.FAILS]
+        now = timezone.now()
+        today = timezone.localdate(now)
+        locked.passed = not failed
+        locked.signed_at, locked.signed_on, locked.signed_by = now, today, _actor(by)
+        locked.notice_ends_on = today + datetime.timedelta(days=locked.round.notice_days if locked.passed else 0)
+        locked.summary = summary.strip()[:5000]
+        locked.status = Inspection.Status.SIGNED
+        locked.save()
+        due = today + datetime.timedelta(days=locked.round.rectification_days)
+        Rectification.objects.bulk_create(
+            [
+                Rectification(
+                    inspection=locked,
+                    item=a.item,
+                    community_id=locked.community_id,
+                    district_id=locked.district_id,
+                    finding=a.note,
+                    due_on=due,
+                )
+                for a in failed
+            ]
+        )
+        # A re-inspection settles the rectifications that asked for it, whatever it finds.
+        Rectification.objects.filter(
+            community_id=locked.community_id, status=Rectification.Status.REINSPECTION_REQUESTED
+        ).exclude(inspection=locked).update(status=Rectification.Status.CLOSED, closed_by_inspection=locked)
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.TRANSITION,
+            obj=locked,
+            district_id=locked.district_id,
+            changes={"status": ["open", "signed"], "passed": [None, locked.passed]},
+            note=locked.summary,
+        )
+    return locked
+
+
+# --- rectification --------------------------------------------------------------------------------------------
+
+
+def rectification_done(*, rectification: Rectification, note: str, by: Any) -> Rectification:
+    note = (note or "").strip()
+    if not note:
+        raise AcceptanceError(_("Say what was done to put it right."))
+    with transaction.atomic():
+        locked = Rectification.objects.select_for_update().get(pk=rectification.pk)
+        if locked.status not in (Rectification.Status.OPEN, Rectification.Status.DONE):
+            raise AcceptanceError(_("This item is already waiting for re-inspection or closed."))
+        locked.status, locked.done_note, locked.done_at, locked.done_by = (
+            Rectification.Status.DONE,
+            note[:2000],
+            timezone.now(),
+            _actor(by),
+        )
+        locked.save()
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=locked,
+            district_id=locked.district_id,
+            changes={"status": ["open", "done"]},
+            note=note[:500],
+        )
+    return locked
+
+
+def reinspection_request(*, community: Community, by: Any) -> int:
+    """Ask for a re-inspection once every open rectification of the community is done. Returns how many items."""
+    with transaction.atomic():
+        items = list(
+            Rectification.objects.select_for_update()
+            .filter(community=community, status__in=[Rectification.Status.OPEN, Rectification.Status.DONE])
+            .select_related("item")
+        )
+        if not items:
+            raise AcceptanceError(_("There is nothing to rectify for this community."))
+        still_open = sorted(str(r.item.number) for r in items if r.status == Rectification.Status.OPEN)
+        if still_open:
+            raise AcceptanceError(
+                _("Rectify every item first; still open: %(items)s.") % {"items": "、".join(still_open)}
+            )
+        now = timezone.now()
+        Rectification.objects.filter(pk__in=[r.pk for r in items]).update(
+            status=Rectification.Status.REINSPECTION_REQUESTED, requested_at=now
+        )
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.TRANSITION,
+            obj=community,
+            district_id=community.district_id,
+            changes={"rectification": ["done", "requested"]},
+            note=_("re-inspection requested"),
+        )
+    return len(items)
+
+
+# --- public notice and objections -----------------------------------------------------------------------------
+
+
+def objection_record(
+    *, inspection: Inspection, received_on: datetime.date, text: str, by: Any, raised_by: str = ""
+) -> Objection:
+    text = (text or "").strip()
+    if not text:
+        raise AcceptanceError(_("Write down the objection."))
+    if not (inspection.is_signed and inspection.passed):
+        raise AcceptanceError(_("Only a passing, signed inspection is under public notice."))
+    if not inspection.signed_on <= received_on <= inspection.notice_ends_on:
+        raise AcceptanceError(
+            _("The notice ran from %(start)s to %(end)s; an objection must be received within it.")
+            % {"start": inspection.signed_on, "end": inspection.notice_ends_on}
+        )
+    with transaction.atomic():
+        objection = Objection.objects.create(
+            inspection=inspection,
+            received_on=received_on,
+            text=text[:5000],
+            raised_by=raised_by[:100],
+            recorded_by=_actor(by),
+        )
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.CREATE,
+            obj=objection,
+            district_id=inspection.district_id,
+            changes={"received_on": [None, received_on.isoformat()]},
+            note=text[:500],
+        )
+    return objection
+
+
+def objection_decide(*, objection: Objection, decision: str, note: str, by: Any) -> Objection:
+    if decision not in (Objection.Decision.UPHELD, Objection.Decision.DISMISSED):
+        raise AcceptanceError(_("Decide to uphold or dismiss the objection."))
+    note = (note or "").strip()
+    if not note:
+        raise AcceptanceError(_("Give the reason for the decision."))
+    with transaction.atomic():
+        locked = Objection.objects.select_for_update().select_related("inspection").get(pk=objection.pk)
+        if locked.decision != Objection.Decision.PENDING:
+            raise AcceptanceError(_("This objection has already been decided."))
+        locked.decision, locked.decision_note, locked.decided_at, locked.decided_by = (
+            decision,
+            note[:5000],
+            timezone.now(),
+            _actor(by),
+        )
+        locked.save()
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.TRANSITION,
+            obj=locked,
+            district_id=locked.inspection.district_id,
+            changes={"decision": ["pending", decision]},
+            note=note[:500],
+        )
+    return locked
+
+
+# --- who meets the standard -----------------------------------------------------------------------------------
+
+
+def latest_signed(on: datetime.date) -> QuerySet[Inspection]:
+    """Each community's latest inspection signed on or before `on` (one row per community)."""
+    newest = (
+        Inspection.objects.filter(community=OuterRef("community"), status=Inspection.Status.SIGNED, signed_on__lte=on)
+        .order_by("-signed_at", "-pk")
+        .values("pk")[:1]
+    )
+    return Inspection.objects.filter(status=Inspection.Status.SIGNED, signed_on__lte=on, pk=Subquery(newest))
+
+
+def met_inspections(on: datetime.date) -> QuerySet[Inspection]:
+    """The latest signed inspections that make their community meet the standard as of `on`.
+
+    Passed, its notice (if any) over, and no objection raised by then that is upheld or still undecided.
+    """
+    blocking = Objection.objects.filter(inspection=OuterRef("pk"), received_on__lte=on).filter(
+        Q(decision=Objection.Decision.UPHELD) | Q(decision=Objection.Decision.PENDING) | Q(decided_at__date__gt=on)
+    )
+    return latest_signed(on).filter(passed=True, notice_ends_on__lte=on).filter(~Exists(blocking))
+
+
+def met_communities(on: datetime.date) -> QuerySet[Community]:
+    return Community.objects.filter(Exists(met_inspections(on).filter(community=OuterRef("pk"))))
