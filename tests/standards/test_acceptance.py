@@ -16,8 +16,8 @@ from standards.acceptance import (
     met_communities,
     objection_decide,
     objection_record,
-    reinspection_request,
     rectification_done,
+    reinspection_request,
     round_create,
     team_create,
 )
@@ -30,7 +30,12 @@ D = datetime.date
 @pytest.fixture
 def setup(inspector, commission_admin):
     round_ = round_create(
-        name="2021年度验收", year=2021, opens_on=D(2021, 10, 1), closes_on=D(2021, 12, 31), notice_days=7, by=commission_admin
+        name="2021年度验收",
+        year=2021,
+        opens_on=D(2021, 10, 1),
+        closes_on=D(2021, 12, 31),
+        notice_days=7,
+        by=commission_admin,
     )
     team = team_create(round=round_, name="第一组", members=[inspector], by=commission_admin)
     community = Community.objects.filter(street__code="120101001").order_by("code").first()
@@ -41,7 +46,9 @@ def setup(inspector, commission_admin):
 def _answer_all(inspection, by, fail=()):
     for n in range(1, 17):
         result = "fails" if n in fail else "meets"
-        answer_save(inspection=inspection, item_number=n, result=result, note="缺少分类投放点" if n in fail else "", by=by)
+        answer_save(
+            inspection=inspection, item_number=n, result=result, note="缺少分类投放点" if n in fail else "", by=by
+        )
 
 
 def test_sign_then_nothing_can_change_it(setup, inspector, commission_admin):
@@ -63,7 +70,9 @@ def test_sign_then_nothing_can_change_it(setup, inspector, commission_admin):
         lambda: Inspection.objects.filter(pk=signed.pk).update(passed=False),
         lambda: InspectionAnswer.objects.filter(inspection=signed).update(result="fails"),
         lambda: InspectionAnswer.objects.filter(inspection=signed).delete(),
-        lambda: InspectionAnswer.objects.create(inspection=signed, item_id=signed.answers.first().item_id, result="meets"),
+        lambda: InspectionAnswer.objects.create(
+            inspection=signed, item_id=signed.answers.first().item_id, result="meets"
+        ),
     ):
         with pytest.raises((IntegrityError, InternalError, DatabaseError)), transaction.atomic():
             attempt()
@@ -85,7 +94,9 @@ def test_failure_rectification_reinspection_and_notice(setup, inspector, commiss
         assignments_create(round=round_, communities=[community], team=team, by=commission_admin, kind="reinspection")
     rectification_done(rectification=item, note="已增设分类投放点", by=heping_staff)
     assert reinspection_request(community=community, by=heping_staff) == 1
-    (again,) = assignments_create(round=round_, communities=[community], team=team, by=commission_admin, kind="reinspection")
+    (again,) = assignments_create(
+        round=round_, communities=[community], team=team, by=commission_admin, kind="reinspection"
+    )
     second = inspection_start(assignment=again, by=inspector)
     _answer_all(second, inspector)
     second = inspection_sign(inspection=second, by=inspector)
@@ -96,7 +107,10 @@ def test_failure_rectification_reinspection_and_notice(setup, inspector, commiss
     assert community in met_communities(signed_on + datetime.timedelta(days=7))
     # An objection during the notice holds it back until it is dismissed.
     objection = objection_record(
-        inspection=second, received_on=signed_on + datetime.timedelta(days=2), text="垃圾分类点未开放", by=commission_admin
+        inspection=second,
+        received_on=signed_on + datetime.timedelta(days=2),
+        text="垃圾分类点未开放",
+        by=commission_admin,
     )
     assert community not in met_communities(signed_on + datetime.timedelta(days=30))
     objection_decide(objection=objection, decision="dismissed", note="经核实已开放", by=commission_admin)
@@ -112,7 +126,9 @@ def test_an_upheld_objection_means_not_met(setup, inspector, commission_admin):
     inspection = inspection_start(assignment=assignment, by=inspector)
     _answer_all(inspection, inspector)
     inspection = inspection_sign(inspection=inspection, by=inspector)
-    objection = objection_record(inspection=inspection, received_on=inspection.signed_on, text="虚报", by=commission_admin)
+    objection = objection_record(
+        inspection=inspection, received_on=inspection.signed_on, text="虚报", by=commission_admin
+    )
     objection_decide(objection=objection, decision="upheld", note="情况属实", by=commission_admin)
     assert community not in met_communities(inspection.signed_on + datetime.timedelta(days=30))
 
