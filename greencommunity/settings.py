@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "districts.context_processors.portal",
+                "reporting.context_processors.notifications",
             ],
         },
     },
@@ -173,8 +174,28 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / _env("MEDIA_ROOT", "media")
+# Uploaded files stay in MEDIA_ROOT unless a bucket is named; then they go to S3-compatible storage
+# (MinIO, a cloud provider's object store). Files are served only through views that check the reader's
+# scope, so objects stay private and links are signed.
+STORAGE_S3_BUCKET = _env("STORAGE_S3_BUCKET")
+if STORAGE_S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_S3_BUCKET,
+            "endpoint_url": _env("STORAGE_S3_ENDPOINT_URL") or None,
+            "access_key": _env("STORAGE_S3_ACCESS_KEY") or None,
+            "secret_key": _env("STORAGE_S3_SECRET_KEY") or None,
+            "region_name": _env("STORAGE_S3_REGION") or None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
@@ -188,6 +209,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ROSTER_IMPORT_MAX_BYTES = _env_int("ROSTER_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 ROSTER_IMPORT_MAX_ROWS = _env_int("ROSTER_IMPORT_MAX_ROWS", 5000)
 ROSTER_IMPORT_MAX_UNZIPPED_BYTES = _env_int("ROSTER_IMPORT_MAX_UNZIPPED_BYTES", 50 * 1024 * 1024)
+# Photos and documents attached to reports; an Office file may unzip to at most EVIDENCE_MAX_UNZIPPED_BYTES.
+EVIDENCE_MAX_BYTES = _env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+EVIDENCE_MAX_UNZIPPED_BYTES = _env_int("EVIDENCE_MAX_UNZIPPED_BYTES", 200 * 1024 * 1024)
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # --- API ------------------------------------------------------------------------------------------

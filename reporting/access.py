@@ -29,8 +29,10 @@ def can_edit_rows(scope: Scope, report: Report, street_id: int | None = None) ->
         return False
     if can_edit_report(scope, report):
         return True
-    return scope.is_street_staff and scope.district_id == report.district_id and (
-        street_id is None or street_id == scope.street_id
+    return (
+        scope.is_street_staff
+        and scope.district_id == report.district_id
+        and (street_id is None or street_id == scope.street_id)
     )
 
 

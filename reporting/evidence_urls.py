@@ -1,3 +1,12 @@
-"""URL routes (filled in by the module's views)."""
+from django.urls import path
 
-urlpatterns: list = []
+from . import evidence_views
+
+urlpatterns = [
+    path("reports/<int:pk>/evidence/", evidence_views.evidence_upload, name="evidence_upload"),
+    path(
+        "reports/<int:pk>/evidence/<int:evidence_pk>/remove/",
+        evidence_views.evidence_remove,
+        name="evidence_remove",
+    ),
+]

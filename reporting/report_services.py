@@ -77,7 +77,13 @@ def _conflict(obj: Any, since_version: int, current_version: int) -> ReportConfl
         .select_related("actor")
         .order_by("at", "id")
     )
-    changes = [row for entry in entries for row in entry.readable_changes]
+    # A report's narrative fields are shown under the names its kind gives them (本月工作进展, not 工作进展).
+    labels = {name: str(label) for name, label in NARRATIVE_FIELDS.get(getattr(obj, "kind", ""), [])}
+    changes = []
+    for entry in entries:
+        names = [k for k in entry.changes if not k.startswith("_")]
+        for (label, old, new), name in zip(entry.readable_changes, names, strict=True):
+            changes.append((labels.get(name, label), old, new))
     last = entries[-1] if entries else None
     who = (last.actor.get_full_name() or last.actor.username) if last and last.actor else _("someone else")
     return ReportConflict(current_version, who, last.at if last else None, changes)
@@ -452,11 +458,11 @@ def _after_transition(report_id: int, action: str) -> None:
 
 
 def _frozen_figures(report: Report) -> dict[str, Any]:
-    from .selectors import report_figures
+    from .selectors import district_figures
 
     if report.kind != Report.Kind.MONTHLY:
         return {}
-    return report_figures(report)["now"]
+    return district_figures(campaign=report.campaign, district=report.district, period=report.period)
 
 
 def report_submit(*, report: Report, by: Any) -> Report:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
+from itertools import groupby
+
 from celery import shared_task
 from django.conf import settings
-from django.utils import translation
+from django.urls import reverse
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from .models import Report, ReportEvent
+from . import reminders
+from .models import Campaign, Report, ReportEvent
 from .notifications import commission_users, filer_users, notify
 
 
@@ -36,3 +42,97 @@ def report_transition_notify(report_id: int, action: str) -> int:
         else:
             return 0
         return notify(users, key=f"report-event:{event.pk}", message=message, url=report.get_absolute_url())
+
+
+def _day(today: str | None) -> datetime.date:
+    """The day a job runs for: an ISO date when given (tests, a catch-up run), else today in Asia/Shanghai."""
+    return datetime.date.fromisoformat(today) if today else timezone.localdate()
+
+
+def _long_date(day: datetime.date) -> str:
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+def _report_title(due: reminders.DueReport) -> str:
+    name = due.deadline.name
+    if due.kind == Report.Kind.MONTHLY:
+        return _("%(name)s for %(year)s-%(month)s") % {"name": name, "year": due.period.year, "month": due.period.month}
+    if due.kind == Report.Kind.ANNUAL:
+        return _("%(name)s for %(year)s") % {"name": name, "year": due.period.year}
+    return name
+
+
+def _reminder_message(due: reminders.DueReport) -> str:
+    values = {"report": _report_title(due), "due": _long_date(due.due_on), "days": due.days}
+    if due.overdue:
+        return (
+            ngettext(
+                "%(report)s was due on %(due)s and is %(days)s day overdue; please submit it as soon as possible.",
+                "%(report)s was due on %(due)s and is %(days)s days overdue; please submit it as soon as possible.",
+                due.days,
+            )
+            % values
+        )
+    return _("%(report)s is due on %(due)s; please submit it in time.") % values
+
+
+def _filer_of(user) -> tuple[str, str]:
+    membership = user.membership
+    if membership.district_id:
+        return "district", membership.district.code
+    return "department", membership.department.code
+
+
+@shared_task(acks_late=True)
+def send_report_reminders(today: str | None = None) -> int:
+    """Remind the staff of every district and department that has not submitted a report due soon or overdue.
+
+    Returns how many people were newly notified. Keys name the report, the filer and the offset, so a repeated
+    or retried run for the same day (or a later run) never sends the same reminder twice.
+    """
+    day = _day(today)
+    campaign = Campaign.objects.current()
+    if campaign is None:
+        return 0
+    sent = 0
+    # The filer's list of reports shows the one due and lets them start or continue it.
+    url = reverse("report_list")
+    with translation.override(settings.LANGUAGE_CODE):
+        for due in reminders.reports_due(campaign=campaign, today=day):
+            recipients = reminders.reminder_recipients(campaign=campaign, kind=due.kind, period=due.period)
+            message = _reminder_message(due)
+            subject = _("Reminder: %(report)s") % {"report": _report_title(due)}
+            for (filer_type, code), users in groupby(recipients, key=_filer_of):
+                key = f"reminder:{due.kind}:{due.period:%Y-%m-%d}:{filer_type}:{code}:{due.offset}"
+                sent += notify(users, key=key, message=message, url=url, subject=subject)
+    return sent
+
+
+@shared_task(acks_late=True)
+def alert_stale_returned_reports(today: str | None = None) -> int:
+    """Tell the commission, once per return, of each report still not resubmitted `returned_alert_days` after it
+    was returned or unlocked. Returns how many people were newly notified."""
+    day = _day(today)
+    campaign = Campaign.objects.current()
+    if campaign is None:
+        return 0
+    sent = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        users = list(commission_users())
+        for report in reminders.stale_returned_reports(campaign=campaign, today=day):
+            returned_on = timezone.localdate(report.returned_at)
+            days = (day - returned_on).days
+            message = ngettext(
+                "%(report)s was returned on %(date)s and has not been resubmitted for %(days)s day.",
+                "%(report)s was returned on %(date)s and has not been resubmitted for %(days)s days.",
+                days,
+            ) % {"report": str(report), "date": _long_date(returned_on), "days": days}
+            subject = _("Returned report not resubmitted: %(report)s") % {"report": str(report)}
+            sent += notify(
+                users,
+                key=f"returned-stale:{report.returned_event_id}",
+                message=message,
+                url=report.get_absolute_url(),
+                subject=subject,
+            )
+    return sent

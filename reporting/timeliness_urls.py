@@ -1,3 +1,9 @@
-"""URL routes (filled in by the module's views)."""
+"""URL routes of the reporting rate and timeliness page."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import timeliness_views
+
+urlpatterns = [
+    path("reports/timeliness/", timeliness_views.reporting_timeliness, name="reporting_timeliness"),
+]

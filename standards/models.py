@@ -11,7 +11,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -85,7 +85,7 @@ class SelfAssessment(models.Model):
 
     class ItemStatus(models.TextChoices):
         NOT_STARTED = "not_started", _("not started")
-        IN_PROGRESS = "in_progress", _("in progress")
+        IN_PROGRESS = "in_progress", _("under way")
         MEETS = "meets", _("meets")
         NOT_APPLICABLE = "not_applicable", _("not applicable")
 
@@ -156,6 +156,11 @@ class EvidenceQuerySet(models.QuerySet):
             return self.filter(community__street_id=scope.street_id)
         if scope.district_id:
             return self.filter(district_id=scope.district_id)
+        if scope.user_id:
+            # Inspectors see the evidence of the communities assigned to their teams; `Exists` keeps one row per file
+            # however many teams or assignments lead to it.
+            assigned = Assignment.objects.for_member(user).filter(community=OuterRef("community"))
+            return self.filter(Exists(assigned))
         return self.none()
 
     def current(self) -> EvidenceQuerySet:
@@ -322,7 +327,7 @@ class Inspection(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", _("in progress")
+        OPEN = "open", _("being inspected")
         SIGNED = "signed", _("signed")
 
     assignment = models.ForeignKey(

@@ -7,15 +7,22 @@ added to the project without a row here fails `test_every_url_is_in_the_matrix`.
 from __future__ import annotations
 
 import datetime
+import io
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from PIL import Image
 
-from districts.models import Community
-from reporting.models import Campaign
+from districts.models import Community, District, Membership
+from reporting.models import Campaign, Notification
+from reporting.report_services import report_open
 from reporting.services import enrolment_enrol
+from standards.evidence import evidence_add
+from standards.models import SelfAssessment
 
 ROLES = [
     "anonymous",
@@ -210,6 +217,7 @@ def cases(world: dict[str, Any]) -> dict[str, Case]:
                 "inspector": _same(403),
             },
         ),
+        **report_cases(world),
         **api_cases(world),
         **import_cases(),
         "admin:index": Case(
@@ -217,6 +225,121 @@ def cases(world: dict[str, Any]) -> dict[str, Case]:
             "/admin/",
             "/admin/",
             {"commission_admin": _same(200), **{r: _same(302) for r in ROLES if r != "commission_admin"}},
+        ),
+    }
+
+
+# Reports: the filer's own staff write; street staff write their street's rows; the commission reviews.
+REPORT_READERS = {
+    **ANON,
+    "commission_admin": _same(200),
+    "reviewer": _same(200),
+    "department_staff": _same(404),  # a department sees its own annual reports only
+    "heping_staff": (200, 404),
+    "heping_street_staff": (200, 404),
+    "inspector": _same(404),
+}
+FILER_WRITES = {
+    **ANON,
+    "commission_admin": _same(403),
+    "reviewer": _same(403),
+    "department_staff": _same(404),
+    "heping_staff": (302, 404),
+    "heping_street_staff": (403, 404),
+    "inspector": _same(404),
+}
+REVIEW_WRITES = {**FILER_WRITES, "commission_admin": _same(302), "reviewer": _same(302), "heping_staff": (403, 404)}
+ROW_WRITES = {**FILER_WRITES, "heping_street_staff": (302, 404)}
+EVERYONE_LOGGED_IN = {**ANON, **{r: _same(200) for r in ROLES[1:]}}
+
+
+def report_cases(world: dict[str, Any]) -> dict[str, Case]:
+    own, other = world["own_report"], world["other_report"]
+    own_row, other_row = world["own_row"], world["other_row"]
+    own_file, other_file = world["own_evidence"], world["other_evidence"]
+
+    def on(suffix: str) -> tuple[str, str]:
+        return f"/reports/{own.pk}/{suffix}", f"/reports/{other.pk}/{suffix}"
+
+    return {
+        "report_list": Case(
+            "GET", "/reports/", "/reports/", {**ANON, **{r: _same(200) for r in ROLES[1:]}, "inspector": _same(404)}
+        ),
+        "report_review_queue": Case(
+            "GET",
+            "/reports/review/",
+            "/reports/review/",
+            {**ANON, **{r: _same(404) for r in ROLES[1:]}, "commission_admin": _same(200), "reviewer": _same(200)},
+        ),
+        # Only a district's own staff start its reports (the district code is set per scope in the test).
+        "report_start": Case(
+            "POST",
+            "/reports/start/",
+            "/reports/start/",
+            {
+                **ANON,
+                "commission_admin": _same(403),
+                "reviewer": _same(403),
+                "department_staff": _same(403),
+                "heping_staff": (302, 404),
+                "heping_street_staff": (403, 404),
+                "inspector": _same(404),
+            },
+            {"kind": "monthly", "period": "2021-04-01"},
+        ),
+        "report_detail": Case("GET", *on(""), REPORT_READERS),
+        "report_print": Case("GET", *on("print/"), REPORT_READERS),
+        "report_rows": Case("GET", *on("rows/"), REPORT_READERS),
+        "report_row": Case(
+            "GET", f"/reports/{own.pk}/rows/{own_row.pk}/", f"/reports/{other.pk}/rows/{other_row.pk}/", REPORT_READERS
+        ),
+        "report_row_post": Case(
+            "POST",
+            f"/reports/{own.pk}/rows/{own_row.pk}/",
+            f"/reports/{other.pk}/rows/{other_row.pk}/",
+            ROW_WRITES,
+            {"version": "1", "stage": "creating"},
+        ),
+        "report_narrative_save": Case("POST", *on("narrative/"), FILER_WRITES, {"version": "1", "progress": "进展"}),
+        "report_rows_bulk": Case("POST", *on("rows/bulk/"), ROW_WRITES, {"stage": "creating"}),
+        "evidence_file": Case(
+            "GET",
+            f"/evidence/{own_file.pk}/",
+            f"/evidence/{other_file.pk}/",
+            {**REPORT_READERS, "department_staff": _same(200), "heping_street_staff": (404, 404)},
+        ),
+        "evidence_thumbnail": Case(
+            "GET",
+            f"/evidence/{own_file.pk}/thumbnail/",
+            f"/evidence/{other_file.pk}/thumbnail/",
+            {**REPORT_READERS, "department_staff": _same(200), "heping_street_staff": (404, 404)},
+        ),
+        "evidence_upload": Case(
+            "POST", *on("evidence/"), {**ROW_WRITES, "heping_staff": (400, 404), "heping_street_staff": (403, 404)}
+        ),
+        "evidence_remove": Case(
+            "POST",
+            f"/reports/{own.pk}/evidence/{own_file.pk}/remove/",
+            f"/reports/{other.pk}/evidence/{other_file.pk}/remove/",
+            {**FILER_WRITES, "heping_street_staff": (404, 404)},
+        ),
+        "report_submit": Case("POST", *on("submit/"), FILER_WRITES),
+        "report_return": Case("POST", *on("return/"), REVIEW_WRITES, {"comment": "请补充"}),
+        "report_accept": Case("POST", *on("accept/"), REVIEW_WRITES),
+        "report_unlock": Case("POST", *on("unlock/"), REVIEW_WRITES, {"reason": "更正", "confirm": "on"}),
+        "reporting_timeliness": Case(
+            "GET", "/reports/timeliness/", "/reports/timeliness/", {**EVERYONE_LOGGED_IN, "inspector": _same(404)}
+        ),
+        "notifications": Case("GET", "/notifications/", "/notifications/", EVERYONE_LOGGED_IN),
+        # A notification is its user's own: anyone else's is 404 (the matrix's users own none).
+        "notification_read": Case(
+            "POST",
+            f"/notifications/{world['notification'].pk}/read/",
+            f"/notifications/{world['notification'].pk}/read/",
+            {**ANON, **{r: _same(404) for r in ROLES[1:]}},
+        ),
+        "notifications_read_all": Case(
+            "POST", "/notifications/read-all/", "/notifications/read-all/", {r: _same(302) for r in ROLES}
         ),
     }
 
@@ -342,13 +465,14 @@ def _url_names(resolver: URLResolver | None = None, namespace: str = "") -> set[
 
 
 @pytest.fixture
-def world(db):
+def world(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     campaign = Campaign.objects.current()
     own = Community.objects.filter(street__code=OWN_STREET).order_by("code")
     other = Community.objects.filter(street__code=OTHER_STREET).order_by("code")
     own_enrolled, other_enrolled = own[1], other[1]
     day = datetime.date(2020, 12, 1)
-    return {
+    world = {
         "own_community": own[0],
         "other_community": other[0],
         "own_enrolment": enrolment_enrol(
@@ -360,6 +484,37 @@ def world(db):
         "own_candidate": own[2],
         "other_candidate": other[2],
     }
+    for scope, code in (("own", "120101"), ("other", "120103")):
+        staff = _user(f"filer-{code}", code)
+        report = report_open(
+            campaign=campaign,
+            kind="monthly",
+            period=datetime.date(2021, 3, 1),
+            district=District.objects.get(code=code),
+            by=staff,
+        )
+        world[f"{scope}_report"] = report
+        world[f"{scope}_row"] = SelfAssessment.objects.get(district=report.district, period=report.period)
+        world[f"{scope}_evidence"] = evidence_add(
+            upload=SimpleUploadedFile("现场.png", _png(), content_type="image/png"),
+            by=staff,
+            district=report.district,
+            owner=report,
+        )
+    world["notification"] = Notification.objects.create(user=_user("someone-else", "120101"), key="k", message="m")
+    return world
+
+
+def _user(username: str, district: str):
+    user = get_user_model().objects.create_user(username=username)
+    Membership.objects.create(user=user, role="district_staff", district=District.objects.get(code=district))
+    return user
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (0, 128, 0)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def test_every_url_is_in_the_matrix(world):
@@ -380,7 +535,12 @@ def test_permission_matrix(request, client, world, role, scope):
         data = dict(case.data or {})
         if name == "enrolment_enrol":
             data["community"] = (world["own_candidate"] if scope == "own" else world["other_candidate"]).code
+        if name == "report_start":
+            data["district"] = "120101" if scope == "own" else "120103"
+        if name == "report_rows_bulk":
+            data["row"] = str((world["own_row"] if scope == "own" else world["other_row"]).pk)
         response = client.post(path, data) if case.method == "POST" else client.get(path)
+        response.close()  # a file download streams: close it like a browser does
         expected = case.expect[role][0 if scope == "own" else 1]
         assert response.status_code == expected, f"{role} {case.method} {path} ({name}, {scope})"
         if response.status_code == 404:

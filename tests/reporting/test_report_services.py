@@ -44,7 +44,10 @@ def enrolled(campaign, heping_staff):
     return communities
 
 
-def _open(campaign, district, by, period=D(2021, 3, 1)):
+MARCH = D(2021, 3, 1)
+
+
+def _open(campaign, district, by, period=MARCH):
     return report_open(campaign=campaign, kind="monthly", period=period, district=district, by=by)
 
 
@@ -214,7 +217,7 @@ def test_next_month_starts_from_the_last_accepted_one_and_marks_withdrawals(
     assert SelfAssessment.objects.get(period=april.period, community=enrolled[1]).stage == "withdrawn"
     figures = report_figures(april)
     assert figures["now"]["enrolled"] == 2 and figures["before"]["enrolled"] == 3
-    assert dict((k, change) for k, _v, change in figures["rows"])["enrolled"] == -1
+    assert {k: change for k, _v, change in figures["rows"]}["enrolled"] == -1
 
 
 def test_a_department_files_its_annual_report(campaign, department_staff, reviewer):

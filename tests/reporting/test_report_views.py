@@ -50,7 +50,7 @@ def test_the_district_list_offers_every_expected_report_and_starts_one(client_fo
     client = client_for(heping_staff)
     page = _text(client.get(reverse("report_list") + "?on=2021-04-10"))
     assert ">2021年3月<" in page and ">2020年11月<" in page and ">2021年5月<" not in page  # periods begun by then
-    assert "区绿色社区创建行动实施方案" in page or "区实施方案" in page
+    assert "区级实施方案" in page
     response = client.post(reverse("report_start"), {"kind": "monthly", "period": "2021-03-01", "district": "120101"})
     report = Report.objects.get()
     assert response.status_code == 302 and response["Location"] == report.get_absolute_url()
@@ -74,7 +74,7 @@ def test_a_forged_district_or_period_is_refused_and_nothing_is_created(client_fo
     response = client.post(
         reverse("report_start"), {"kind": "monthly", "period": "2030-03-01", "district": "120101"}, follow=True
     )
-    assert "活动没有该月份的月报" in _text(response) or "no monthly report" in _text(response)
+    assert "没有该月份的月报" in _text(response) or "no monthly report" in _text(response)
     response = client.post(
         reverse("report_start"), {"kind": "monthly", "period": "三月", "district": "120101"}, follow=True
     )
