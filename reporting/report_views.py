@@ -425,13 +425,14 @@ def _row_context(request: HttpRequest, report: Report, row: SelfAssessment, **ex
                 }
             )
         groups.append((category, entries))
-    files = (
+    files = list(
         Evidence.objects.current()
         .filter(
             owner_type__app_label="reporting", owner_type__model="report", owner_id=report.pk, community=row.community
         )
         .select_related("uploaded_by", "item")
     )
+    row.evidence_count = len(files)
     return {
         "report": report,
         "row": row,

@@ -64,10 +64,13 @@ def test_monthly_report_from_draft_to_unlock(page):
     )
     editing.get_by_role("button", name="上传").click()
     page.locator(f"#{second_id} .evidence-list").get_by_text("现场照片.png").wait_for()
+    meeting = editing.evaluate(
+        "row => [...row.querySelectorAll('select[name^=item-]')].filter(s => ['meets', 'not_applicable'].includes(s.value)).length"
+    )
     editing.get_by_role("button", name="保存本社区").click()
     page.locator(f"#{second_id}:not(.editing) .saved").wait_for()
-    assert "2/16" not in page.locator(f"#{second_id}").inner_text()  # only item 1 meets
-    assert "1/16" in page.locator(f"#{second_id}").inner_text()
+    summary = page.locator(f"#{second_id}").inner_text()
+    assert f"{meeting}/16" in summary and "\t1\t" in summary  # the items as chosen, and the photo counted
 
     page.fill("textarea[name=progress]", "本月完成12个社区的创建自评。")
     page.fill("textarea[name=next_plan]", "下月组织验收准备。")
@@ -114,7 +117,7 @@ def test_monthly_report_from_draft_to_unlock(page):
     page.goto(report_url)
     assert page.locator("textarea[name=progress]").count() == 0
     assert page.locator("#rows-table select").count() == 0
-    assert "已锁定" in page.inner_text("main")
+    assert "并锁定" in page.inner_text("main")
     refused = page.evaluate(
         """async (url) => {
             const token = document.cookie.match(/csrftoken=([^;]+)/)[1];

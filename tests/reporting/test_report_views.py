@@ -253,3 +253,32 @@ def test_the_report_page_query_count_does_not_grow_with_communities(client_for, 
         response = client.get(small.get_absolute_url())
     assert response.content.decode().count('class="stage-') >= 40
     assert len(many) == len(few)
+
+
+def test_a_rows_file_count_follows_its_uploads(client_for, heping_staff, march, settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), (0, 128, 0)).save(buffer, "PNG")
+    client = client_for(heping_staff)
+    row = SelfAssessment.objects.filter(period=march.period).order_by("pk").first()
+    upload = SimpleUploadedFile("照片.png", buffer.getvalue(), content_type="image/png")
+    response = client.post(
+        reverse("evidence_upload", args=[march.pk]),
+        {"file": upload, "community": row.community.code},
+        headers={"HX-Request": "true"},
+    )
+    assert "照片.png" in response.content.decode()
+    saved = client.post(
+        reverse("report_row", args=[march.pk, row.pk]),
+        {"version": row.version, "stage": "creating"},
+        headers={"HX-Request": "true"},
+    )
+    files_cell = re.search(r'data-label="附件">(\d+)<', saved.content.decode())
+    assert files_cell and files_cell.group(1) == "1"
+    page = client.get(march.get_absolute_url()).content.decode()
+    assert re.search(rf'id="row-{row.pk}".*?data-label="附件">1<', page, re.S)
