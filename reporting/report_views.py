@@ -27,7 +27,7 @@ from standards.models import Evidence, SelfAssessment, StandardCategory, Standar
 from . import selectors
 from .access import can_edit_report, can_edit_rows, can_review, report_for
 from .forms import CommentForm, NarrativeForm, PlanTargetFormSet, UnlockForm, WorkAssignmentFormSet
-from .models import Campaign, Report
+from .models import Campaign, Report, ReportEvent
 from .narrative import NARRATIVE_FIELDS
 from .report_services import (
     ReportConflict,
@@ -166,10 +166,18 @@ def report_review_queue(request: HttpRequest) -> HttpResponse:
         .order_by("submitted_at", "pk")
     )
     rows = [(r, (now - r.submitted_at).days if r.submitted_at else 0) for r in reports[:500]]
+    returned_at = (
+        ReportEvent.objects.filter(
+            report=OuterRef("pk"), action__in=[ReportEvent.Action.RETURNED, ReportEvent.Action.UNLOCKED]
+        )
+        .order_by("-at")
+        .values("at")[:1]
+    )
     returned = (
         Report.objects.filter(status=Report.Status.RETURNED)
+        .annotate(returned_at=Subquery(returned_at))
         .select_related("district", "department")
-        .order_by("updated_at")[:200]
+        .order_by("returned_at")[:200]
     )
     return render(request, "reporting/review_queue.html", {"rows": rows, "returned": returned, "now": now})
 

@@ -192,11 +192,13 @@ FIGURE_KEYS = (
     "subdistricts_with_pilot",
     "subdistricts_without_pilot",
     "self_assessed",
+    "met",
 )
 
 
 def district_figures(*, campaign: Campaign, district: District, period: datetime.date) -> dict[str, int]:
     """A district's roster figures at the end of the month `period`, as the monthly report shows them."""
+    from standards.acceptance import met_inspections
     from standards.models import SelfAssessment
 
     on = month_end(period)
@@ -217,6 +219,7 @@ def district_figures(*, campaign: Campaign, district: District, period: datetime
         "subdistricts_with_pilot": row.subdistricts_with_pilot,
         "subdistricts_without_pilot": row.subdistrict_count - row.subdistricts_with_pilot,
         "self_assessed": row.self_assessed,
+        "met": met_inspections(on).filter(district=district).count(),
     }
 
 

@@ -234,8 +234,14 @@ def answer_save(*, inspection: Inspection, item_number: int, result: str, note: 
     return answer
 
 
-def inspection_sign(*, inspection: Inspection, by: Any, summary: str = "") -> Inspection:
-    """Sign: all 16 items answered; the record becomes immutable; failed items become rectifications."""
+def inspection_sign(
+    *, inspection: Inspection, by: Any, summary: str = "", signed_at: datetime.datetime | None = None
+) -> Inspection:
+    """Sign: all 16 items answered; the record becomes immutable; failed items become rectifications.
+
+    `signed_at` records a paper inspection signed earlier (entered afterwards) and dates demo data; it defaults to
+    now and may not lie in the future.
+    """
     with transaction.atomic():
         locked = Inspection.objects.select_for_update().select_related("round").get(pk=inspection.pk)
         _require_open(locked)
@@ -247,6 +253,10 @@ def inspection_sign(*, inspection: Inspection, by: Any, summary: str = "") -> In
             )
         failed = [a for a in answers if a.result == InspectionAnswer.Result.FAILS]
         now = timezone.now()
+        if signed_at is not None:
+            if signed_at > now:
+                raise AcceptanceError(_("A signature cannot be dated in the future."))
+            now = signed_at
         today = timezone.localdate(now)
         locked.passed = not failed
         locked.signed_at, locked.signed_on, locked.signed_by = now, today, _actor(by)

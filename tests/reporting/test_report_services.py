@@ -228,3 +228,32 @@ def test_a_department_files_its_annual_report(campaign, department_staff, review
     report = report_accept(report=report_submit(report=report, by=department_staff), by=reviewer)
     assert report.status == "accepted"
     assert ReportEvent.objects.filter(report=report).count() == 3
+
+
+def test_the_monthly_figures_count_communities_accepted_by_month_end(
+    campaign, heping, enrolled, heping_staff, inspector
+):
+    from django.utils import timezone
+
+    from standards.acceptance import (
+        answer_save,
+        assignments_create,
+        inspection_sign,
+        inspection_start,
+        round_create,
+        team_create,
+    )
+
+    round_ = round_create(name="2021年度", year=2021, opens_on=D(2021, 3, 1), closes_on=D(2021, 12, 31), by=None)
+    team = team_create(round=round_, name="一组", members=[inspector], by=None)
+    (assignment,) = assignments_create(round=round_, communities=[enrolled[0]], team=team, by=None)
+    inspection = inspection_start(assignment=assignment, by=inspector)
+    for n in range(1, 17):
+        answer_save(inspection=inspection, item_number=n, result="meets", note="", by=inspector)
+    signed_at = timezone.make_aware(datetime.datetime(2021, 3, 31, 23, 30))  # Shanghai: still March
+    inspection_sign(inspection=inspection, by=inspector, signed_at=signed_at)
+    march = _open(campaign, heping, heping_staff)
+    february = _open(campaign, heping, heping_staff, D(2021, 2, 1))
+    assert report_figures(march)["now"]["met"] == 1
+    assert report_figures(february)["now"]["met"] == 0
+    assert {k: c for k, _v, c in report_figures(march)["rows"]}["met"] == 1
