@@ -447,3 +447,107 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ProgressSnapshot(models.Model):
+    """The campaign's progress for one unit (the city, a district or a street) as of one date.
+
+    Written only by the rollup job (`reporting.rollups`), keyed by (campaign, date, level, unit): a repeated or
+    retried job rewrites the same rows and never adds copies. Pages and the API read these rows, never the raw
+    tables, so they cost the same at any size.
+    """
+
+    class Level(models.TextChoices):
+        CITY = "city", _("city")
+        DISTRICT = "district", _("district")
+        STREET = "street", _("street-level unit")
+
+    class Status(models.TextChoices):
+        ON_TRACK = "on_track", _("on track")
+        AT_RISK = "at_risk", _("at risk")
+        BEHIND = "behind", _("behind")
+        NONE = "none", _("no target")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="snapshots")
+    on = models.DateField(_("as of"))
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices)
+    unit_code = models.CharField(_("code"), max_length=12)
+    unit_name = models.CharField(_("name"), max_length=100)
+    parent_code = models.CharField(max_length=12, blank=True)
+    roster = models.PositiveIntegerField(_("urban communities"), default=0)
+    participating = models.PositiveIntegerField(_("participating"), default=0)
+    pilots = models.PositiveIntegerField(_("pilots"), default=0)
+    streets = models.PositiveIntegerField(_("subdistricts"), default=0)
+    streets_with_pilot = models.PositiveIntegerField(_("subdistricts with a pilot"), default=0)
+    self_assessed = models.PositiveIntegerField(_("self-assessed as meeting"), default=0)
+    met = models.PositiveIntegerField(_("met the standard"), default=0)
+    met_share = models.DecimalField(_("share met"), max_digits=6, decimal_places=4, default=Decimal(0))
+    target_share = models.DecimalField(_("target share"), max_digits=6, decimal_places=4, null=True, blank=True)
+    target_due_on = models.DateField(_("target due on"), null=True, blank=True)
+    projected_share = models.DecimalField(
+        _("projected share at the target date"), max_digits=6, decimal_places=4, null=True, blank=True
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.NONE)
+    reports_expected = models.PositiveIntegerField(_("reports expected"), default=0)
+    reports_submitted = models.PositiveIntegerField(_("reports submitted"), default=0)
+    reports_timely = models.PositiveIntegerField(_("reports on time"), default=0)
+    # {"1": [meets, answered], ...} over each community's latest signed inspection.
+    item_results = models.JSONField(_("item results"), default=dict, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        ordering = ["on", "level", "unit_code"]
+        verbose_name = _("progress snapshot")
+        verbose_name_plural = _("progress snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "on", "level", "unit_code"], name="one_snapshot_per_unit_and_day"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "level", "on"]),
+            models.Index(fields=["campaign", "parent_code", "on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_name} · {self.on}"
+
+
+class GeneratedDocument(models.Model):
+    """A PDF made by a Celery job: one file per (kind, period, scope); making it again replaces the file."""
+
+    class Kind(models.TextChoices):
+        CITY_BULLETIN = "city-bulletin", _("monthly city bulletin")
+        DISTRICT_MONTHLY = "district-monthly", _("district monthly report")
+        ANNUAL = "annual", _("annual compilation")
+        ACCEPTANCE_RECORD = "acceptance-record", _("acceptance record")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("being made")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    period = models.CharField(_("period"), max_length=7)  # YYYY-MM, or YYYY for the annual compilation
+    scope_code = models.CharField(_("scope"), max_length=12, blank=True)  # district or community code; "" = city
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    file = models.FileField(_("file"), upload_to="documents/", blank=True, max_length=200)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("generated document")
+        verbose_name_plural = _("generated documents")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "period", "scope_code"], name="one_document_per_kind_period_scope")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period} {self.scope_code}".strip()
