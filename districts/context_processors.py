@@ -23,6 +23,14 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Review"), reverse("report_review_queue")))
     if scope.is_commission or scope.district_id or scope.role == "department_staff":
         items.append((_("Reports"), reverse("report_list")))
+    if scope.is_commission:
+        items.append((_("Acceptance rounds"), reverse("acceptance_rounds")))
+    if scope.is_commission or scope.district_id or scope.role == "department_staff":
+        items.append((_("Rectifications"), reverse("rectifications")))
+    if scope.is_commission or scope.is_district_staff or scope.role == "department_staff":
+        items.append((_("Item pass rates"), reverse("acceptance_items")))
+    if scope.role == "inspector" or scope.role == "department_staff":
+        items.append((_("My inspections"), reverse("inspection_assignments")))
     if scope.is_commission or scope.is_district_staff:
         items.append((_("Audit trail"), reverse("audit_list")))
     if scope.is_commission_admin and user.is_staff:

@@ -31,4 +31,6 @@ urlpatterns = [
     path("", include("reporting.notification_urls")),
     path("", include("reporting.timeliness_urls")),
     path("", include("standards.urls")),
+    path("", include("standards.inspection_urls")),
+    path("", include("standards.acceptance_urls")),
 ]

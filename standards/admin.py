@@ -1,8 +1,29 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
-from districts.admin import AuditedAdmin
+from districts.admin import AuditedAdmin, ReadOnlyAdmin
+from districts.audit import audit_record
+from districts.models import AuditEntry
 
-from .models import StandardCategory, StandardItem
+from .acceptance import AcceptanceError, assignments_create
+from .models import (
+    AcceptanceRound,
+    Assignment,
+    Evidence,
+    Inspection,
+    InspectionAnswer,
+    InspectionTeam,
+    StandardCategory,
+    StandardItem,
+)
 
 
 class StandardItemInline(admin.TabularInline):
@@ -21,3 +42,148 @@ class StandardCategoryAdmin(AuditedAdmin):
 class StandardItemAdmin(AuditedAdmin):
     list_display = ["number", "text", "category", "allows_not_applicable"]
     list_filter = ["category"]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    """Files are added and removed only through the report pages, which check them and write the trail."""
+
+    list_display = [
+        "original_name",
+        "kind",
+        "district",
+        "community",
+        "item",
+        "uploaded_by",
+        "uploaded_at",
+        "removed_at",
+    ]
+    list_filter = ["kind", "district"]
+    list_select_related = ["district", "community", "item", "uploaded_by"]
+    search_fields = ["original_name", "caption", "sha256"]
+    # The file fields would link to MEDIA_URL, which is not served: files are read through the scoped view.
+    exclude = ["file", "thumbnail"]
+    readonly_fields = ["download"]
+
+    @admin.display(description=_("file"))
+    def download(self, obj: Evidence) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("evidence_file", args=[obj.pk]), obj.original_name)
+
+
+@admin.register(AcceptanceRound)
+class AcceptanceRoundAdmin(AuditedAdmin):
+    list_display = ["name", "year", "opens_on", "closes_on", "notice_days", "rectification_days"]
+    exclude = ["created_by"]
+
+    def save_model(self, request: HttpRequest, obj: AcceptanceRound, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(InspectionTeam)
+class InspectionTeamAdmin(AuditedAdmin):
+    list_display = ["name", "round"]
+    list_filter = ["round"]
+    list_select_related = ["round"]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Members are a many-to-many field, which the audited save does not see: record who joined or left.
+        team = form.instance
+        with transaction.atomic():
+            before = sorted(team.members.values_list("username", flat=True)) if change else []
+            super().save_related(request, form, formsets, change)
+            after = sorted(team.members.values_list("username", flat=True))
+            if before != after:
+                audit_record(
+                    actor=request.user,
+                    action=AuditEntry.Action.UPDATE,
+                    obj=team,
+                    changes={"members": ["、".join(before) or None, "、".join(after)]},
+                    source="admin",
+                )
+
+
+class AssignmentAddForm(forms.ModelForm):
+    class Meta:
+        model = Assignment
+        fields = ["round", "team", "community", "kind"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        # The service alone knows when a community may be assigned; ask it, then undo, so the form can show its
+        # answer next to the fields. The admin's save then calls it for real.
+        try:
+            with transaction.atomic():
+                assignments_create(
+                    round=data["round"],
+                    communities=[data["community"]],
+                    team=data["team"],
+                    kind=data["kind"],
+                    by=None,
+                )
+                transaction.set_rollback(True)
+        except AcceptanceError as exc:
+            raise ValidationError(str(exc)) from exc
+        return data
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    """Added through the assignment service (which checks and audits); never changed or deleted here."""
+
+    form = AssignmentAddForm
+    list_display = ["community", "district", "round", "team", "kind", "assigned_at", "cancelled_at"]
+    list_filter = ["round", "kind", "district"]
+    list_select_related = ["community", "district", "round", "team"]
+    search_fields = ["community__name", "community__code"]
+    raw_id_fields = ["community"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Assignment, form: Any, change: bool) -> None:
+        (created_assignment,) = assignments_create(
+            round=obj.round, communities=[obj.community], team=obj.team, kind=obj.kind, by=request.user
+        )
+        # The admin logs and redirects to the object it was given; let that be the one the service made.
+        obj.pk = created_assignment.pk
+        obj.district_id = created_assignment.district_id
+        obj.assigned_at = created_assignment.assigned_at
+
+
+class InspectionAnswerInline(admin.TabularInline):
+    model = InspectionAnswer
+    extra = 0
+    can_delete = False
+    fields = ["item", "result", "note", "answered_by", "answered_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Inspection)
+class InspectionAdmin(ReadOnlyAdmin):
+    """Inspections are answered and signed on the inspectors' pages; a signed one is an official record."""
+
+    list_display = ["community", "round", "status", "passed", "signed_by", "signed_at", "notice_ends_on"]
+    list_filter = ["round", "status", "passed", "district"]
+    list_select_related = ["community", "round", "signed_by"]
+    search_fields = ["community__name", "community__code"]
+    inlines = [InspectionAnswerInline]
+
+
+@admin.register(InspectionAnswer)
+class InspectionAnswerAdmin(ReadOnlyAdmin):
+    list_display = ["inspection", "item", "result", "answered_by", "answered_at"]
+    list_filter = ["result"]
+    list_select_related = ["inspection__community", "inspection__round", "item", "answered_by"]

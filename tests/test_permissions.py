@@ -21,8 +21,17 @@ from districts.models import Community, District, Membership
 from reporting.models import Campaign, Notification
 from reporting.report_services import report_open
 from reporting.services import enrolment_enrol
+from standards.acceptance import (
+    answer_save,
+    assignments_create,
+    inspection_sign,
+    inspection_start,
+    objection_record,
+    round_create,
+    team_create,
+)
 from standards.evidence import evidence_add
-from standards.models import SelfAssessment
+from standards.models import Rectification, SelfAssessment
 
 ROLES = [
     "anonymous",
@@ -218,6 +227,7 @@ def cases(world: dict[str, Any]) -> dict[str, Case]:
             },
         ),
         **report_cases(world),
+        **acceptance_cases(world),
         **api_cases(world),
         **import_cases(),
         "admin:index": Case(
@@ -344,6 +354,165 @@ def report_cases(world: dict[str, Any]) -> dict[str, Case]:
     }
 
 
+# Acceptance: an inspector reaches only their team's assignments; the commission runs rounds and decides objections;
+# a district rectifies its own items.
+NOT_ON_TEAM = {r: _same(404) for r in ("commission_admin", "reviewer", "heping_staff", "heping_street_staff")}
+TEAM_ONLY = {**ANON, **NOT_ON_TEAM, "department_staff": _same(404)}
+COMMISSION_ONLY = {**ANON, **{r: _same(404) for r in ROLES[1:]}}
+COMMISSION_WRITES = {
+    **ANON,
+    "commission_admin": _same(302),
+    "reviewer": _same(302),
+    "heping_staff": (403, 404),
+    "heping_street_staff": (403, 404),
+    "department_staff": _same(403),
+    "inspector": _same(404),
+}
+DISTRICT_WRITES = {
+    **ANON,
+    "commission_admin": _same(403),
+    "reviewer": _same(403),
+    "heping_staff": (302, 404),
+    "heping_street_staff": (403, 404),
+    "department_staff": _same(403),
+    "inspector": _same(404),
+}
+
+
+def acceptance_cases(world: dict[str, Any]) -> dict[str, Case]:
+    own, other = world["own_inspection"], world["other_inspection"]
+    round_pk = world["round"].pk
+
+    def pair(template: str, key: str) -> tuple[str, str]:
+        return template.format(world[f"own_{key}"].pk), template.format(world[f"other_{key}"].pk)
+
+    return {
+        "inspection_assignments": Case("GET", "/inspect/", "/inspect/", EVERYONE_LOGGED_IN),
+        "inspection_checklist": Case(
+            "GET",
+            f"/inspect/{own.assignment_id}/",
+            f"/inspect/{other.assignment_id}/",
+            {**TEAM_ONLY, "inspector": (200, 404)},
+        ),
+        "inspection_answer": Case(
+            "POST",
+            *pair("/inspect/answer/{}/", "inspection"),
+            {**TEAM_ONLY, "inspector": (200, 404)},
+            {"item": "1", "result": "meets"},
+        ),
+        "inspection_photo": Case(
+            "POST", *pair("/inspect/photo/{}/", "inspection"), {**TEAM_ONLY, "inspector": (400, 404)}, {"item": "1"}
+        ),
+        "inspection_sign": Case(
+            "GET", *pair("/inspect/sign/{}/", "inspection"), {**TEAM_ONLY, "inspector": (200, 404)}
+        ),
+        "inspection_sign_post": Case(
+            "POST", *pair("/inspect/sign/{}/", "inspection"), {**TEAM_ONLY, "inspector": (400, 404)}
+        ),
+        "inspection_record": Case(
+            "GET",
+            *pair("/acceptance/inspections/{}/", "inspection"),
+            {
+                **ANON,
+                "commission_admin": _same(200),
+                "reviewer": _same(200),
+                "heping_staff": (200, 404),
+                "heping_street_staff": (200, 404),
+                "department_staff": _same(200),
+                "inspector": (200, 404),
+            },
+        ),
+        "acceptance_rounds": Case(
+            "GET",
+            "/acceptance/rounds/",
+            "/acceptance/rounds/",
+            {**COMMISSION_ONLY, "commission_admin": _same(200), "reviewer": _same(200)},
+        ),
+        "acceptance_round": Case(
+            "GET",
+            f"/acceptance/rounds/{round_pk}/",
+            f"/acceptance/rounds/{round_pk}/",
+            {**COMMISSION_ONLY, "commission_admin": _same(200), "reviewer": _same(200)},
+        ),
+        "acceptance_team_create": Case(
+            "POST",
+            f"/acceptance/rounds/{round_pk}/teams/",
+            f"/acceptance/rounds/{round_pk}/teams/",
+            {**COMMISSION_ONLY, "commission_admin": _same(302), "reviewer": _same(302)},
+            {"name": "新组", "members": str(world["other_inspector"].pk)},
+        ),
+        "acceptance_assign": Case(
+            "POST",
+            f"/acceptance/rounds/{round_pk}/assign/",
+            f"/acceptance/rounds/{round_pk}/assign/",
+            {**COMMISSION_ONLY, "commission_admin": _same(302), "reviewer": _same(302)},
+            {
+                "team": str(world["own_team"].pk),
+                "district": "120101",
+                "street": "120101002",
+                "kind": "first",
+                "expected": "1",
+            },
+        ),
+        "rectifications": Case(
+            "GET",
+            "/acceptance/rectifications/",
+            "/acceptance/rectifications/",
+            {**EVERYONE_LOGGED_IN, "inspector": _same(404)},
+        ),
+        "rectification_done": Case(
+            "POST", *pair("/acceptance/rectifications/{}/done/", "rectification"), DISTRICT_WRITES, {"note": "已整改"}
+        ),
+        "reinspection_request": Case(
+            "POST",
+            f"/acceptance/communities/{world['own_rectification'].community.code}/reinspection/",
+            f"/acceptance/communities/{world['other_rectification'].community.code}/reinspection/",
+            DISTRICT_WRITES,
+            {"confirm": "on"},
+        ),
+        "acceptance_record": Case(
+            "GET",
+            f"/acceptance/communities/{own.community.code}/",
+            f"/acceptance/communities/{other.community.code}/",
+            {
+                **ANON,
+                "commission_admin": _same(200),
+                "reviewer": _same(200),
+                "heping_staff": (200, 404),
+                "heping_street_staff": (200, 404),
+                "department_staff": _same(200),
+                "inspector": (200, 404),
+            },
+        ),
+        "objection_create": Case(
+            "POST",
+            *pair("/acceptance/inspections/{}/objections/", "passed"),
+            {**COMMISSION_WRITES, "inspector": (403, 404)},  # the team reads its own record
+            {"received_on": datetime.date.today().isoformat(), "text": "异议"},
+        ),
+        "objection_decide": Case(
+            "POST",
+            *pair("/acceptance/objections/{}/decide/", "objection"),
+            {**COMMISSION_WRITES, "inspector": (403, 404)},
+            {"decision": "dismissed", "note": "理由", "confirm": "on"},
+        ),
+        "acceptance_items": Case(
+            "GET",
+            "/acceptance/items/?district=120101",
+            "/acceptance/items/?district=120103",
+            {
+                **ANON,
+                "commission_admin": _same(200),
+                "reviewer": _same(200),
+                "heping_staff": (200, 404),
+                "heping_street_staff": _same(404),
+                "department_staff": _same(200),
+                "inspector": _same(404),
+            },
+        ),
+    }
+
+
 API_ANON = {"anonymous": _same(401)}
 API_SCOPED = {
     **API_ANON,
@@ -465,7 +634,7 @@ def _url_names(resolver: URLResolver | None = None, namespace: str = "") -> set[
 
 
 @pytest.fixture
-def world(db, settings, tmp_path):
+def world(db, settings, tmp_path, inspector):
     settings.MEDIA_ROOT = tmp_path
     campaign = Campaign.objects.current()
     own = Community.objects.filter(street__code=OWN_STREET).order_by("code")
@@ -502,6 +671,47 @@ def world(db, settings, tmp_path):
             owner=report,
         )
     world["notification"] = Notification.objects.create(user=_user("someone-else", "120101"), key="k", message="m")
+    world.update(_acceptance_world(inspector, own, other))
+    return world
+
+
+def _acceptance_world(inspector, own, other) -> dict[str, Any]:
+    """An open round with one team per side: open inspections, a failed one (a rectification) and a passed one
+    (under notice, with a pending objection), for 和平区 ("own", inspector-1's team) and 河西区 ("other")."""
+    round_ = round_create(
+        name="验收",
+        year=2022,
+        opens_on=datetime.date(2022, 10, 1),
+        closes_on=datetime.date(2022, 12, 31),
+        notice_days=7,
+        by=None,
+    )
+    other_inspector = get_user_model().objects.create_user(username="inspector-other")
+    Membership.objects.create(user=other_inspector, role="inspector")
+    world: dict[str, Any] = {"round": round_, "other_inspector": other_inspector}
+    for side, communities, member in (("own", own, inspector), ("other", other, other_inspector)):
+        team = team_create(round=round_, name=f"{side}组", members=[member], by=None)
+        world[f"{side}_team"] = team
+        opened, failing, passing = assignments_create(
+            round=round_, communities=[communities[3], communities[4], communities[5]], team=team, by=None
+        )
+        world[f"{side}_inspection"] = inspection_start(assignment=opened, by=member)
+        for assignment, fail in ((failing, True), (passing, False)):
+            inspection = inspection_start(assignment=assignment, by=member)
+            for n in range(1, 17):
+                failed = fail and n == 5
+                answer_save(
+                    inspection=inspection,
+                    item_number=n,
+                    result="fails" if failed else "meets",
+                    note="缺" if failed else "",
+                    by=member,
+                )
+            world[f"{side}_{'failed' if fail else 'passed'}"] = inspection_sign(inspection=inspection, by=member)
+        world[f"{side}_rectification"] = Rectification.objects.get(inspection=world[f"{side}_failed"])
+        world[f"{side}_objection"] = objection_record(
+            inspection=world[f"{side}_passed"], received_on=world[f"{side}_passed"].signed_on, text="有异议", by=None
+        )
     return world
 
 
@@ -537,6 +747,8 @@ def test_permission_matrix(request, client, world, role, scope):
             data["community"] = (world["own_candidate"] if scope == "own" else world["other_candidate"]).code
         if name == "report_start":
             data["district"] = "120101" if scope == "own" else "120103"
+        if name == "objection_create" and role in {"commission_admin", "reviewer"}:
+            data["received_on"] = world[f"{scope}_passed"].signed_on.isoformat()
         if name == "report_rows_bulk":
             data["row"] = str((world["own_row"] if scope == "own" else world["other_row"]).pk)
         response = client.post(path, data) if case.method == "POST" else client.get(path)

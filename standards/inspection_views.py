@@ -1,0 +1,359 @@
+"""The inspector's checklist for year-end acceptance, made for a phone on site.
+
+An inspector opens an assigned community, answers the 16 items one by one (each answer is saved on its own, so a
+dropped connection loses at most what the browser still holds and sends again), adds photos, then signs. The
+signed record is read-only and readable by the team, the commission, the city's departments and the community's
+own district and street. Only the team's members may answer, upload or sign; anyone else gets a 404.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from districts.scope import scope_of
+
+from . import acceptance
+from .acceptance import AcceptanceError, answer_save, inspection_start
+from .evidence import EvidenceError, evidence_add, evidence_for
+from .models import (
+    ITEM_COUNT,
+    Assignment,
+    Evidence,
+    Inspection,
+    InspectionAnswer,
+    SelfAssessment,
+    StandardCategory,
+    StandardItem,
+)
+
+
+def _member_inspections(user: Any) -> QuerySet[Inspection]:
+    """Inspections of the assignments the user's teams hold; `__in` keeps one row per inspection."""
+    return Inspection.objects.filter(assignment__in=Assignment.objects.for_member(user))
+
+
+def _inspection_for_member(user: Any, pk: int) -> Inspection:
+    return get_object_or_404(_member_inspections(user).select_related("community__street", "district", "round"), pk=pk)
+
+
+def inspections_visible_to(user: Any) -> QuerySet[Inspection]:
+    """Who may read an inspection's record: its team, the commission and departments (the whole city), and the
+    staff of the community's district or street."""
+    scope = scope_of(user)
+    if scope.sees_whole_city:
+        return Inspection.objects.all()
+    member = Q(assignment__in=Assignment.objects.for_member(user))
+    if scope.street_id:
+        return Inspection.objects.filter(Q(community__street_id=scope.street_id) | member)
+    if scope.district_id:
+        return Inspection.objects.filter(Q(district_id=scope.district_id) | member)
+    return Inspection.objects.filter(member)
+
+
+def _item_number(raw: str | None) -> int | None:
+    raw = (raw or "").strip()
+    number = int(raw) if raw.isdigit() and len(raw) < 4 else 0
+    return number if 1 <= number <= ITEM_COUNT else None
+
+
+def _no_such_item(raw: str | None) -> str:
+    return _("There is no item %(number)s.") % {"number": (raw or "").strip()[:10] or "—"}
+
+
+def _signed_message() -> str:
+    return _("This inspection is signed and can no longer be changed; a correction is a new inspection.")
+
+
+def _json(payload: dict[str, Any], status: int = 200) -> JsonResponse:
+    return JsonResponse(payload, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _refusal(item: int | None, message: str, status: int = 400) -> JsonResponse:
+    return _json({"ok": False, "item": item, "error": message}, status=status)
+
+
+def _is_signed_now(inspection: Inspection) -> bool:
+    return Inspection.objects.filter(pk=inspection.pk, status=Inspection.Status.SIGNED).exists()
+
+
+def _choices(item: StandardItem) -> list[tuple[str, str]]:
+    return [
+        (value, label)
+        for value, label in InspectionAnswer.Result.choices
+        if value != InspectionAnswer.Result.NOT_APPLICABLE or item.allows_not_applicable
+    ]
+
+
+def _files_by_item(files: list[Evidence]) -> dict[int | None, list[Evidence]]:
+    grouped: dict[int | None, list[Evidence]] = defaultdict(list)
+    for file in files:
+        grouped[file.item_id].append(file)
+    return grouped
+
+
+@login_required
+@require_GET
+def inspection_assignments(request: HttpRequest) -> HttpResponse:
+    """The communities the user's teams are to inspect, rounds still open first, those not yet signed first."""
+    today = timezone.localdate()
+    inspections = Inspection.objects.filter(assignment=OuterRef("pk"))
+    signed = inspections.filter(status=Inspection.Status.SIGNED).order_by("-signed_at", "-pk")
+    answered = (
+        InspectionAnswer.objects.filter(
+            inspection__assignment=OuterRef("pk"), inspection__status=Inspection.Status.OPEN
+        )
+        .order_by()
+        .values("inspection__assignment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    assignments = (
+        Assignment.objects.for_member(request.user)
+        .select_related("round", "team", "community__street", "district")
+        .annotate(
+            round_closed=Case(When(round__closes_on__lt=today, then=Value(True)), default=Value(False)),
+            started=Exists(inspections.filter(status=Inspection.Status.OPEN)),
+            answered=Coalesce(Subquery(answered), 0),
+            done=Exists(signed),
+            signed_pk=Subquery(signed.values("pk")[:1]),
+            signed_passed=Subquery(signed.values("passed")[:1]),
+        )
+        .order_by("round_closed", "-round__opens_on", "round_id", "done", "community__code")
+    )
+    return render(
+        request,
+        "standards/inspect_assignments.html",
+        {"assignments": assignments, "item_count": ITEM_COUNT, "today": today},
+    )
+
+
+@login_required
+@require_GET
+def inspection_checklist(request: HttpRequest, assignment_pk: int) -> HttpResponse:
+    assignment = get_object_or_404(
+        Assignment.objects.for_member(request.user).select_related("community__street", "district", "round", "team"),
+        pk=assignment_pk,
+    )
+    latest = assignment.inspections.order_by("-started_at", "-pk").first()
+    if latest is not None and latest.is_signed:
+        return redirect("inspection_record", pk=latest.pk)
+    try:
+        inspection = inspection_start(assignment=assignment, by=request.user)
+    except AcceptanceError as exc:
+        messages.error(request, str(exc))
+        return render(request, "400.html", status=400)
+
+    community = assignment.community
+    assessment = SelfAssessment.objects.filter(community=community).order_by("-period").first()
+    answers = {a.item_id: a for a in inspection.answers.all()}
+    files = list(
+        Evidence.objects.current().visible_to(request.user).filter(community=community).select_related("uploaded_by")
+    )
+    inspection_type = ContentType.objects.get_for_model(Inspection)
+    # The inspector's own photos sit with the answers; everything else is what the community put forward.
+    taken_here = [f.owner_type_id == inspection_type.pk and f.owner_id == inspection.pk for f in files]
+    photos = _files_by_item([f for f, here in zip(files, taken_here, strict=True) if here])
+    community_files = _files_by_item([f for f, here in zip(files, taken_here, strict=True) if not here])
+    categories = StandardCategory.objects.prefetch_related(
+        Prefetch("items", queryset=StandardItem.objects.order_by("number"))
+    )
+    sections = []
+    for category in categories:
+        rows = []
+        for item in category.items.all():
+            status = assessment.item_status(item.number) if assessment else ""
+            rows.append(
+                {
+                    "item": item,
+                    "answer": answers.get(item.pk),
+                    "choices": _choices(item),
+                    "self_status": dict(SelfAssessment.ItemStatus.choices).get(status, "") if assessment else "",
+                    "self_status_key": status,
+                    "self_note": assessment.notes.get(str(item.number), "") if assessment else "",
+                    "files": community_files.get(item.pk, []),
+                    "photos": photos.get(item.pk, []),
+                }
+            )
+        sections.append({"category": category, "rows": rows})
+    return render(
+        request,
+        "standards/inspect_checklist.html",
+        {
+            "assignment": assignment,
+            "inspection": inspection,
+            "community": community,
+            "assessment": assessment,
+            "general_files": community_files.get(None, []),
+            "sections": sections,
+            "answered": len(answers),
+            "item_count": ITEM_COUNT,
+        },
+    )
+
+
+@login_required
+@require_POST
+def inspection_answer(request: HttpRequest, inspection_pk: int) -> JsonResponse:
+    """Save one item's answer. Repeating the same answer is harmless: the browser resends after a dropped line."""
+    inspection = _inspection_for_member(request.user, inspection_pk)
+    raw = request.POST.get("item")
+    number = _item_number(raw)
+    if inspection.is_signed:
+        return _refusal(number, _signed_message(), status=409)
+    if number is None:
+        return _refusal(None, _no_such_item(raw))
+    try:
+        answer = answer_save(
+            inspection=inspection,
+            item_number=number,
+            result=request.POST.get("result", ""),
+            note=request.POST.get("note", ""),
+            by=request.user,
+        )
+    except AcceptanceError as exc:
+        # Signed by a teammate between the page load and this answer: say so as a conflict, not a bad answer.
+        return _refusal(number, str(exc), status=409 if _is_signed_now(inspection) else 400)
+    return _json(
+        {
+            "ok": True,
+            "item": number,
+            "result": answer.result,
+            "saved_at": timezone.localtime(answer.answered_at).isoformat(timespec="seconds"),
+        }
+    )
+
+
+@login_required
+@require_POST
+def inspection_photo(request: HttpRequest, inspection_pk: int) -> JsonResponse:
+    inspection = _inspection_for_member(request.user, inspection_pk)
+    raw = request.POST.get("item")
+    number = _item_number(raw)
+    if inspection.is_signed:
+        return _refusal(number, _signed_message(), status=409)
+    if number is None:
+        return _refusal(None, _no_such_item(raw))
+    item = StandardItem.objects.get(number=number)
+    try:
+        with transaction.atomic():
+            # Held until the file is recorded, so a signature cannot slip in between the check and the upload.
+            locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+            if locked.is_signed:
+                return _refusal(number, _signed_message(), status=409)
+            evidence = evidence_add(
+                upload=request.FILES.get("file"),
+                by=request.user,
+                district=inspection.district,
+                community=inspection.community,
+                item=item,
+                owner=locked,
+            )
+    except EvidenceError as exc:
+        return _refusal(number, exc.message)
+    return _json(
+        {
+            "ok": True,
+            "item": number,
+            "name": evidence.original_name,
+            "url": reverse("evidence_file", args=[evidence.pk]),
+            "thumbnail": reverse("evidence_thumbnail", args=[evidence.pk]) if evidence.thumbnail else "",
+        }
+    )
+
+
+def _sign_summary(inspection: Inspection) -> dict[str, Any]:
+    answers = {a.item_id: a for a in inspection.answers.all()}
+    rows = [{"item": item, "answer": answers.get(item.pk)} for item in StandardItem.objects.order_by("number")]
+    results = [row["answer"].result for row in rows if row["answer"]]
+    return {
+        "rows": rows,
+        "missing": [row["item"] for row in rows if row["answer"] is None],
+        "failures": [row for row in rows if row["answer"] and row["answer"].result == InspectionAnswer.Result.FAILS],
+        "counts": {key: results.count(key) for key in InspectionAnswer.Result.values},
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspection_sign(request: HttpRequest, inspection_pk: int) -> HttpResponse:
+    inspection = _inspection_for_member(request.user, inspection_pk)
+    if inspection.is_signed and request.method == "GET":
+        return redirect("inspection_record", pk=inspection.pk)
+    error, status = "", 200
+    if inspection.is_signed:
+        error, status = _signed_message(), 409
+    elif request.method == "POST":
+        if not request.POST.get("confirm"):
+            error, status = _("Tick the box to confirm the findings before signing."), 400
+        else:
+            try:
+                acceptance.inspection_sign(
+                    inspection=inspection, by=request.user, summary=request.POST.get("summary", "")
+                )
+            except AcceptanceError as exc:
+                error, status = str(exc), 409 if _is_signed_now(inspection) else 400
+            else:
+                messages.success(request, _("The inspection is signed. The record below can no longer be changed."))
+                return redirect("inspection_record", pk=inspection.pk)
+    return render(
+        request,
+        "standards/inspect_sign.html",
+        {
+            "inspection": inspection,
+            "assignment_pk": inspection.assignment_id,
+            "error": error,
+            "summary_text": request.POST.get("summary", ""),
+            "item_count": ITEM_COUNT,
+            **_sign_summary(inspection),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def inspection_record(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = get_object_or_404(
+        inspections_visible_to(request.user).select_related(
+            "community__street", "district", "round", "assignment__team", "signed_by", "started_by"
+        ),
+        pk=pk,
+    )
+    answers = {a.item_id: a for a in inspection.answers.select_related("answered_by")}
+    photos = _files_by_item(list(evidence_for(inspection).visible_to(request.user)))
+    rows = [
+        {
+            "item": item,
+            "answer": answers.get(item.pk),
+            "photos": photos.get(item.pk, []),
+        }
+        for item in StandardItem.objects.order_by("number")
+    ]
+    results = [a.result for a in answers.values()]
+    return render(
+        request,
+        "standards/inspection_record.html",
+        {
+            "inspection": inspection,
+            "rows": rows,
+            "counts": {key: results.count(key) for key in InspectionAnswer.Result.values},
+            "members": inspection.assignment.team.members.order_by("username"),
+            "rectifications": inspection.rectifications.select_related("item"),
+            "is_member": _member_inspections(request.user).filter(pk=inspection.pk).exists(),
+            "item_count": ITEM_COUNT,
+        },
+    )
