@@ -7,14 +7,26 @@ from collections import Counter
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import Count, F
 
-from districts.models import AuditEntry, District
+from districts.models import AuditEntry, Community, District
 from reporting.models import Campaign, Enrolment, Report, ReportEvent
 from reporting.selectors import month_end
 from reporting.timeliness import rates_total, reporting_rates
-from standards.models import SelfAssessment
+from standards.acceptance import met_communities, met_inspections
+from standards.models import (
+    AcceptanceRound,
+    Assignment,
+    Inspection,
+    InspectionAnswer,
+    InspectionTeam,
+    Objection,
+    Rectification,
+    SelfAssessment,
+)
 
 D = datetime.date
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -39,6 +51,12 @@ def _counts() -> dict[str, int]:
         "events": ReportEvent.objects.count(),
         "rows": SelfAssessment.objects.count(),
         "audit": AuditEntry.objects.count(),
+        "rounds": AcceptanceRound.objects.count(),
+        "assignments": Assignment.objects.count(),
+        "inspections": Inspection.objects.count(),
+        "answers": InspectionAnswer.objects.count(),
+        "rectifications": Rectification.objects.count(),
+        "objections": Objection.objects.count(),
     }
 
 
@@ -144,3 +162,171 @@ def test_a_second_run_adds_nothing(seeded):
     call_command("seed_demo", stdout=out)
     assert _counts() == before
     assert "already present" in out.getvalue()
+    assert "2021 round already present" in out.getvalue() and "2022 round already present" in out.getvalue()
+
+
+# --- year-end acceptance ----------------------------------------------------------------------------------------
+
+
+def _urban_roster(on: datetime.date) -> Counter[int]:
+    return Counter(
+        Community.objects.on_roster(on)
+        .filter(kind=Community.Kind.RESIDENTS_COMMITTEE)
+        .values_list("district_id", flat=True)
+    )
+
+
+def _self_assessed_meeting(by: datetime.date) -> set[int]:
+    """Communities whose latest monthly row up to `by` says they meet the standard."""
+    latest = {}
+    for community_id, stage in (
+        SelfAssessment.objects.filter(period__lte=by).order_by("period").values_list("community_id", "stage")
+    ):
+        latest[community_id] = stage
+    return {community_id for community_id, stage in latest.items() if stage == "meets"}
+
+
+def test_a_finished_2021_round_and_a_2022_round_under_way(seeded):
+    rounds = {r.year: r for r in AcceptanceRound.objects.all()}
+    assert set(rounds) == {2021, 2022}
+    assert rounds[2021].name == "2021年度绿色社区创建验收"
+    assert (rounds[2021].opens_on, rounds[2021].closes_on) == (D(2021, 10, 15), D(2021, 12, 25))
+    assert (rounds[2022].opens_on, rounds[2022].closes_on) == (D(2022, 10, 10), D(2022, 12, 25))
+    assert rounds[2021].notice_days == rounds[2022].notice_days == 7
+    for round_ in rounds.values():
+        teams = list(InspectionTeam.objects.filter(round=round_).prefetch_related("members"))
+        assert len(teams) == 3
+        for team in teams:
+            usernames = [m.username for m in team.members.all()]
+            assert sum(name.startswith("inspector-") for name in usernames) == 1
+            assert 1 <= sum(name.startswith("dept-") for name in usernames) <= 2
+        signed = Inspection.objects.filter(round=round_, status="signed")
+        assert not signed.exclude(signed_on__range=(round_.opens_on, round_.closes_on)).exists()
+    assert "acceptance: 2021 round:" in seeded and "2022 round:" in seeded
+
+
+def test_the_2021_round_has_every_outcome(seeded):
+    round_ = AcceptanceRound.objects.get(year=2021)
+    first = Inspection.objects.filter(round=round_, status="signed", assignment__kind="first")
+    passed = first.filter(passed=True).count()
+    assert 0.75 <= passed / first.count() <= 0.92
+    statuses = Counter(Rectification.objects.filter(inspection__round=round_).values_list("status", flat=True))
+    assert statuses["open"] and statuses["requested"] and statuses["closed"]
+    open_communities = Rectification.objects.filter(inspection__round=round_, status="open").values("community")
+    assert 2 <= open_communities.distinct().count() <= 3
+    reinspections = Inspection.objects.filter(round=round_, assignment__kind="reinspection")
+    assert reinspections.exists()
+    for reinspection in reinspections:
+        assert reinspection.passed and reinspection.signed_on <= D(2021, 12, 31)
+        assert reinspection.closed_rectifications.exists()
+    failed_notes = InspectionAnswer.objects.filter(result="fails").values_list("note", flat=True)
+    assert "垃圾分类投放点未设置分类标识" in failed_notes and all(failed_notes)
+
+    objections = {o.decision: o for o in Objection.objects.filter(inspection__round=round_)}
+    assert set(objections) == {"dismissed", "upheld"}
+    met = set(met_communities(D(2021, 12, 31)))
+    assert objections["dismissed"].inspection.community in met
+    assert objections["upheld"].inspection.community not in met
+    for objection in objections.values():
+        inspection = objection.inspection
+        assert inspection.signed_on <= objection.received_on <= inspection.notice_ends_on
+        assert objection.decision_note and inspection.notice_ends_on < objection.decided_at.astimezone(SHANGHAI).date()
+
+
+def test_not_applicable_only_where_the_community_said_so(seeded):
+    not_applicable = InspectionAnswer.objects.filter(result="not_applicable")
+    assert set(not_applicable.values_list("item__number", flat=True)) == {10, 16}
+    for community_id, number in not_applicable.values_list("inspection__community_id", "item__number")[:200]:
+        row = SelfAssessment.objects.filter(community_id=community_id).order_by("-period").first()
+        assert row.items[str(number)] == "not_applicable"
+
+
+def test_every_signed_inspection_answers_every_item(seeded):
+    assert Inspection.objects.filter(status="signed").count() > 500
+    counts = Inspection.objects.filter(status="signed").annotate(n=Count("answers")).values_list("n", flat=True)
+    assert set(counts) == {16}
+    assert not Inspection.objects.filter(status="signed", passed=True, answers__result="fails").exists()
+    assert not Inspection.objects.filter(status="signed", passed=False).exclude(answers__result="fails").exists()
+
+
+def test_who_is_inspected_follows_the_self_assessments(seeded):
+    for year in (2021, 2022):
+        applied = _self_assessed_meeting(D(year, 10, 1))
+        inspected = set(
+            Assignment.objects.filter(round__year=year, kind="first").values_list("community_id", flat=True)
+        )
+        assert inspected <= applied
+        met = set(met_communities(D(year, 12, 31)).values_list("pk", flat=True))
+        assert met <= _self_assessed_meeting(D(year, 10, 1)) | _self_assessed_meeting(D(year - 1, 10, 1))
+        # Most who applied are accepted by the year's end; some are still rectifying.
+        assert 0.8 * len(applied) <= len(met) < len(applied)
+
+
+def test_met_shares_differ_between_districts_and_grow_in_2022(seeded):
+    shares = {}
+    for year in (2021, 2022):
+        on = D(year, 12, 31)
+        roster = _urban_roster(on)
+        met = Counter(met_communities(on).values_list("district_id", flat=True))
+        shares[year] = {district_id: met[district_id] / n for district_id, n in roster.items()}
+        shares[f"city {year}"] = sum(met.values()) / sum(roster.values())
+    assert min(shares[2021].values()) < max(shares[2021].values())
+    assert min(shares[2022].values()) < max(shares[2022].values())
+    assert shares["city 2022"] > 3 * shares["city 2021"] > 0
+    assert all(shares[2022][d] >= shares[2021][d] for d in shares[2021])
+
+
+def test_the_2022_round_leaves_work_for_the_browser_tests(seeded):
+    inspector = get_user_model().objects.get(username="inspector-1")
+    mine = Assignment.objects.for_member(inspector).filter(round__year=2022)
+    not_started = mine.filter(district__code="120101", inspections__isnull=True)
+    assert not_started.count() >= 3
+    assert (
+        not Assignment.objects.filter(round__year=2022, inspections__isnull=True).exclude(pk__in=not_started).exists()
+    )
+    (half_done,) = Inspection.objects.filter(status="open")
+    assert half_done.assignment in mine
+    assert sorted(half_done.answers.values_list("item__number", flat=True)) == list(range(1, 9))
+    statuses = Counter(Rectification.objects.filter(inspection__round__year=2022).values_list("status", flat=True))
+    assert set(statuses) == {"open", "done", "requested", "closed"}
+    assert Objection.objects.filter(inspection__round__year=2022, decision="pending").exists()
+
+
+def test_a_hexi_pass_is_still_under_notice_on_20_december_2022(seeded):
+    later = set(met_communities(D(2022, 12, 31))) - set(met_communities(D(2022, 12, 20)))
+    hexi = [c for c in later if c.district.code == "120103"]
+    assert hexi
+    inspection = Inspection.objects.filter(community=hexi[0], status="signed").order_by("-signed_at").first()
+    assert inspection.passed and inspection.signed_on <= D(2022, 12, 20) < inspection.notice_ends_on
+
+
+def test_the_acceptance_history_is_dated_back_then(seeded):
+    signed = Inspection.objects.filter(status="signed")
+    assert not signed.filter(started_at__gte=F("signed_at")).exists()
+    assert not signed.filter(assignment__assigned_at__gte=F("started_at")).exists()
+    assert not InspectionAnswer.objects.filter(
+        inspection__status="signed", answered_at__gt=F("inspection__signed_at")
+    ).exists()
+    assert not Inspection.objects.filter(started_at__year__gte=2023).exists()
+    rectifications = Rectification.objects.exclude(status="open")
+    assert not rectifications.filter(done_at__lte=F("inspection__signed_at")).exists()
+    assert not rectifications.exclude(status="done").filter(requested_at__lt=F("done_at")).exists()
+    assert not Rectification.objects.filter(closed_by_inspection__signed_at__lte=F("requested_at")).exists()
+    models = (AcceptanceRound, InspectionTeam, Assignment, Inspection, Rectification, Objection)
+    entries = AuditEntry.objects.filter(content_type__in=ContentType.objects.get_for_models(*models).values())
+    assert entries.count() > 2000
+    assert not entries.filter(at__gte=datetime.datetime(2023, 1, 1, tzinfo=SHANGHAI)).exists()
+    inspection = signed.filter(passed=False).first()
+    trail = entries.filter(object_id=str(inspection.pk), content_type=ContentType.objects.get_for_model(Inspection))
+    assert list(trail.order_by("id").values_list("at", flat=True)) == [inspection.started_at, inspection.signed_at]
+
+
+def test_monthly_reports_show_the_communities_met_by_the_months_end(seeded):
+    reports = Report.objects.filter(kind="monthly", period__gte=D(2021, 11, 1)).exclude(figures={})
+    assert reports.count() > 100
+    shown = 0
+    for report in reports.select_related("district"):
+        met = met_inspections(month_end(report.period)).filter(district=report.district).count()
+        assert report.figures["met"] == met, (report.district.code, report.period)
+        shown += met
+    assert shown > 1000

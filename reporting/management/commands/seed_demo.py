@@ -32,6 +32,8 @@ from reporting.selectors import campaign_months
 from reporting.services import enrolment_enrol, enrolment_withdraw
 from standards.models import SelfAssessment
 
+from ._seed_acceptance import seed_acceptance
+
 PASSWORD = "demo12345"  # noqa: S105 — the documented demo password; seed_demo refuses to run in production
 STREET_USERS_PER_DISTRICT = {"120101": 1, "120103": 1, "120116": 2}
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -64,6 +66,7 @@ class Command(BaseCommand):
         # The notifications were sent when the transaction committed; date them by the steps they tell of.
         _date_notifications(since=started)
         self.stdout.write(self.style.SUCCESS(f"demo users ready ({len(logins)}); {activity}; {reports}"))
+        self.stdout.write(self.style.SUCCESS(seed_acceptance()))
         self.stdout.write("Demo logins (password demo12345):")
         for username, label in logins:
             self.stdout.write(f"  {username:<22} {label}")
