@@ -14,6 +14,7 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     scope = scope_of(user)
     items: list[tuple[str, str]] = [(_("Home"), reverse("home"))]
     if scope.sees_whole_city or scope.district_id:
+        items.append((_("Dashboard"), reverse("dashboard")))
         items.append((_("Roster"), reverse("roster_districts")))
     if scope.is_commission_admin or scope.is_district_staff:
         items.append((_("Import / export"), reverse("roster_import")))
@@ -31,6 +32,8 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Item pass rates"), reverse("acceptance_items")))
     if scope.role == "inspector" or scope.role == "department_staff":
         items.append((_("My inspections"), reverse("inspection_assignments")))
+    if scope.is_commission or scope.is_district_staff or scope.role == "department_staff":
+        items.append((_("Documents"), reverse("documents")))
     if scope.is_commission or scope.is_district_staff:
         items.append((_("Audit trail"), reverse("audit_list")))
     if scope.is_commission_admin and user.is_staff:

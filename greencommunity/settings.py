@@ -171,6 +171,7 @@ NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("npm/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("npm/echarts", NODE_MODULES / "echarts" / "dist"),
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / _env("MEDIA_ROOT", "media")

@@ -30,6 +30,8 @@ urlpatterns = [
     path("", include("reporting.evidence_urls")),
     path("", include("reporting.notification_urls")),
     path("", include("reporting.timeliness_urls")),
+    path("", include("reporting.document_urls")),
+    path("", include("reporting.dashboard_urls")),
     path("", include("standards.urls")),
     path("", include("standards.inspection_urls")),
     path("", include("standards.acceptance_urls")),

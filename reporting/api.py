@@ -1,4 +1,5 @@
-"""The read-only JSON API under /api/v1/: the roster (districts, streets, communities) and the standard.
+"""The read-only JSON API under /api/v1/: the roster (districts, streets, communities), the standard and the
+campaign's progress.
 
 Scoped exactly like the pages: every queryset starts from `visible_to(request.user)`, so out of scope is 404
 and never reveals that an object exists. Nothing here writes (other methods get 405). Counts are correlated
@@ -10,21 +11,23 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Max, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 
 from districts.access import district_for, street_for
 from districts.models import Community, District, Street
+from districts.scope import scope_of
 from districts.services import SURVEY_FIELDS
 from standards.models import StandardCategory, StandardItem
 
 from . import selectors
-from .models import Campaign, Enrolment
+from .models import Campaign, Enrolment, ProgressSnapshot
 
 # --- query parameters (validated by serializers, so a bad value is a 400 that names the parameter) -------
 
@@ -273,3 +276,115 @@ class StandardCategoryViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[0-9]+"
     serializer_class = StandardCategorySerializer
     queryset = StandardCategory.objects.prefetch_related("departments", "items").order_by("number")
+
+
+# --- progress -----------------------------------------------------------------------------------------------
+
+
+class ProgressQuery(serializers.Serializer):
+    level = serializers.ChoiceField(
+        choices=ProgressSnapshot.Level.values,
+        required=False,
+        default=ProgressSnapshot.Level.DISTRICT,
+        error_messages={"invalid_choice": _("The level must be city, district or street.")},
+        help_text="Which units: the city, the districts (default) or the street-level units.",
+    )
+    district = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Only this district (division code): its own row, or its street-level units with level=street. "
+        "An unknown code or one outside your scope is a 404.",
+    )
+    date = serializers.DateField(
+        required=False,
+        error_messages={"invalid": _("Give the date as YYYY-MM-DD, for example 2021-05-31.")},
+        help_text="The figures as of this day (YYYY-MM-DD); default today (Asia/Shanghai). The answer is the latest "
+        "snapshot on or before it (snapshots are kept for every month's end and today): see `as_of`.",
+    )
+
+
+class ProgressSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="unit_code", help_text="Division code (the city's for the city).")
+    name = serializers.CharField(source="unit_name")
+    parent_code = serializers.CharField(help_text="The district of a street-level unit, the city of a district.")
+    met_share = serializers.DecimalField(
+        max_digits=6, decimal_places=4, help_text="Communities meeting the standard ÷ urban communities (0 to 1)."
+    )
+    as_of = serializers.DateField(source="on", help_text="The date of the snapshot these figures come from.")
+
+    class Meta:
+        model = ProgressSnapshot
+        fields = [
+            "code",
+            "name",
+            "level",
+            "parent_code",
+            "roster",
+            "participating",
+            "pilots",
+            "streets",
+            "streets_with_pilot",
+            "self_assessed",
+            "met",
+            "met_share",
+            "target_share",
+            "target_due_on",
+            "projected_share",
+            "status",
+            "as_of",
+        ]
+
+
+def _visible_snapshots(user: Any, snapshots: QuerySet[ProgressSnapshot]) -> QuerySet[ProgressSnapshot]:
+    """Scoped like the pages: the city's readers see every unit, district staff their district and its
+    street-level units, street staff their own unit, everyone else nothing."""
+    scope = scope_of(user)
+    level = ProgressSnapshot.Level
+    if scope.sees_whole_city:
+        return snapshots
+    if scope.street_id:
+        own = Street.objects.filter(pk=scope.street_id).values("code")
+        return snapshots.filter(level=level.STREET, unit_code=Subquery(own))
+    if scope.district_id:
+        return snapshots.filter(
+            Q(level=level.DISTRICT, unit_code=scope.district_code)
+            | Q(level=level.STREET, parent_code=scope.district_code)
+        )
+    return snapshots.none()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The campaign's progress per unit",
+        description="Urban communities, participation, pilots, 街道 with a pilot, self-assessed and met communities, "
+        "the met share and the status against the current milestone (on_track, at_risk, behind, or none), for the "
+        "city, the districts or the street-level units you can see, from the latest snapshot on or before `date`.",
+        parameters=[ProgressQuery],
+    ),
+)
+class ProgressViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    authentication_classes = ReadOnlyApi.authentication_classes
+    pagination_class = ApiPagination
+    serializer_class = ProgressSerializer
+    queryset = ProgressSnapshot.objects.none()
+
+    def get_queryset(self) -> QuerySet[ProgressSnapshot]:
+        if getattr(self, "swagger_fake_view", False):
+            return ProgressSnapshot.objects.none()
+        query = ProgressQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        campaign = Campaign.objects.current()
+        if campaign is None:
+            raise NotFound("No campaign is set up.")
+        user, level = self.request.user, params["level"]
+        snapshots = _visible_snapshots(user, ProgressSnapshot.objects.filter(campaign=campaign, level=level))
+        if params.get("district"):
+            code = district_for(user, params["district"]).code
+            if level == ProgressSnapshot.Level.STREET:
+                snapshots = snapshots.filter(parent_code=code)
+            else:
+                snapshots = snapshots.filter(unit_code=code)
+        on = params.get("date") or timezone.localdate()
+        latest = snapshots.filter(on__lte=on).aggregate(latest=Max("on"))["latest"]
+        return snapshots.filter(on=latest).order_by("unit_code") if latest else snapshots.none()

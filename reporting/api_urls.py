@@ -13,6 +13,7 @@ router.register("districts", api.DistrictViewSet, basename="api-district")
 router.register("streets", api.StreetViewSet, basename="api-street")
 router.register("communities", api.CommunityViewSet, basename="api-community")
 router.register("standards", api.StandardCategoryViewSet, basename="api-standard")
+router.register("progress", api.ProgressViewSet, basename="api-progress")
 
 urlpatterns = [
     # The schema describes the endpoints, not the data, but like the rest of the portal it is for signed-in users.

@@ -551,3 +551,21 @@ class GeneratedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.period} {self.scope_code}".strip()
+
+
+class RollupRequest(models.Model):
+    """A pending request to recompute today's progress snapshots, so many events in a row start one run.
+
+    Kept in the database rather than a cache: every web process and worker sees the same flag.
+    """
+
+    key = models.CharField(max_length=40, unique=True)
+    pending = models.BooleanField(default=False)
+    requested_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("progress recalculation request")
+        verbose_name_plural = _("progress recalculation requests")
+
+    def __str__(self) -> str:
+        return f"{self.key} · {self.requested_at:%Y-%m-%d %H:%M}"

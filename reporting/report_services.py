@@ -25,6 +25,7 @@ from standards.services import AssessmentError, self_assessment_clean
 
 from .models import Campaign, Deadline, Enrolment, PlanTarget, Report, ReportEvent, WorkAssignment
 from .narrative import NARRATIVE_FIELDS
+from .rollups import rollup_on_commit
 
 DEADLINE_OF = {
     Report.Kind.MONTHLY: Deadline.Kind.MONTHLY_REPORT,
@@ -448,6 +449,7 @@ def _transition(
             note=comment,
         )
     transaction.on_commit(lambda: _after_transition(locked.pk, action))
+    rollup_on_commit()
     return locked
 
 

@@ -13,6 +13,7 @@ from districts.audit import audit_entry, audit_record
 from districts.models import AuditEntry, Community
 
 from .models import Campaign, Enrolment
+from .rollups import rollup_on_commit
 
 
 class EnrolmentError(Exception):
@@ -67,6 +68,7 @@ def enrolment_enrol(
                 for e in created
             ]
         )
+        rollup_on_commit()
     return created
 
 
@@ -94,4 +96,5 @@ def enrolment_withdraw(*, enrolment: Enrolment, on: datetime.date, reason: str, 
             changes={"withdrawn_on": [None, on.isoformat()]},
             note=reason,
         )
+        rollup_on_commit()
     return locked

@@ -136,3 +136,29 @@ def alert_stale_returned_reports(today: str | None = None) -> int:
                 subject=subject,
             )
     return sent
+
+
+@shared_task(acks_late=True)
+def rollup_nightly(today: str | None = None) -> int:
+    """Recompute the current campaign's progress snapshots for every month's end and today (beat, 02:00).
+
+    Returns how many snapshot rows were written; a repeated run rewrites the same rows.
+    """
+    from .rollups import rollup_all
+
+    campaign = Campaign.objects.current()
+    if campaign is None:
+        return 0
+    return rollup_all(campaign=campaign, today=_day(today))
+
+
+@shared_task(acks_late=True)
+def rollup_today() -> int:
+    """Recompute today's snapshots after events that changed the figures (see `rollups.rollup_request`)."""
+    from .rollups import rollup_latest, rollup_request_taken
+
+    rollup_request_taken()
+    campaign = Campaign.objects.current()
+    if campaign is None:
+        return 0
+    return rollup_latest(campaign=campaign, today=timezone.localdate())

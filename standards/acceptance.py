@@ -30,6 +30,7 @@ from .models import (
     Rectification,
     StandardItem,
 )
+from .signals import inspection_signed, objection_decided
 
 
 class AcceptanceError(Exception):
@@ -290,6 +291,7 @@ def inspection_sign(
             changes={"status": ["open", "signed"], "passed": [None, locked.passed]},
             note=locked.summary,
         )
+        inspection_signed.send(sender=Inspection, inspection=locked)
     return locked
 
 
@@ -412,6 +414,7 @@ def objection_decide(*, objection: Objection, decision: str, note: str, by: Any)
             changes={"decision": ["pending", decision]},
             note=note[:500],
         )
+        objection_decided.send(sender=Objection, objection=locked)
     return locked
 
 

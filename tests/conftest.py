@@ -38,6 +38,32 @@ def django_db_setup(django_db_setup, django_db_blocker):  # noqa: PT004
         divisions_load(read_division_rows(TIANJIN_CSV))
 
 
+# Recreated by a flush itself (post_migrate); every other row is saved, pointing at these by natural key.
+def _saved_rows() -> list:
+    from django.apps import apps
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    recreated = {ContentType, Permission}
+    models = [m for m in apps.get_models() if m not in recreated and m._meta.managed and not m._meta.proxy]
+    return [row for model in models for row in model._base_manager.order_by("pk")]
+
+
+@pytest.fixture(scope="module")
+def seed_data_restored(django_db_blocker):
+    """For a module of `transaction=True` tests, which end by emptying every table: save what the session's database
+    holds (Tianjin's divisions, the data migrations' rows) before the module and put it back after its last flush."""
+    from django.core import serializers
+    from django.db import connection, transaction
+
+    with django_db_blocker.unblock():
+        saved = serializers.serialize("json", _saved_rows(), use_natural_foreign_keys=True)
+    yield
+    with django_db_blocker.unblock(), transaction.atomic(), connection.constraint_checks_disabled():
+        for row in serializers.deserialize("json", saved):
+            row.save()
+
+
 @pytest.fixture
 def make_user(db) -> Callable[..., object]:
     def make(username: str, role: str, *, district: str = "", street: str = "", department: str = ""):

@@ -13,12 +13,15 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.urls import URLPattern, URLResolver, get_resolver
 from PIL import Image
 
 from districts.models import Community, District, Membership
-from reporting.models import Campaign, Notification
+from reporting.models import Campaign, GeneratedDocument, Notification
 from reporting.report_services import report_open
 from reporting.services import enrolment_enrol
 from standards.acceptance import (
@@ -228,6 +231,7 @@ def cases(world: dict[str, Any]) -> dict[str, Case]:
         ),
         **report_cases(world),
         **acceptance_cases(world),
+        **dashboard_cases(world),
         **api_cases(world),
         **import_cases(),
         "admin:index": Case(
@@ -513,6 +517,90 @@ def acceptance_cases(world: dict[str, Any]) -> dict[str, Case]:
     }
 
 
+CITY_DASHBOARD = {
+    **ANON,
+    **{r: _same(404) for r in ROLES[1:]},
+    **{r: _same(200) for r in ("commission_admin", "reviewer", "department_staff")},
+}
+DISTRICT_SCOPED = {
+    **ANON,
+    **CITY_READERS_OK,
+    "heping_staff": (200, 404),
+    "heping_street_staff": (200, 404),
+    "inspector": _same(404),
+}
+DOCUMENT_READERS = {
+    **ANON,
+    "commission_admin": _same(200),
+    "reviewer": _same(200),
+    "heping_staff": (200, 404),
+    "heping_street_staff": _same(404),
+    "department_staff": _same(404),  # departments read the city's documents, not a district's
+    "inspector": _same(404),
+}
+
+
+def dashboard_cases(world: dict[str, Any]) -> dict[str, Case]:
+    own_doc, other_doc = world["own_document"], world["other_document"]
+    return {
+        "dashboard": Case(
+            "GET",
+            "/dashboard/",
+            "/dashboard/",
+            {**CITY_DASHBOARD, "heping_staff": _same(302), "heping_street_staff": _same(302)},
+        ),
+        "dashboard_district": Case(
+            "GET", "/dashboard/district/120101/", "/dashboard/district/120103/", DISTRICT_SCOPED
+        ),
+        "dashboard_department": Case("GET", "/dashboard/department/", "/dashboard/department/", CITY_DASHBOARD),
+        "dashboard_export": Case(
+            "GET",
+            "/dashboard/export.xlsx?table=streets&district=120101",
+            "/dashboard/export.xlsx?table=streets&district=120103",
+            DISTRICT_SCOPED,
+        ),
+        "dashboard_map": Case(
+            "GET",
+            "/dashboard/map/tianjin-districts.geojson",
+            "/dashboard/map/tianjin-districts.geojson",
+            {**ANON, **{r: _same(200) for r in ROLES[1:]}, "inspector": _same(404)},
+        ),
+        "documents": Case(
+            "GET",
+            "/documents/",
+            "/documents/",
+            {
+                **ANON,
+                **{r: _same(200) for r in ("commission_admin", "reviewer", "heping_staff", "department_staff")},
+                "heping_street_staff": _same(404),
+                "inspector": _same(404),
+            },
+        ),
+        # A district asks only for its own district's documents (the district is set per scope in the test).
+        "document_request": Case(
+            "POST",
+            "/documents/request/",
+            "/documents/request/",
+            {
+                **ANON,
+                "commission_admin": _same(302),
+                "reviewer": _same(302),
+                "heping_staff": (302, 404),
+                "heping_street_staff": _same(404),
+                "department_staff": _same(404),
+                "inspector": _same(404),
+            },
+            {"kind": "district-monthly", "period": "2021-04"},
+        ),
+        "document_status": Case(
+            "GET", f"/documents/{own_doc.pk}/status/", f"/documents/{other_doc.pk}/status/", DOCUMENT_READERS
+        ),
+        "document_download": Case(
+            "GET", f"/documents/{own_doc.pk}/download/", f"/documents/{other_doc.pk}/download/", DOCUMENT_READERS
+        ),
+    }
+
+
 API_ANON = {"anonymous": _same(401)}
 API_SCOPED = {
     **API_ANON,
@@ -553,6 +641,12 @@ def api_cases(world: dict[str, Any]) -> dict[str, Case]:
             f"{base}/communities/{other_c.code}/",
             {**API_ANON, **{r: _same(405) for r in EVERY_USER}},
             {"name": "改名"},
+        ),
+        "api-progress-list": Case(
+            "GET",
+            f"{base}/progress/?level=street&district=120101",
+            f"{base}/progress/?level=street&district=120103",
+            API_SCOPED,
         ),
         "api-standard-list": Case(
             "GET", f"{base}/standards/", f"{base}/standards/", {**API_ANON, **{r: _same(200) for r in EVERY_USER}}
@@ -672,6 +766,10 @@ def world(db, settings, tmp_path, inspector):
         )
     world["notification"] = Notification.objects.create(user=_user("someone-else", "120101"), key="k", message="m")
     world.update(_acceptance_world(inspector, own, other))
+    for scope, code in (("own", "120101"), ("other", "120103")):
+        document = GeneratedDocument(kind="district-monthly", period="2021-03", scope_code=code, status="done")
+        document.file.save(f"{code}.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+        world[f"{scope}_document"] = document
     return world
 
 
@@ -733,6 +831,16 @@ def test_every_url_is_in_the_matrix(world):
     assert not missing, f"URLs without a row in the permission matrix: {sorted(missing)}"
 
 
+def _close(response) -> None:
+    """Close a streamed download's file, as the end of a real request does, without the end-of-request handler that
+    would close the test's database connection (the test client disconnects it the same way)."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("scope", ["own", "other"])
 def test_permission_matrix(request, client, world, role, scope):
@@ -749,10 +857,12 @@ def test_permission_matrix(request, client, world, role, scope):
             data["district"] = "120101" if scope == "own" else "120103"
         if name == "objection_create" and role in {"commission_admin", "reviewer"}:
             data["received_on"] = world[f"{scope}_passed"].signed_on.isoformat()
+        if name == "document_request":
+            data["district"] = "120101" if scope == "own" else "120103"
         if name == "report_rows_bulk":
             data["row"] = str((world["own_row"] if scope == "own" else world["other_row"]).pk)
         response = client.post(path, data) if case.method == "POST" else client.get(path)
-        response.close()  # a file download streams: close it like a browser does
+        _close(response)
         expected = case.expect[role][0 if scope == "own" else 1]
         assert response.status_code == expected, f"{role} {case.method} {path} ({name}, {scope})"
         if response.status_code == 404:

@@ -7,192 +7,472 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('districts', '0002_departments'),
-        ('standards', '0003_selfassessment_evidence'),
+        ("districts", "0002_departments"),
+        ("standards", "0003_selfassessment_evidence"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AcceptanceRound',
+            name="AcceptanceRound",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('opens_on', models.DateField(verbose_name='opens on')),
-                ('closes_on', models.DateField(verbose_name='closes on')),
-                ('notice_days', models.PositiveSmallIntegerField(default=0, help_text='A passing community counts as met only after this many days of public notice; 0 means none.', verbose_name='public notice (days)')),
-                ('rectification_days', models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='days allowed for rectification')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                ("opens_on", models.DateField(verbose_name="opens on")),
+                ("closes_on", models.DateField(verbose_name="closes on")),
+                (
+                    "notice_days",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        help_text="A passing community counts as met only after this many days of public notice; 0 means none.",
+                        verbose_name="public notice (days)",
+                    ),
+                ),
+                (
+                    "rectification_days",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                        verbose_name="days allowed for rectification",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'acceptance round',
-                'verbose_name_plural': 'acceptance rounds',
-                'ordering': ['-year', '-opens_on'],
+                "verbose_name": "acceptance round",
+                "verbose_name_plural": "acceptance rounds",
+                "ordering": ["-year", "-opens_on"],
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('first', 'first inspection'), ('reinspection', 're-inspection')], default='first', max_length=16, verbose_name='kind')),
-                ('assigned_at', models.DateTimeField(auto_now_add=True, verbose_name='assigned at')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='cancelled at')),
-                ('assigned_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='districts.community', verbose_name='community')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='districts.district', verbose_name='district')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='standards.acceptanceround', verbose_name='round')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("first", "first inspection"), ("reinspection", "re-inspection")],
+                        default="first",
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("assigned_at", models.DateTimeField(auto_now_add=True, verbose_name="assigned at")),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True, verbose_name="cancelled at")),
+                (
+                    "assigned_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="districts.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="districts.district",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="standards.acceptanceround",
+                        verbose_name="round",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'assignment',
-                'verbose_name_plural': 'assignments',
-                'ordering': ['community__code', 'assigned_at'],
+                "verbose_name": "assignment",
+                "verbose_name_plural": "assignments",
+                "ordering": ["community__code", "assigned_at"],
             },
         ),
         migrations.CreateModel(
-            name='Inspection',
+            name="Inspection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('open', 'in progress'), ('signed', 'signed')], default='open', max_length=8, verbose_name='status')),
-                ('started_at', models.DateTimeField(auto_now_add=True, verbose_name='started at')),
-                ('signed_at', models.DateTimeField(blank=True, null=True, verbose_name='signed at')),
-                ('signed_on', models.DateField(blank=True, null=True, verbose_name='signed on')),
-                ('passed', models.BooleanField(blank=True, null=True, verbose_name='passed')),
-                ('notice_ends_on', models.DateField(blank=True, null=True, verbose_name='public notice ends on')),
-                ('summary', models.TextField(blank=True, max_length=5000, verbose_name='summary')),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='inspections', to='standards.assignment', verbose_name='assignment')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='inspections', to='districts.community', verbose_name='community')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='districts.district', verbose_name='district')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='inspections', to='standards.acceptanceround')),
-                ('signed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='signed by')),
-                ('started_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "in progress"), ("signed", "signed")],
+                        default="open",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                ("started_at", models.DateTimeField(auto_now_add=True, verbose_name="started at")),
+                ("signed_at", models.DateTimeField(blank=True, null=True, verbose_name="signed at")),
+                ("signed_on", models.DateField(blank=True, null=True, verbose_name="signed on")),
+                ("passed", models.BooleanField(blank=True, null=True, verbose_name="passed")),
+                ("notice_ends_on", models.DateField(blank=True, null=True, verbose_name="public notice ends on")),
+                ("summary", models.TextField(blank=True, max_length=5000, verbose_name="summary")),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="inspections",
+                        to="standards.assignment",
+                        verbose_name="assignment",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="inspections",
+                        to="districts.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="districts.district",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="inspections",
+                        to="standards.acceptanceround",
+                    ),
+                ),
+                (
+                    "signed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="signed by",
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inspection',
-                'verbose_name_plural': 'inspections',
-                'ordering': ['-signed_at', '-started_at'],
+                "verbose_name": "inspection",
+                "verbose_name_plural": "inspections",
+                "ordering": ["-signed_at", "-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='InspectionAnswer',
+            name="InspectionAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('result', models.CharField(choices=[('meets', 'meets'), ('fails', 'does not meet'), ('not_applicable', 'not applicable')], max_length=16, verbose_name='result')),
-                ('note', models.TextField(blank=True, max_length=2000, verbose_name='note')),
-                ('answered_at', models.DateTimeField(auto_now=True, verbose_name='answered at')),
-                ('answered_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='answers', to='standards.inspection')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='standards.standarditem', verbose_name='item')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[("meets", "meets"), ("fails", "does not meet"), ("not_applicable", "not applicable")],
+                        max_length=16,
+                        verbose_name="result",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, max_length=2000, verbose_name="note")),
+                ("answered_at", models.DateTimeField(auto_now=True, verbose_name="answered at")),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "inspection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="answers", to="standards.inspection"
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="standards.standarditem",
+                        verbose_name="item",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inspection answer',
-                'verbose_name_plural': 'inspection answers',
-                'ordering': ['item__number'],
+                "verbose_name": "inspection answer",
+                "verbose_name_plural": "inspection answers",
+                "ordering": ["item__number"],
             },
         ),
         migrations.CreateModel(
-            name='InspectionTeam',
+            name="InspectionTeam",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('members', models.ManyToManyField(related_name='inspection_teams', to=settings.AUTH_USER_MODEL, verbose_name='members')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='teams', to='standards.acceptanceround', verbose_name='round')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        related_name="inspection_teams", to=settings.AUTH_USER_MODEL, verbose_name="members"
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="teams",
+                        to="standards.acceptanceround",
+                        verbose_name="round",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inspection team',
-                'verbose_name_plural': 'inspection teams',
-                'ordering': ['round', 'name'],
+                "verbose_name": "inspection team",
+                "verbose_name_plural": "inspection teams",
+                "ordering": ["round", "name"],
             },
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='standards.inspectionteam', verbose_name='team'),
+            model_name="assignment",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assignments",
+                to="standards.inspectionteam",
+                verbose_name="team",
+            ),
         ),
         migrations.CreateModel(
-            name='Objection',
+            name="Objection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('received_on', models.DateField(verbose_name='received on')),
-                ('raised_by', models.CharField(blank=True, max_length=100, verbose_name='raised by')),
-                ('text', models.TextField(max_length=5000, verbose_name='objection')),
-                ('decision', models.CharField(choices=[('pending', 'pending'), ('upheld', 'upheld'), ('dismissed', 'dismissed')], default='pending', max_length=12, verbose_name='decision')),
-                ('decision_note', models.TextField(blank=True, max_length=5000, verbose_name='reason for the decision')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='objections', to='standards.inspection')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("received_on", models.DateField(verbose_name="received on")),
+                ("raised_by", models.CharField(blank=True, max_length=100, verbose_name="raised by")),
+                ("text", models.TextField(max_length=5000, verbose_name="objection")),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("pending", "pending"), ("upheld", "upheld"), ("dismissed", "dismissed")],
+                        default="pending",
+                        max_length=12,
+                        verbose_name="decision",
+                    ),
+                ),
+                (
+                    "decision_note",
+                    models.TextField(blank=True, max_length=5000, verbose_name="reason for the decision"),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided at")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "inspection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="objections",
+                        to="standards.inspection",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'objection',
-                'verbose_name_plural': 'objections',
-                'ordering': ['received_on', 'id'],
+                "verbose_name": "objection",
+                "verbose_name_plural": "objections",
+                "ordering": ["received_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Rectification',
+            name="Rectification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('finding', models.TextField(max_length=2000, verbose_name='finding')),
-                ('due_on', models.DateField(verbose_name='due on')),
-                ('status', models.CharField(choices=[('open', 'to rectify'), ('done', 'rectified'), ('requested', 're-inspection requested'), ('closed', 'closed by re-inspection')], default='open', max_length=12, verbose_name='status')),
-                ('done_note', models.TextField(blank=True, max_length=2000, verbose_name='what was done')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='rectified at')),
-                ('requested_at', models.DateTimeField(blank=True, null=True, verbose_name='re-inspection requested at')),
-                ('closed_by_inspection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='closed_rectifications', to='standards.inspection')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rectifications', to='districts.community', verbose_name='community')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='districts.district', verbose_name='district')),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rectifications', to='standards.inspection')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='standards.standarditem', verbose_name='item')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("finding", models.TextField(max_length=2000, verbose_name="finding")),
+                ("due_on", models.DateField(verbose_name="due on")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "to rectify"),
+                            ("done", "rectified"),
+                            ("requested", "re-inspection requested"),
+                            ("closed", "closed by re-inspection"),
+                        ],
+                        default="open",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("done_note", models.TextField(blank=True, max_length=2000, verbose_name="what was done")),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="rectified at")),
+                (
+                    "requested_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="re-inspection requested at"),
+                ),
+                (
+                    "closed_by_inspection",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="closed_rectifications",
+                        to="standards.inspection",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rectifications",
+                        to="districts.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="districts.district",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "inspection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rectifications",
+                        to="standards.inspection",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="standards.standarditem",
+                        verbose_name="item",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rectification',
-                'verbose_name_plural': 'rectifications',
-                'ordering': ['due_on', 'community__code', 'item__number'],
+                "verbose_name": "rectification",
+                "verbose_name_plural": "rectifications",
+                "ordering": ["due_on", "community__code", "item__number"],
             },
         ),
         migrations.AddConstraint(
-            model_name='acceptanceround',
-            constraint=models.CheckConstraint(condition=models.Q(('closes_on__gte', models.F('opens_on'))), name='round_closes_after_opening'),
+            model_name="acceptanceround",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("closes_on__gte", models.F("opens_on"))), name="round_closes_after_opening"
+            ),
         ),
         migrations.AddIndex(
-            model_name='inspection',
-            index=models.Index(fields=['community', 'status', 'signed_at'], name='standards_i_communi_c2f90b_idx'),
+            model_name="inspection",
+            index=models.Index(fields=["community", "status", "signed_at"], name="standards_i_communi_c2f90b_idx"),
         ),
         migrations.AddIndex(
-            model_name='inspection',
-            index=models.Index(fields=['district', 'status'], name='standards_i_distric_49fb3d_idx'),
+            model_name="inspection",
+            index=models.Index(fields=["district", "status"], name="standards_i_distric_49fb3d_idx"),
         ),
         migrations.AddConstraint(
-            model_name='inspection',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('assignment',), name='one_open_inspection_per_assignment'),
+            model_name="inspection",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "open")),
+                fields=("assignment",),
+                name="one_open_inspection_per_assignment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inspection',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'open'), models.Q(('signed_at__isnull', False), ('passed__isnull', False)), _connector='OR'), name='signed_inspection_is_complete'),
+            model_name="inspection",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "open"),
+                    models.Q(("signed_at__isnull", False), ("passed__isnull", False)),
+                    _connector="OR",
+                ),
+                name="signed_inspection_is_complete",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inspectionanswer',
-            constraint=models.UniqueConstraint(fields=('inspection', 'item'), name='one_answer_per_item'),
+            model_name="inspectionanswer",
+            constraint=models.UniqueConstraint(fields=("inspection", "item"), name="one_answer_per_item"),
         ),
         migrations.AddConstraint(
-            model_name='inspectionteam',
-            constraint=models.UniqueConstraint(fields=('round', 'name'), name='team_name_unique_in_round'),
+            model_name="inspectionteam",
+            constraint=models.UniqueConstraint(fields=("round", "name"), name="team_name_unique_in_round"),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['round', 'district'], name='standards_a_round_i_ef059d_idx'),
+            model_name="assignment",
+            index=models.Index(fields=["round", "district"], name="standards_a_round_i_ef059d_idx"),
         ),
         migrations.AddIndex(
-            model_name='rectification',
-            index=models.Index(fields=['district', 'status'], name='standards_r_distric_098a43_idx'),
+            model_name="rectification",
+            index=models.Index(fields=["district", "status"], name="standards_r_distric_098a43_idx"),
         ),
         migrations.AddConstraint(
-            model_name='rectification',
-            constraint=models.UniqueConstraint(fields=('inspection', 'item'), name='one_rectification_per_failed_item'),
+            model_name="rectification",
+            constraint=models.UniqueConstraint(fields=("inspection", "item"), name="one_rectification_per_failed_item"),
         ),
     ]

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('standards', '0005_signed_inspections_are_immutable'),
+        ("standards", "0005_signed_inspections_are_immutable"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='inspection',
-            name='status',
-            field=models.CharField(choices=[('open', 'being inspected'), ('signed', 'signed')], default='open', max_length=8, verbose_name='status'),
+            model_name="inspection",
+            name="status",
+            field=models.CharField(
+                choices=[("open", "being inspected"), ("signed", "signed")],
+                default="open",
+                max_length=8,
+                verbose_name="status",
+            ),
         ),
     ]

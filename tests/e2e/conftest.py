@@ -142,6 +142,7 @@ def live_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         _manage(env, log, "migrate", "--noinput")
         _manage(env, log, "load_divisions", "districts/data/tianjin-divisions.csv")
         _manage(env, log, "seed_demo")
+        _manage(env, log, "rollup")
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
         portal = Portal(url=url, log=log)

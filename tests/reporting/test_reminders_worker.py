@@ -10,20 +10,15 @@ import uuid
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
-from django.apps import apps
 from django.conf import settings
 from django.core import mail
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.migrations.executor import MigrationExecutor
-from django.db.migrations.operations import RunPython
 
-from districts.loading import divisions_load, read_division_rows
 from districts.models import District
 from greencommunity.celery import app as celery_app
 from reporting.models import Campaign, Notification
 from reporting.report_services import report_open, report_save, report_submit
 from reporting.tasks import send_report_reminders
-from tests.conftest import TIANJIN_CSV, require_service
+from tests.conftest import require_service
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 PROJECT_APPS = {"districts", "standards", "reporting"}
@@ -34,27 +29,6 @@ def _redis_answers(url: str) -> bool:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
     except redis.RedisError:
         return False
-
-
-def seed_data_load() -> None:
-    """Load what a fresh test database holds: the data migrations' rows (in migration order) and the divisions."""
-    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
-    for migration, _backwards in plan:
-        if migration.app_label not in PROJECT_APPS:
-            continue
-        for operation in migration.operations:
-            if isinstance(operation, RunPython):
-                operation.code(apps, None)
-    divisions_load(read_division_rows(TIANJIN_CSV))
-
-
-@pytest.fixture(scope="module")
-def seed_data_restored(django_db_blocker):
-    # Module scope: torn down after the last test's flush, which a function-scoped fixture would run before.
-    yield
-    with django_db_blocker.unblock():
-        seed_data_load()
 
 
 @pytest.fixture(scope="module")

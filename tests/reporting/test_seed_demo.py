@@ -14,7 +14,7 @@ from django.db.models import Count, F
 
 from districts.models import AuditEntry, Community, District
 from reporting.models import Campaign, Enrolment, Report, ReportEvent
-from reporting.selectors import month_end
+from reporting.selectors import month_end, roster_communities
 from reporting.timeliness import rates_total, reporting_rates
 from standards.acceptance import met_communities, met_inspections
 from standards.models import (
@@ -75,6 +75,9 @@ def test_the_reports_left_for_the_browser_tests(seeded):
     assert Report.objects.get(kind="monthly", district__code="120103", period=D(2022, 12, 1)).status == "draft"
     assert not Report.objects.filter(kind="annual", department__code="zjw", period=D(2022, 1, 1)).exists()
     assert Report.objects.filter(kind="annual", department__code="zjw", period=D(2021, 1, 1)).exists()
+    # The first rows of that 和平区 report have items left to change: the communities are still creating.
+    november = SelfAssessment.objects.filter(district__code="120101", period=D(2022, 11, 1)).order_by("community__code")
+    assert [row.stage for row in november[:2]] == ["creating", "creating"]
 
 
 def test_returned_reports_say_why(seeded):
@@ -143,10 +146,39 @@ def test_stages_and_items_agree(seeded):
 def test_pilots_meet_the_standard_first_and_most_communities_by_the_end(seeded):
     first_meets = SelfAssessment.objects.filter(stage="meets").order_by("period").first()
     assert Enrolment.objects.get(community=first_meets.community).kind == "pilot"
-    december = SelfAssessment.objects.filter(period=D(2022, 12, 1))
-    enrolled = Enrolment.objects.active_on(D(2022, 12, 31)).exclude(community__district__code="120101").count()
-    share = december.filter(stage="meets").count() / enrolled
-    assert 0.6 <= share <= 0.7
+    december = Counter(SelfAssessment.objects.filter(period=D(2022, 12, 1)).values_list("stage", flat=True))
+    share = december["meets"] / (december.total() - december["withdrawn"])
+    assert 0.75 <= share <= 0.92 and december["creating"] > 100
+
+
+def test_enrolment_and_self_assessment_keep_the_campaigns_pace(seeded):
+    campaign = Campaign.objects.current()
+    for on, low, high in ((D(2021, 6, 30), 0.68, 0.82), (D(2022, 6, 30), 0.84, 0.96)):
+        roster = roster_communities(campaign=campaign, on=on)
+        size = Counter(roster.values_list("district_id", flat=True))
+        enrolled = Counter(
+            Enrolment.objects.active_on(on)
+            .filter(community__in=roster)
+            .values_list("community__district_id", flat=True)
+        )
+        assert all(low <= enrolled[district_id] / n <= high for district_id, n in size.items()), on
+    city = _urban_roster(D(2022, 10, 31)).total()
+    assert 0.35 <= len(_self_assessed_meeting(D(2021, 10, 1))) / city <= 0.45
+    assert 0.65 <= len(_self_assessed_meeting(D(2022, 10, 1))) / city <= 0.75
+
+
+def test_every_subdistrict_but_one_or_two_has_a_pilot_by_may_2021(seeded):
+    with_pilot = set(
+        Enrolment.objects.active_on(D(2021, 5, 31))
+        .filter(kind="pilot", community__street__kind="街道")
+        .values_list("community__street__code", flat=True)
+    )
+    subdistricts = set(
+        Community.objects.filter(kind=Community.Kind.RESIDENTS_COMMITTEE, street__kind="街道").values_list(
+            "street__code", flat=True
+        )
+    )
+    assert 1 <= len(subdistricts - with_pilot) <= 2
 
 
 def test_reporting_rates_are_high_but_not_perfect(seeded):
@@ -262,18 +294,43 @@ def test_who_is_inspected_follows_the_self_assessments(seeded):
         assert 0.8 * len(applied) <= len(met) < len(applied)
 
 
-def test_met_shares_differ_between_districts_and_grow_in_2022(seeded):
-    shares = {}
-    for year in (2021, 2022):
-        on = D(year, 12, 31)
-        roster = _urban_roster(on)
-        met = Counter(met_communities(on).values_list("district_id", flat=True))
-        shares[year] = {district_id: met[district_id] / n for district_id, n in roster.items()}
-        shares[f"city {year}"] = sum(met.values()) / sum(roster.values())
-    assert min(shares[2021].values()) < max(shares[2021].values())
-    assert min(shares[2022].values()) < max(shares[2022].values())
-    assert shares["city 2022"] > 3 * shares["city 2021"] > 0
-    assert all(shares[2022][d] >= shares[2021][d] for d in shares[2021])
+def _met_shares(on: datetime.date) -> tuple[dict[int, float], float]:
+    """Each district's share of its urban roster accepted as meeting the standard on `on`, and the city's."""
+    roster = roster_communities(campaign=Campaign.objects.current(), on=on)
+    size = Counter(roster.values_list("district_id", flat=True))
+    met = Counter(met_inspections(on).filter(community__in=roster).values_list("district_id", flat=True))
+    return {district_id: met[district_id] / n for district_id, n in size.items()}, met.total() / size.total()
+
+
+def test_most_districts_reach_the_years_target_and_a_few_fall_behind(seeded):
+    shares_2021, city_2021 = _met_shares(D(2021, 12, 31))
+    shares_2022, city_2022 = _met_shares(D(2022, 12, 31))
+    assert len(shares_2021) == len(shares_2022) == 16
+    assert sum(share >= 0.30 for share in shares_2021.values()) >= 10
+    assert sum(share < 0.30 for share in shares_2021.values()) >= 2
+    assert sum(share >= 0.60 for share in shares_2022.values()) >= 10
+    assert sum(share < 0.60 for share in shares_2022.values()) >= 2
+    assert 0.33 <= city_2021 <= 0.40 and 0.62 <= city_2022 <= 0.70
+    assert all(shares_2022[district_id] >= shares_2021[district_id] for district_id in shares_2021)
+
+
+def test_the_reports_say_whether_a_district_is_on_target_as_the_acceptance_found(seeded):
+    for year, target in ((2021, 0.30), (2022, 0.60)):
+        shares, _city = _met_shares(D(year, 12, 31))
+        annual = Report.objects.filter(kind="annual", period=D(year, 1, 1), district__isnull=False)
+        assert annual.count() == 16
+        for report in annual:
+            reached = shares[report.district_id] >= target
+            assert ("完成年度目标" in report.progress) == reached, (report.district_id, report.progress)
+            assert (f"距{round(target * 100)}%的年度目标尚有差距" in report.progress) != reached
+        monthly = Report.objects.filter(kind="monthly", period__year=year)
+        for district_id, progress in monthly.values_list("district_id", "progress"):
+            if "符合年度计划" in progress or "按计划推进" in progress:
+                assert shares[district_id] >= target, (district_id, progress)
+            if "滞后于年度计划" in progress or "距年度目标尚有差距" in progress:
+                assert shares[district_id] < target, (district_id, progress)
+    said = Report.objects.filter(kind="monthly").values_list("progress", flat=True)
+    assert any("符合年度计划" in p for p in said) and any("滞后于年度计划" in p for p in said)
 
 
 def test_the_2022_round_leaves_work_for_the_browser_tests(seeded):

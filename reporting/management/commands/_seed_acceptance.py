@@ -5,8 +5,8 @@ one before). Most pass; some fail an item or two, rectify and pass a re-inspecti
 objections are raised during the public notice. Inspections are signed with their historic date; the services stamp
 "now" on everything else, so every step is dated back afterwards, as seed_demo does for the reports.
 
-Answers are written in bulk while an inspection is still open (answering item by item, some 10,000 audited calls,
-would add half a minute); starting, signing, rectification and objections go through the services.
+Answers are written in bulk while an inspection is still open (answering item by item, over 20,000 audited calls,
+would add a minute); starting, signing, rectification and objections go through the services.
 """
 
 from __future__ import annotations

@@ -27,8 +27,15 @@ from django.utils import timezone
 from districts.models import AuditEntry, Community, Department, District, Membership, Role, Street
 from districts.services import community_merge
 from reporting.models import Campaign, Enrolment, Notification, Report, ReportEvent
-from reporting.report_services import report_accept, report_open, report_return, report_save, report_submit
-from reporting.selectors import campaign_months
+from reporting.report_services import (
+    participating_in_month,
+    report_accept,
+    report_open,
+    report_return,
+    report_save,
+    report_submit,
+)
+from reporting.selectors import campaign_months, month_end
 from reporting.services import enrolment_enrol, enrolment_withdraw
 from standards.models import SelfAssessment
 
@@ -38,6 +45,44 @@ PASSWORD = "demo12345"  # noqa: S105 — the documented demo password; seed_demo
 STREET_USERS_PER_DISTRICT = {"120101": 1, "120103": 1, "120116": 2}
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 D = datetime.date
+
+
+@dataclass(frozen=True)
+class _Pace:
+    """How far one district gets, as shares of its urban roster."""
+
+    enrolled: tuple[float, float]  # taking part by the end of June 2021 and of June 2022
+    meeting: tuple[float, float]  # self-assessed as meeting the standard in October 2021 and October 2022
+
+
+# Made-up figures with the shape of the real campaign: most districts clear the targets (30% of their urban
+# communities by the end of 2021, 60% by the end of 2022) with some margin, as acceptance fails a few; 红桥区 is
+# behind in 2021 and catches up; 宝坻区, 宁河区 and 蓟州区 stay behind.
+PACE = {
+    "120101": _Pace(enrolled=(0.80, 0.95), meeting=(0.44, 0.80)),  # 和平区
+    "120102": _Pace(enrolled=(0.76, 0.92), meeting=(0.40, 0.72)),  # 河东区
+    "120103": _Pace(enrolled=(0.78, 0.93), meeting=(0.42, 0.74)),  # 河西区
+    "120104": _Pace(enrolled=(0.75, 0.91), meeting=(0.38, 0.71)),  # 南开区
+    "120105": _Pace(enrolled=(0.74, 0.90), meeting=(0.37, 0.70)),  # 河北区
+    "120106": _Pace(enrolled=(0.71, 0.90), meeting=(0.25, 0.69)),  # 红桥区
+    "120110": _Pace(enrolled=(0.75, 0.90), meeting=(0.39, 0.71)),  # 东丽区
+    "120111": _Pace(enrolled=(0.74, 0.91), meeting=(0.38, 0.72)),  # 西青区
+    "120112": _Pace(enrolled=(0.73, 0.89), meeting=(0.37, 0.69)),  # 津南区
+    "120113": _Pace(enrolled=(0.75, 0.90), meeting=(0.40, 0.71)),  # 北辰区
+    "120114": _Pace(enrolled=(0.77, 0.92), meeting=(0.41, 0.73)),  # 武清区
+    "120115": _Pace(enrolled=(0.70, 0.87), meeting=(0.22, 0.54)),  # 宝坻区
+    "120116": _Pace(enrolled=(0.76, 0.91), meeting=(0.39, 0.71)),  # 滨海新区
+    "120117": _Pace(enrolled=(0.70, 0.90), meeting=(0.24, 0.55)),  # 宁河区
+    "120118": _Pace(enrolled=(0.73, 0.89), meeting=(0.42, 0.72)),  # 静海区
+    "120119": _Pace(enrolled=(0.71, 0.87), meeting=(0.20, 0.52)),  # 蓟州区
+}
+STEADY = _Pace(enrolled=(0.75, 0.90), meeting=(0.40, 0.70))  # a district not listed above
+# Two 街道 never choose a pilot, so the red flags have something to show (和平区's is on its staff's home page).
+STREETS_WITHOUT_PILOT = {"120101006", "120115006"}  # 和平区南市街道, 宝坻区周良街道
+
+
+def _pace(code: str) -> _Pace:
+    return PACE.get(code, STEADY)
 
 
 class Command(BaseCommand):
@@ -108,42 +153,47 @@ class Command(BaseCommand):
             return "enrolments already present, left as they are"
         rng = random.Random(2020)
         communities = list(
-            Community.objects.filter(kind=Community.Kind.RESIDENTS_COMMITTEE).select_related("street").order_by("code")
+            Community.objects.filter(kind=Community.Kind.RESIDENTS_COMMITTEE)
+            .select_related("street", "district")
+            .order_by("code")
         )
         self._survey(rng, communities)
         by_street: dict[int, list[Community]] = defaultdict(list)
         for community in communities:
             by_street[community.street_id].append(community)
 
-        # Pilots (试点先行, 2020-11 → 2021-05): most 街道 pick 1-2; a few lag, as real districts did.
+        # Pilots (试点先行, 2020-11 → 2021-04): every 街道 picks 1-2 but the ones left for the red flags; about half
+        # of the towns with a residents' committee pick one too.
         groups: dict[tuple[int, str, datetime.date], list[Community]] = defaultdict(list)
         chosen: set[int] = set()
         for street in Street.objects.order_by("code"):
             pool = by_street.get(street.id, [])
-            if not pool or (street.kind == Street.Kind.SUBDISTRICT and rng.random() < 0.05):
+            if not pool or street.code in STREETS_WITHOUT_PILOT:
                 continue
             if street.kind != Street.Kind.SUBDISTRICT and rng.random() < 0.5:
                 continue
             for community in rng.sample(pool, min(len(pool), rng.choice((1, 1, 2)))):
-                joined = _day(rng, D(2020, 11, 10), D(2021, 5, 25))
+                joined = _day(rng, D(2020, 11, 10), D(2021, 4, 30))
                 groups[(community.district_id, Enrolment.Kind.PILOT, joined)].append(community)
                 chosen.add(community.pk)
 
-        # Later batches: about 35% of each district by end 2021 and 65% by end 2022, with some districts slower.
+        # Then the batches (全面推开), each district approving a few at a time: one from March to June 2021 brings it
+        # to its share for mid-2021, the ones from July 2021 to June 2022 to its share for mid-2022.
         by_district: dict[int, list[Community]] = defaultdict(list)
         for community in communities:
             by_district[community.district_id].append(community)
         for district_id, pool in by_district.items():
-            pace = rng.uniform(0.8, 1.15)
+            pace = _pace(pool[0].district.code)
             rest = [c for c in pool if c.pk not in chosen]
             rng.shuffle(rest)
-            first = int(len(pool) * 0.33 * pace) - (len(pool) - len(rest))
-            second = int(len(pool) * 0.64 * pace) - (len(pool) - len(rest))
+            pilots = len(pool) - len(rest)
+            first = round(len(pool) * pace.enrolled[0]) - pilots
+            second = round(len(pool) * pace.enrolled[1]) - pilots
+            spring = [_day(rng, D(2021, 3, 1), D(2021, 6, 25)) for _ in range(3)]
+            later = [_day(rng, D(2021, 7, 5), D(2021, 12, 20)) for _ in range(3)]
+            later += [_day(rng, D(2022, 1, 10), D(2022, 6, 25)) for _ in range(3)]
             for index, community in enumerate(rest[: max(second, 0)]):
-                if index < first:
-                    joined = _day(rng, D(2021, 6, 1), D(2021, 11, 30))
-                else:
-                    joined = _day(rng, D(2022, 1, 5), D(2022, 10, 31))
+                joined = rng.choice(spring if index < first else later)
                 groups[(district_id, Enrolment.Kind.BATCH, joined)].append(community)
 
         enrolled = []
@@ -151,7 +201,8 @@ class Command(BaseCommand):
             enrolled += enrolment_enrol(campaign=campaign, communities=members, kind=kind, joined_on=joined, by=None)
 
         batch = [e for e in enrolled if e.kind == Enrolment.Kind.BATCH]
-        for enrolment in rng.sample(batch, min(6, len(batch))):
+        withdrawn = rng.sample(batch, min(6, len(batch)))
+        for enrolment in withdrawn:
             enrolment_withdraw(
                 enrolment=enrolment,
                 on=enrolment.joined_on + datetime.timedelta(days=rng.randint(40, 120)),
@@ -159,21 +210,20 @@ class Command(BaseCommand):
                 by=None,
             )
 
-        # One real-looking roster change: two small communities of 和平区 merged in mid-2022.
-        hp = [c for c in communities if c.district.code == "120101"] if communities else []
+        # One real-looking roster change: two small communities of 和平区 merged in mid-2022; the one that closes
+        # stops taking part on that day.
+        hp = [c for c in communities if c.district.code == HEPING]
         merged = ""
-        if len(hp) > 2:
-            source, target = hp[-1], hp[-2]
-            if source.street_id == target.street_id:
-                community_merge(
-                    community=source,
-                    into=target,
-                    on=D(2022, 7, 1),
-                    by=None,
-                    note="社区规模调整（演示数据）",
-                )
-                merged = f", merged {source.name} into {target.name}"
-        return f"enrolled {len(enrolled)} communities, withdrew {min(6, len(batch))}{merged}"
+        if len(hp) > 2 and hp[-1].street_id == hp[-2].street_id:
+            source, target, on = hp[-1], hp[-2], D(2022, 7, 1)
+            taking_part = next(
+                (e for e in enrolled if e.community_id == source.pk and e not in withdrawn and e.joined_on < on), None
+            )
+            if taking_part is not None:
+                enrolment_withdraw(enrolment=taking_part, on=on, reason="社区合并调整", by=None)
+            community_merge(community=source, into=target, on=on, by=None, note="社区规模调整（演示数据）")
+            merged = f", merged {source.name} into {target.name}"
+        return f"enrolled {len(enrolled)} communities, withdrew {len(withdrawn)}{merged}"
 
     def _survey(self, rng: random.Random, communities: list[Community]) -> None:
         for community in communities:
@@ -226,6 +276,22 @@ def _moment(rng: random.Random, day: datetime.date, first_hour: int = 9, last_ho
     return datetime.datetime(
         day.year, day.month, day.day, rng.randint(first_hour, last_hour), rng.randint(0, 59), tzinfo=LOCAL
     )
+
+
+def _rows_insert(model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Add many rows, each (value, ...) in the order of `names`: one prepared INSERT run for every row.
+
+    Unlike `bulk_create`, it builds no model instances and keeps the `auto_now` values given.
+    """
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608 — names come from the model
+    params = [[f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)] for values in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _rows_update(model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -289,16 +355,7 @@ class _Progress:
     highlights: tuple[int, ...]  # items whose note a community that meets the standard keeps
 
     @classmethod
-    def draw(cls, rng: random.Random, *, joined: int, pilot: bool, withdrawn: bool, lag: int, last: int) -> _Progress:
-        if pilot:  # pilots start at once and meet the standard first
-            starts = joined + rng.choice((0, 0, 1))
-            meets = starts + rng.randint(5, 11) + lag
-        elif joined <= 13:  # batches of 2021
-            starts = joined + rng.randint(0, 2)
-            meets = starts + rng.randint(6, 14) + lag
-        else:
-            starts = joined + rng.randint(0, 1)
-            meets = starts + rng.randint(4, 10) + lag
+    def draw(cls, rng: random.Random, *, starts: int, meets: int | None) -> _Progress:
         not_applicable = frozenset(n for n, share in ((10, 0.1), (16, 0.55)) if rng.random() < share)
         ranked = sorted(
             (n for n in EASY_FIRST if n not in not_applicable), key=lambda n: EASY_FIRST.index(n) + rng.uniform(-3, 3)
@@ -306,7 +363,7 @@ class _Progress:
         notable = [n for n in DONE_NOTES if n not in not_applicable]
         return cls(
             starts=starts,
-            meets=None if withdrawn or meets > last else meets,
+            meets=meets,
             order=tuple(ranked),
             not_applicable=not_applicable,
             highlights=tuple(rng.sample(notable, rng.randint(0, 2))),
@@ -342,6 +399,8 @@ def _by_number(values: dict[str, str]) -> dict[str, str]:
 HEPING, HEXI = "120101", "120103"
 # Left for the browser tests to file: 和平区's monthly report for 2022-12 and this department's 2022 annual report.
 UNFILED_DEPARTMENT = "zjw"
+# The first communities (by code) of that 和平区 report, whose items the browser tests change: still creating.
+STILL_CREATING_IN_HEPING = 2
 PLAN_RETURNED = "120119"
 
 # What happens to a report after it is first saved.
@@ -367,10 +426,17 @@ EARLY_PROGRESS = [
 ]
 PROGRESS = [
     "{month}，{district}新纳入创建社区{new}个，累计{enrolled}个社区参与创建，其中{meets}个社区已自评达标，{creating}个社区正在创建。",
-    "本月{district}新增自评达标社区{new_meets}个，累计达标{meets}个；参与创建社区共{enrolled}个，整体进度符合年度计划。",
     "{district}持续推进绿色社区创建，截至{month}底参与创建社区{enrolled}个，自评达标{meets}个，本月新增达标{new_meets}个。",
-    "{month}，{district}结合老旧小区改造推进绿色社区创建，{creating}个在创社区按计划推进，累计达标社区{meets}个。",
     "{month}，{district}{enrolled}个参与创建社区对照16项创建标准查漏补缺，{creating}个社区正在推进整改。",
+]
+# Said only by a district that will (or will not) reach the year's target.
+ON_PLAN = [
+    "{month}，{district}结合老旧小区改造推进绿色社区创建，{creating}个在创社区按计划推进，累计达标社区{meets}个。",
+    "本月{district}新增自评达标社区{new_meets}个，累计达标{meets}个；参与创建社区共{enrolled}个，整体进度符合年度计划。",
+]
+BEHIND_PLAN = [
+    "本月{district}新增自评达标社区{new_meets}个，累计达标{meets}个；参与创建社区共{enrolled}个，达标进度滞后于年度计划，正在督促各街道加快推进。",
+    "截至{month}底，{district}自评达标社区{meets}个，距年度目标尚有差距；{creating}个在创社区正在对照创建标准整改提升。",
 ]
 PRACTICES = [
     "依托社区议事会开展“居民点单、社区派单”，推动居民参与楼院环境整治。",
@@ -481,24 +547,69 @@ class _History:
         self.roster = Counter(
             Community.objects.filter(kind=Community.Kind.RESIDENTS_COMMITTEE).values_list("district_id", flat=True)
         )
-        lag = {d.pk: self.rng.choice((0, 0, 0, 1, 2)) for d in self.districts}
-        self.progress: dict[int, _Progress] = {}
         self.joined: Counter[tuple[int, int]] = Counter()  # (district, month) → communities that joined
+        self.first_batch: dict[int, int] = {}  # district → the month its first batch joined
+        self.meeting_months: dict[int, list[int]] = {}  # district → the month each community meets the standard
+        self.progress = self._plan_progress(enrolments)
+        self.steps: dict[int, list[tuple[str, datetime.datetime]]] = defaultdict(list)
+        self.counts: dict[tuple[int, int], Counter[str]] = {}  # (district, month) → rows by stage
+        self.rows_written = 0
+
+    def _plan_progress(self, enrolments: list[Enrolment]) -> dict[int, _Progress]:
+        """When each community starts and meets the standard, so that each district has its share meeting it by
+        October 2021 and October 2022 (the acceptance rounds' cut-off): pilots first, then the batches, those that
+        joined earlier sooner."""
+        rng, last = self.rng, len(self.months) - 1
+        cutoffs = (self._index(D(2021, 10, 1)), self._index(D(2022, 10, 1)), last)
+        starting: dict[int, list[tuple[Enrolment, int]]] = defaultdict(list)
         for enrolment in enrolments:
             joined = self._index(enrolment.joined_on)
             district_id = enrolment.community.district_id
             self.joined[(district_id, joined)] += 1
-            self.progress[enrolment.community_id] = _Progress.draw(
-                self.rng,
-                joined=joined,
-                pilot=enrolment.kind == Enrolment.Kind.PILOT,
-                withdrawn=enrolment.withdrawn_on is not None,
-                lag=lag[district_id],
-                last=len(self.months) - 1,
-            )
-        self.steps: dict[int, list[tuple[str, datetime.datetime]]] = defaultdict(list)
-        self.counts: dict[tuple[int, int], Counter[str]] = {}  # (district, month) → rows by stage
-        self.rows_written = 0
+            pilot = enrolment.kind == Enrolment.Kind.PILOT
+            if not pilot:
+                self.first_batch[district_id] = min(self.first_batch.get(district_id, joined), joined)
+            starting[district_id].append((enrolment, joined + (rng.choice((0, 0, 1)) if pilot else rng.randint(0, 1))))
+        progress: dict[int, _Progress] = {}
+        for district in self.districts:
+            members = starting.get(district.pk, [])
+            pace, roster = _pace(district.code), self.roster[district.pk]
+            # By the campaign's end a few more have caught up.
+            wanted = [round(roster * share) for share in (*pace.meeting, min(pace.meeting[1] + 0.06, 1))]
+            taking_part = sorted((m for m in members if m[0].withdrawn_on is None), key=lambda m: m[0].community.code)
+            if district.code == HEPING:
+                taking_part = taking_part[STILL_CREATING_IN_HEPING:]
+            ranked = sorted(taking_part, key=lambda m: (m[0].kind != Enrolment.Kind.PILOT, m[1] + rng.uniform(0, 4)))
+            meets: dict[int, int] = {}
+            opens = 0
+            for cutoff, count in zip(cutoffs, wanted, strict=True):
+                for enrolment, starts in ranked:
+                    if len(meets) >= count:
+                        break
+                    # Pilots take four to ten months, the batches three (the newer estates) to twelve.
+                    shortest, longest = (4, 10) if enrolment.kind == Enrolment.Kind.PILOT else (3, 12)
+                    earliest = max(opens, starts + shortest)
+                    if enrolment.community_id not in meets and earliest <= cutoff:
+                        meets[enrolment.community_id] = rng.randint(
+                            earliest, max(earliest, min(cutoff, starts + longest))
+                        )
+                opens = cutoff + 1
+            self.meeting_months[district.pk] = list(meets.values())
+            for enrolment, starts in members:
+                progress[enrolment.community_id] = _Progress.draw(
+                    rng, starts=starts, meets=meets.get(enrolment.community_id)
+                )
+        return progress
+
+    def _meeting_by(self, district: District, month: int) -> int:
+        """How many of the district's communities self-assess as meeting the standard in `month`."""
+        return sum(meets <= month for meets in self.meeting_months[district.pk])
+
+    def _on_plan(self, district: District, month: int) -> bool:
+        """Whether the district reaches the target of `month`'s year (30% in 2021, 60% in 2022) by its October."""
+        year = max(self.months[month].year, 2021)
+        target = 0.3 if year == 2021 else 0.6
+        return self._meeting_by(district, self._index(D(year, 10, 1))) >= target * self.roster[district.pk]
 
     def _index(self, day: datetime.date) -> int:
         start = self.campaign.starts_on
@@ -521,6 +632,9 @@ class _History:
     ) -> Report:
         rng = self.rng
         by = self.filer[_key(filer)]
+        when = opened + datetime.timedelta(hours=rng.randint(2, 40))
+        if month is not None:
+            self._rows(filer, period, month, when=when, by=by)
         report = report_open(
             campaign=self.campaign,
             kind=kind,
@@ -529,11 +643,8 @@ class _History:
             district=filer if isinstance(filer, District) else None,
             department=filer if isinstance(filer, Department) else None,
         )
-        when = opened
-        self.steps[report.pk].append(("open", when))
-        when += datetime.timedelta(hours=rng.randint(2, 40))
+        self.steps[report.pk].append(("open", opened))
         if month is not None:
-            self._rows(report, month, when=when, by=by)
             text = self._monthly_text(report.district, month)
         report = report_save(report=report, version=report.version, data=text, by=by, **(plan_rows or {}))
         self.steps[report.pk].append(("save", when))
@@ -562,25 +673,26 @@ class _History:
             self.steps[report.pk].append((action, when))
         return report
 
-    def _rows(self, report: Report, month: int, *, when: datetime.datetime, by: Any) -> None:
-        """Bring the month's rows (added by report_open) to where each community stood that month."""
+    def _rows(self, district: District, period: datetime.date, month: int, *, when: datetime.datetime, by: Any) -> None:
+        """Write the month's rows, each community where it stood that month, before the report is opened: opening
+        it then finds every row there, as if the district had filled them in."""
+        end = month_end(period)
+        taking_part = participating_in_month(Report(campaign=self.campaign, district=district, period=period))
         stages: Counter[str] = Counter()
-        changed = []
-        rows = SelfAssessment.objects.filter(district_id=report.district_id, period=report.period).values_list(
-            "pk", "community_id", "stage", "items", "notes", "version"
+        rows = []
+        for community_id, withdrawn_on in taking_part.values_list("community_id", "withdrawn_on"):
+            stage, items, notes = self.progress[community_id].state(month)
+            if withdrawn_on is not None and withdrawn_on <= end:
+                stage = SelfAssessment.Stage.WITHDRAWN
+            stages[stage] += 1
+            rows.append((community_id, district.pk, period, stage, items, notes, 1, when, getattr(by, "pk", None)))
+        _rows_insert(
+            SelfAssessment,
+            ["community", "district", "period", "stage", "items", "notes", "version", "updated_at", "updated_by"],
+            rows,
         )
-        for pk, community_id, stage, items, notes, version in rows:
-            progress = self.progress.get(community_id)
-            if stage == SelfAssessment.Stage.WITHDRAWN or progress is None:
-                stages[stage] += 1
-                continue
-            wanted = progress.state(month)
-            stages[wanted[0]] += 1
-            if (stage, items, notes) != wanted:
-                changed.append((pk, *wanted, version + 1, when, getattr(by, "pk", None)))
-        _rows_update(SelfAssessment, ["stage", "items", "notes", "version", "updated_at", "updated_by"], changed)
-        self.rows_written += len(changed)
-        self.counts[(report.district_id, month)] = stages
+        self.rows_written += len(rows)
+        self.counts[(district.pk, month)] = stages
 
     def _figures(self, district: District, month: int) -> dict[str, Any]:
         stages = self.counts.get((district.pk, month), Counter())
@@ -602,10 +714,14 @@ class _History:
 
     def _monthly_text(self, district: District, month: int) -> dict[str, str]:
         rng, figures = self.rng, self._figures(district, month)
+        if month < self.first_batch.get(district.pk, len(self.months)):  # only pilots so far
+            sentences = EARLY_PROGRESS
+        else:
+            sentences = PROGRESS + (ON_PLAN if self._on_plan(district, month) else BEHIND_PLAN)
         # A sentence about what did not happen this month ("0 new") reads badly; pick one that fits.
         fitting = [
             t
-            for t in (EARLY_PROGRESS if month <= 5 else PROGRESS)
+            for t in sentences
             if all(f"{{{name}}}" not in t or figures[name] for name in ("new", "new_meets", "meets"))
         ]
         progress = rng.choice(fitting or PROGRESS[-1:])
@@ -657,10 +773,13 @@ class _History:
         rng, last = self.rng, len(self.months) - 1
         codes = [d.code for d in self.districts]
         outcomes: dict[tuple[str, int], tuple[str, bool]] = {}
+        # How often a month's report was never filed: often in the first month, before everyone had started, and
+        # never in October, as the year's acceptance goes by the communities' rows of that month.
+        skipped = {0: 0.15} | {month: 0.0 for month, period in enumerate(self.months) if period.month == 10}
         for month in range(last + 1):
             for code in codes:
                 draw = rng.random()
-                if draw < (0.15 if month == 0 else 0.025):  # the first month, before everyone had started
+                if draw < skipped.get(month, 0.025):
                     outcomes[(code, month)] = ("missing", False)
                 elif draw < 0.15:
                     outcomes[(code, month)] = ("accepted", True)
@@ -744,7 +863,7 @@ class _History:
         )
         share = round(100 * figures["meets"] / max(self.roster[filer.pk], 1), 1)
         target = 60 if final else 30
-        verdict = "完成年度目标" if share >= target else f"距{target}%的年度目标尚有差距"
+        verdict = "完成年度目标" if self._on_plan(filer, october) else f"距{target}%的年度目标尚有差距"
         return {
             "progress": (
                 f"{year}年，{filer.name}累计{figures['enrolled']}个城市社区参与绿色社区创建，"
@@ -801,7 +920,7 @@ class _History:
     def summary(self) -> str:
         statuses = Counter(Report.objects.filter(pk__in=self.steps).values_list("status", flat=True))
         listed = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
-        return f"filed {len(self.steps)} reports ({listed}), {self.rows_written} community rows brought up to date"
+        return f"filed {len(self.steps)} reports ({listed}), {self.rows_written} community rows written"
 
 
 def _date_notifications(*, since: datetime.datetime) -> None:

@@ -1,0 +1,135 @@
+"""PDF documents made in the background: the request (a service) and the Celery job that renders and stores it.
+
+One row and one file per (kind, period, scope). Asking again re-queues the same row; each request stamps the row
+with its own task id, so a job that was overtaken by a newer request stops instead of writing over it. A job that
+runs twice (a retry, a redelivery under acks_late) replaces the file under its fixed name: never a second copy.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from districts.audit import audit_record
+from districts.models import AuditEntry
+
+from .documents import DocumentError, document_html, document_pdf_bytes, document_spec
+from .models import GeneratedDocument
+
+Status = GeneratedDocument.Status
+
+
+def document_request(*, kind: str, period: str, scope_code: str, by: Any) -> GeneratedDocument:
+    """Queue (or re-queue) the document; DocumentError in plain words when it cannot be made as asked."""
+    spec = document_spec(kind=kind, period=period, scope_code=scope_code)
+    task_id = str(uuid.uuid4())
+    with transaction.atomic():
+        document, created = GeneratedDocument.objects.select_for_update().get_or_create(
+            kind=spec.kind, period=spec.period, scope_code=spec.scope_code
+        )
+        before = None if created else document.status
+        document.status, document.progress, document.error = Status.QUEUED, 0, ""
+        document.requested_by = by if getattr(by, "is_authenticated", False) else None
+        document.requested_at, document.finished_at, document.task_id = timezone.now(), None, task_id
+        document.save()
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.CREATE if created else AuditEntry.Action.TRANSITION,
+            obj=document,
+            district_id=spec.district.pk if spec.district else None,
+            changes={"status": [before, Status.QUEUED]},
+        )
+        # Robust: without a broker the job runs right here, and a failed render must not fail the request.
+        transaction.on_commit(
+            lambda: document_render.apply_async(args=[document.pk], task_id=task_id),
+            robust=True,
+        )
+    return document
+
+
+def _claimed(document_id: int, task_id: str | None, **fields: Any) -> bool:
+    """Update the row only while this job is still the one the latest request asked for."""
+    rows = GeneratedDocument.objects.filter(pk=document_id)
+    if task_id:
+        rows = rows.filter(task_id=task_id)
+    return rows.update(**fields) == 1
+
+
+def _store(document_id: int, task_id: str | None, name: str, pdf: bytes) -> bool:
+    """Replace the file under its fixed name and mark the document done, under the row's lock."""
+    with transaction.atomic():
+        document = GeneratedDocument.objects.select_for_update().get(pk=document_id)
+        if task_id and document.task_id != task_id:
+            return False
+        storage = document.file.storage
+        for old in {document.file.name, name} - {""}:
+            storage.delete(old)
+        document.file.name = storage.save(name, ContentFile(pdf))
+        before = document.status
+        document.status, document.progress, document.size, document.error = Status.DONE, 100, len(pdf), ""
+        document.finished_at = timezone.now()
+        document.save(update_fields=["file", "status", "progress", "size", "error", "finished_at"])
+        audit_record(
+            actor=None,
+            action=AuditEntry.Action.TRANSITION,
+            obj=document,
+            changes={"status": [before, Status.DONE], "size": [None, len(pdf)]},
+            source="task",
+        )
+    return True
+
+
+def _fail(document_id: int, task_id: str | None, message: str) -> None:
+    with transaction.atomic():
+        document = GeneratedDocument.objects.select_for_update().filter(pk=document_id).first()
+        if document is None or (task_id and document.task_id != task_id):
+            return
+        before = document.status
+        document.status, document.error, document.finished_at = Status.FAILED, message[:500], timezone.now()
+        document.save(update_fields=["status", "error", "finished_at"])
+        audit_record(
+            actor=None,
+            action=AuditEntry.Action.TRANSITION,
+            obj=document,
+            changes={"status": [before, Status.FAILED]},
+            source="task",
+            note=message,
+        )
+
+
+@shared_task(bind=True, acks_late=True, soft_time_limit=600, time_limit=660)
+def document_render(self: Any, document_id: int) -> str:
+    """Render the document and store it; on an error mark it failed with a message, then re-raise."""
+    document = GeneratedDocument.objects.filter(pk=document_id).first()
+    if document is None:
+        return "gone"
+    # Called directly (a test, a shell) there is no task id; through Celery it is the id the request stamped.
+    task_id = self.request.id if self.request.id and document.task_id else None
+    if not _claimed(document_id, task_id, status=Status.RUNNING, progress=10, error=""):
+        return "superseded"
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            spec = document_spec(kind=document.kind, period=document.period, scope_code=document.scope_code)
+            html = document_html(spec)
+            _claimed(document_id, task_id, progress=50)
+            pdf = document_pdf_bytes(html)
+            _claimed(document_id, task_id, progress=90)
+            stored = _store(document_id, task_id, spec.storage_name, pdf)
+        except Exception as error:
+            if isinstance(error, DocumentError):
+                message = str(error)
+            else:
+                message = _(
+                    "The document could not be made (%(error)s). Ask for it again; if it fails again, tell the "
+                    "portal's administrators."
+                ) % {"error": type(error).__name__}
+            _fail(document_id, task_id, message)
+            raise
+    return "done" if stored else "superseded"

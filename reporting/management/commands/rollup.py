@@ -1,0 +1,31 @@
+"""Compute the campaign's progress snapshots (city, districts, streets) up to today, as the nightly job does."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from reporting.models import Campaign
+
+
+class Command(BaseCommand):
+    help = "Compute the current campaign's progress snapshots for every month's end up to today (or --today)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--today", help="Compute as if today were this date (YYYY-MM-DD).")
+
+    def handle(self, *args: object, **options: object) -> None:
+        from reporting.rollups import rollup_all
+
+        campaign = Campaign.objects.current()
+        if campaign is None:
+            raise CommandError("No campaign is set up; run migrate first.")
+        today = None
+        if options.get("today"):
+            try:
+                today = datetime.date.fromisoformat(str(options["today"]))
+            except ValueError as exc:
+                raise CommandError(f"--today must be a date like 2022-06-30, not {options['today']!r}") from exc
+        result = rollup_all(campaign=campaign, today=today)
+        self.stdout.write(self.style.SUCCESS(f"{campaign}: {result} progress snapshot rows written"))

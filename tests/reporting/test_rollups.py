@@ -1,0 +1,679 @@
+"""The progress rollups on a small hand-built world, every figure worked out by hand.
+
+The world (the real divisions, but only these communities):
+    劝业场街道 (和平区): A1 pilot 2020-11-15, inspected and passed 2021-05-31 23:30 (item 16 not applicable),
+        self-assessed as meeting 2021-10 to 2021-12; A2 joined 2021-06-10, withdrew 2021-09-20; A3 joined
+        2021-07-01; A4 is a 类似居委会 (not on the roster) joined 2021-06-01, self-assessed as meeting 2021-12.
+    小白楼街道 (和平区): B1 pilot 2020-12-01, passed 2021-11-26 in a round with 7 days' notice (so it counts from
+        2021-12-03), closed 2022-03-01; B2 joined 2021-08-01, passed 2021-09-01 00:30 (September, not August).
+    大营门街道 (河西区): C1 pilot 2021-01-10, failed item 5 on 2021-11-10, passed the re-inspection 2021-12-05,
+        self-assessed as meeting 2021-12; C2 and C3 joined 2021-06-01 (C2 "creating" in 2021-12); C4 merged into
+        C3 on 2022-06-01.
+The campaign's milestones: 30% met by 2021-12-31, 60% by 2022-12-31.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from districts.models import Community, Street
+from districts.services import community_close, community_merge
+from greencommunity.celery import app as celery_app
+from reporting.models import Campaign, Enrolment, ProgressSnapshot, RollupRequest
+from reporting.report_services import report_open, report_save, report_submit
+from reporting.rollups import (
+    Earlier,
+    Target,
+    judge,
+    months_between,
+    rollup_all,
+    rollup_date,
+    rollup_dates,
+    rollup_request,
+)
+from reporting.services import enrolment_enrol, enrolment_withdraw
+from reporting.tasks import rollup_nightly
+from standards.acceptance import (
+    answer_save,
+    assignments_create,
+    inspection_sign,
+    inspection_start,
+    objection_decide,
+    objection_record,
+    rectification_done,
+    reinspection_request,
+    round_create,
+    team_create,
+)
+from standards.models import Assignment, Rectification, SelfAssessment
+from standards.signals import objection_decided
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+LOCAL = zoneinfo.ZoneInfo("Asia/Shanghai")
+CITY, HEPING, HEXI = "12", "120101", "120103"
+HP1, HP2, HX1 = "120101001", "120101002", "120103001"
+EMPTY_STREET = "120101003"  # 五大道街道: no community in this world
+END = D(2022, 12, 31)
+FAILED, NOT_APPLICABLE = 5, 16
+ALL_ITEMS = range(1, 17)
+FIGURES = ("roster", "participating", "pilots", "streets", "streets_with_pilot", "self_assessed", "met")
+
+
+def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=LOCAL)
+
+
+def items(value: list[int], **special: list[int]) -> dict[str, list[int]]:
+    """Every item at `value`, except those given as item_<number>=[meets, answered]."""
+    result = {str(n): list(value) for n in ALL_ITEMS}
+    result.update({name.removeprefix("item_"): pair for name, pair in special.items()})
+    return result
+
+
+class World:
+    def __init__(self, admin, inspector) -> None:
+        self.admin, self.inspector = admin, inspector
+        self.campaign = Campaign.objects.current()
+        # Only the hand-built communities: the real roster would bury the figures.
+        Community.objects.all().delete()
+        self.c: dict[str, Community] = {}
+        for street_code, names in ((HP1, "A1 A2 A3 A4"), (HP2, "B1 B2"), (HX1, "C1 C2 C3 C4")):
+            street = Street.objects.get(code=street_code)
+            for n, name in enumerate(names.split(), start=1):
+                self.c[name] = Community.objects.create(
+                    code=f"{street_code}{n:03d}",
+                    name=f"{name}社区居委会",
+                    street=street,
+                    district_id=street.district_id,
+                    kind=Community.Kind.LIKE_COMMITTEE if name == "A4" else Community.Kind.RESIDENTS_COMMITTEE,
+                )
+
+    def enrol(self, name: str, kind: str, joined_on: datetime.date) -> Enrolment:
+        (enrolment,) = enrolment_enrol(
+            campaign=self.campaign, communities=[self.c[name]], kind=kind, joined_on=joined_on, by=self.admin
+        )
+        return enrolment
+
+    def assess(self, name: str, period: datetime.date, stage: str = SelfAssessment.Stage.MEETS) -> None:
+        community = self.c[name]
+        SelfAssessment.objects.create(
+            community=community, district_id=community.district_id, period=period, stage=stage
+        )
+
+    def round(self, name: str, notice_days: int):
+        round_ = round_create(
+            name=name,
+            year=2021,
+            opens_on=D(2021, 5, 1),
+            closes_on=D(2021, 12, 31),
+            notice_days=notice_days,
+            by=self.admin,
+        )
+        return round_, team_create(round=round_, name="第一组", members=[self.inspector], by=self.admin)
+
+    def inspect(self, round_team, name: str, signed_at, *, fail=(), not_applicable=(), kind=Assignment.Kind.FIRST):
+        round_, team = round_team
+        (assignment,) = assignments_create(
+            round=round_, communities=[self.c[name]], team=team, by=self.admin, kind=kind
+        )
+        inspection = inspection_start(assignment=assignment, by=self.inspector)
+        for n in ALL_ITEMS:
+            result = "fails" if n in fail else "not_applicable" if n in not_applicable else "meets"
+            note = "垃圾分类投放点未设置" if n in fail else ""
+            answer_save(inspection=inspection, item_number=n, result=result, note=note, by=self.inspector)
+        return inspection_sign(inspection=inspection, by=self.inspector, signed_at=signed_at)
+
+
+def build_world(admin, inspector) -> World:
+    w = World(admin, inspector)
+    pilot, batch = Enrolment.Kind.PILOT, Enrolment.Kind.BATCH
+    w.enrol("A1", pilot, D(2020, 11, 15))
+    a2 = w.enrol("A2", batch, D(2021, 6, 10))
+    enrolment_withdraw(enrolment=a2, on=D(2021, 9, 20), reason="居民意愿不足，暂缓创建", by=admin)
+    w.enrol("A3", batch, D(2021, 7, 1))
+    w.enrol("A4", batch, D(2021, 6, 1))
+    w.enrol("B1", pilot, D(2020, 12, 1))
+    w.enrol("B2", batch, D(2021, 8, 1))
+    w.enrol("C1", pilot, D(2021, 1, 10))
+    w.enrol("C2", batch, D(2021, 6, 1))
+    w.enrol("C3", batch, D(2021, 6, 1))
+    for month in (10, 11, 12):
+        w.assess("A1", D(2021, month, 1))
+    w.assess("C1", D(2021, 12, 1))
+    w.assess("C2", D(2021, 12, 1), SelfAssessment.Stage.CREATING)
+    w.assess("A4", D(2021, 12, 1))
+    w.assess("B1", D(2022, 3, 1))
+
+    pilots_round = w.round("2021年试点验收", notice_days=0)
+    year_round = w.round("2021年度验收", notice_days=7)
+    w.inspect(pilots_round, "A1", at(D(2021, 5, 31), 23, 30), not_applicable=[NOT_APPLICABLE])
+    w.inspect(pilots_round, "B2", at(D(2021, 9, 1), 0, 30))
+    w.inspect(year_round, "B1", at(D(2021, 11, 26), 10))
+    w.inspect(pilots_round, "C1", at(D(2021, 11, 10), 10), fail=[FAILED])
+    for rectification in Rectification.objects.filter(community=w.c["C1"]):
+        rectification_done(rectification=rectification, note="已设置分类投放点", by=admin)
+    reinspection_request(community=w.c["C1"], by=admin)
+    w.inspect(pilots_round, "C1", at(D(2021, 12, 5), 10), kind=Assignment.Kind.REINSPECTION)
+
+    community_close(community=w.c["B1"], on=D(2022, 3, 1), by=admin, note="社区撤销")
+    community_merge(community=w.c["C4"], into=w.c["C3"], on=D(2022, 6, 1), by=admin, note="社区规模调整")
+    return w
+
+
+@pytest.fixture
+def world(commission_admin, inspector) -> World:
+    return build_world(commission_admin, inspector)
+
+
+@pytest.fixture
+def rolled(world) -> World:
+    rollup_all(campaign=world.campaign, today=END)
+    return world
+
+
+def snap(on: datetime.date, code: str) -> ProgressSnapshot:
+    level = "city" if code == CITY else "district" if len(code) == 6 else "street"
+    return ProgressSnapshot.objects.get(campaign=Campaign.objects.current(), on=on, level=level, unit_code=code)
+
+
+def figures(on: datetime.date, code: str) -> tuple[int, ...]:
+    row = snap(on, code)
+    return tuple(getattr(row, name) for name in FIGURES)
+
+
+# (roster, participating, pilots, streets, streets_with_pilot, self_assessed, met) by hand; 和平区 has 6 街道,
+# 河西区 14 and the city 124.
+EXPECTED = {
+    D(2021, 5, 31): {
+        HP1: (3, 1, 1, 1, 1, 0, 1),  # A1's signature at 23:30 on 31 May counts for May
+        HP2: (2, 1, 1, 1, 1, 0, 0),
+        HX1: (4, 1, 1, 1, 1, 0, 0),
+        HEPING: (5, 2, 2, 6, 2, 0, 1),
+        HEXI: (4, 1, 1, 14, 1, 0, 0),
+        CITY: (9, 3, 3, 124, 3, 0, 1),
+    },
+    D(2021, 8, 31): {
+        HP1: (3, 3, 1, 1, 1, 0, 1),  # A2 has joined and not yet withdrawn; A4 is not on the roster
+        HP2: (2, 2, 1, 1, 1, 0, 0),  # B2 passed at 00:30 on 1 September: not August
+        HX1: (4, 3, 1, 1, 1, 0, 0),
+        HEPING: (5, 5, 2, 6, 2, 0, 1),
+        HEXI: (4, 3, 1, 14, 1, 0, 0),
+        CITY: (9, 8, 3, 124, 3, 0, 1),
+    },
+    D(2021, 9, 30): {
+        HP2: (2, 2, 1, 1, 1, 0, 1),
+        HEPING: (5, 4, 2, 6, 2, 0, 2),
+    },
+    D(2021, 11, 30): {
+        HP1: (3, 2, 1, 1, 1, 1, 1),
+        HP2: (2, 2, 1, 1, 1, 0, 1),  # B1 passed on 26 November but its notice runs to 3 December
+        HX1: (4, 3, 1, 1, 1, 0, 0),  # C1 failed
+        HEPING: (5, 4, 2, 6, 2, 1, 2),
+        HEXI: (4, 3, 1, 14, 1, 0, 0),
+        CITY: (9, 7, 3, 124, 3, 1, 2),
+    },
+    D(2021, 12, 31): {
+        HP1: (3, 2, 1, 1, 1, 1, 1),
+        HP2: (2, 2, 1, 1, 1, 0, 2),
+        HX1: (4, 3, 1, 1, 1, 1, 1),  # C1's re-inspection passed; C2 is still creating
+        HEPING: (5, 4, 2, 6, 2, 1, 3),
+        HEXI: (4, 3, 1, 14, 1, 1, 1),
+        CITY: (9, 7, 3, 124, 3, 2, 4),
+    },
+    D(2022, 3, 31): {
+        HP2: (1, 1, 0, 1, 0, 0, 1),  # B1 closed on 1 March: its pilot and its result leave with it
+        HEPING: (4, 3, 1, 6, 1, 0, 2),
+        CITY: (8, 6, 2, 124, 2, 0, 3),
+    },
+    D(2022, 6, 30): {
+        HX1: (3, 3, 1, 1, 1, 0, 1),  # C4 merged into C3 on 1 June
+        HEXI: (3, 3, 1, 14, 1, 0, 1),
+        CITY: (7, 6, 2, 124, 2, 0, 3),
+    },
+}
+
+
+@pytest.mark.parametrize("on", list(EXPECTED))
+def test_figures_match_the_hand_count(rolled, on):
+    assert {code: figures(on, code) for code in EXPECTED[on]} == EXPECTED[on]
+
+
+def test_units_names_parents_and_shares(rolled):
+    city, heping, hp1 = snap(D(2021, 12, 31), CITY), snap(D(2021, 12, 31), HEPING), snap(D(2021, 12, 31), HP1)
+    assert (city.unit_name, city.parent_code) == ("天津市", "")
+    assert (heping.unit_name, heping.parent_code) == ("和平区", CITY)
+    assert (hp1.unit_name, hp1.parent_code) == ("劝业场街道", HEPING)
+    assert city.met_share == Decimal("0.4444")
+    assert heping.met_share == Decimal("0.6000")
+    assert snap(D(2021, 12, 31), HEXI).met_share == Decimal("0.2500")
+    empty = snap(D(2021, 12, 31), EMPTY_STREET)
+    assert (empty.roster, empty.met_share, empty.status, empty.projected_share) == (0, Decimal(0), "none", None)
+    # Every date holds the city, the 16 districts and the 299 street-level units.
+    assert ProgressSnapshot.objects.filter(on=D(2021, 12, 31)).count() == 1 + 16 + 299
+
+
+def test_rows_of_every_date_and_only_those(rolled):
+    dates = sorted(set(ProgressSnapshot.objects.values_list("on", flat=True)))
+    assert dates == rollup_dates(rolled.campaign, END)
+    assert len(dates) == 26 and dates[0] == D(2020, 11, 30) and dates[-1] == END
+
+
+def test_status_against_the_milestone(rolled):
+    """At 2021-11-30 one month is left to the 30% milestone; the pace is that of the last three months."""
+    on = D(2021, 11, 30)
+    judged = {
+        code: (snap(on, code).met_share, snap(on, code).projected_share, snap(on, code).status)
+        for code in (CITY, HEPING, HEXI, HP2)
+    }
+    assert judged == {
+        # 2/9 now, 1/9 at the end of August: 0.2222 + (0.2222 − 0.1111) / 3 = 0.2592, ≥ 85% of 30%, < 30%.
+        CITY: (Decimal("0.2222"), Decimal("0.2592"), "at_risk"),
+        # 0.4 + (0.4 − 0.2) / 3
+        HEPING: (Decimal("0.4000"), Decimal("0.4667"), "on_track"),
+        HEXI: (Decimal("0.0000"), Decimal("0.0000"), "behind"),
+        # 0.5 + 0.5 / 3
+        HP2: (Decimal("0.5000"), Decimal("0.6667"), "on_track"),
+    }
+    city = snap(on, CITY)
+    assert (city.target_share, city.target_due_on) == (Decimal("0.3000"), D(2021, 12, 31))
+    # On the milestone's day the share itself is judged.
+    due = D(2021, 12, 31)
+    assert {code: snap(due, code).status for code in (CITY, HEPING, HEXI, HX1)} == {
+        CITY: "on_track",
+        HEPING: "on_track",
+        HEXI: "behind",
+        HX1: "behind",
+    }
+    assert snap(due, HEXI).projected_share == Decimal("0.2500")
+    # After it, the next milestone (60% by the end of 2022) is the target.
+    assert (snap(D(2022, 3, 31), CITY).target_share, snap(D(2022, 3, 31), CITY).target_due_on) == (
+        Decimal("0.6000"),
+        END,
+    )
+
+
+def test_without_earlier_snapshots_the_pace_runs_from_the_campaign_start(world):
+    # Alone, 2021-11-30 has no snapshot of 2021-08-31: 0.2222 over the 13 months since the start is slower,
+    # 0.2222 + 0.2222 / 13 = 0.2393, under 85% of the target.
+    rollup_date(campaign=world.campaign, on=D(2021, 11, 30))
+    city = snap(D(2021, 11, 30), CITY)
+    assert (city.projected_share, city.status) == (Decimal("0.2393"), "behind")
+
+
+def test_item_results_over_each_communitys_latest_signed_inspection(rolled):
+    on = D(2021, 11, 30)
+    # A1: item 16 not applicable; B1 (under notice) and B2 pass; C1's latest is the failed one.
+    assert snap(on, HP1).item_results == items([1, 1], item_16=[0, 0])
+    assert snap(on, HP2).item_results == items([2, 2])
+    assert snap(on, HX1).item_results == items([1, 1], item_5=[0, 1])
+    assert snap(on, HEPING).item_results == items([3, 3], item_16=[2, 2])
+    assert snap(on, CITY).item_results == items([4, 4], item_5=[3, 4], item_16=[3, 3])
+    # The re-inspection replaces the failed one.
+    assert snap(D(2021, 12, 31), HX1).item_results == items([1, 1])
+    assert snap(D(2021, 8, 31), HP2).item_results == {}
+    assert snap(D(2021, 9, 30), HP2).item_results == items([1, 1])
+    # B1 left the roster with its inspection.
+    assert snap(D(2022, 3, 31), HP2).item_results == items([1, 1])
+    assert snap(D(2021, 12, 31), EMPTY_STREET).item_results == {}
+
+
+def test_reporting_rates_for_districts_and_the_city(world, heping_staff):
+    report = report_open(
+        campaign=world.campaign, kind="monthly", period=D(2020, 11, 1), district=world.c["A1"].district, by=heping_staff
+    )
+    report = report_save(report=report, version=report.version, data={"progress": "十一月进展"}, by=heping_staff)
+    report_submit(report=report, by=heping_staff)
+    # Submitted today: after every monthly due day of the campaign, so late, and not yet submitted back then.
+    rollup_date(campaign=world.campaign, on=D(2021, 1, 31))
+    rollup_date(campaign=world.campaign, on=END)
+    assert (snap(D(2021, 1, 31), HEPING).reports_expected, snap(D(2021, 1, 31), HEPING).reports_submitted) == (2, 0)
+    heping, city = snap(END, HEPING), snap(END, CITY)
+    assert (heping.reports_expected, heping.reports_submitted, heping.reports_timely) == (25, 0, 0)
+    assert (city.reports_expected, city.reports_submitted, city.reports_timely) == (16 * 25, 0, 0)
+    assert snap(END, HP1).reports_expected == 0
+
+
+def test_reporting_rates_count_a_report_submitted_by_its_due_day(world, heping_staff):
+    report = report_open(
+        campaign=world.campaign, kind="monthly", period=D(2020, 11, 1), district=world.c["A1"].district, by=heping_staff
+    )
+    report = report_save(report=report, version=report.version, data={"progress": "十一月进展"}, by=heping_staff)
+    report = report_submit(report=report, by=heping_staff)
+    # Dated back as the demo data does: first submitted 23:50 on the due day (5 December), Tianjin time.
+    type(report).objects.filter(pk=report.pk).update(first_submitted_at=at(D(2020, 12, 5), 23, 50))
+    rollup_date(campaign=world.campaign, on=D(2020, 12, 31))
+    heping, city = snap(D(2020, 12, 31), HEPING), snap(D(2020, 12, 31), CITY)
+    assert (heping.reports_expected, heping.reports_submitted, heping.reports_timely) == (1, 1, 1)
+    assert (city.reports_expected, city.reports_submitted, city.reports_timely) == (16, 1, 1)
+
+
+# --- idempotence and clean-up -----------------------------------------------------------------------------
+
+
+def _stored() -> dict[int, dict]:
+    """Every stored row by id, with every field but `computed_at`."""
+    stored = {}
+    for row in ProgressSnapshot.objects.values():
+        del row["computed_at"]
+        stored[row.pop("id")] = row
+    return stored
+
+
+def test_running_twice_gives_the_same_rows(rolled):
+    first = _stored()
+    assert len(first) == 26 * 316
+    assert rollup_all(campaign=rolled.campaign, today=END) == 26 * 316
+    assert _stored() == first
+    rollup_date(campaign=rolled.campaign, on=D(2021, 12, 31))
+    assert _stored() == first
+
+
+def test_units_and_dates_that_no_longer_exist_are_removed(rolled):
+    gone = {"campaign": rolled.campaign, "level": "street", "unit_name": "已撤销街道", "computed_at": timezone.now()}
+    ProgressSnapshot.objects.create(on=D(2021, 12, 31), unit_code="120101099", **gone)
+    ProgressSnapshot.objects.create(on=D(2021, 12, 15), unit_code=HP1, **gone)
+    rollup_date(campaign=rolled.campaign, on=D(2021, 12, 31))
+    assert not ProgressSnapshot.objects.filter(unit_code="120101099").exists()
+    assert ProgressSnapshot.objects.filter(on=D(2021, 12, 15)).exists()
+    rollup_all(campaign=rolled.campaign, today=END)
+    assert not ProgressSnapshot.objects.filter(on=D(2021, 12, 15)).exists()
+
+
+def test_rollup_dates():
+    campaign = Campaign.objects.current()
+    assert rollup_dates(campaign, D(2021, 6, 15)) == [
+        D(2020, 11, 30),
+        D(2020, 12, 31),
+        D(2021, 1, 31),
+        D(2021, 2, 28),
+        D(2021, 3, 31),
+        D(2021, 4, 30),
+        D(2021, 5, 31),
+        D(2021, 6, 15),
+    ]
+    assert rollup_dates(campaign, D(2021, 5, 31))[-2:] == [D(2021, 4, 30), D(2021, 5, 31)]
+    after = rollup_dates(campaign, D(2026, 11, 28))
+    assert len(after) == 26 and after[-1] == END
+    assert rollup_dates(campaign, D(2020, 10, 31)) == []
+    assert rollup_dates(campaign, D(2020, 11, 5)) == [D(2020, 11, 5)]
+
+
+def test_months_between_month_ends_is_whole():
+    assert months_between(D(2021, 8, 31), D(2021, 11, 30)) == 3
+    assert months_between(D(2020, 10, 31), D(2021, 11, 30)) == 13
+    assert months_between(D(2021, 6, 30), D(2021, 9, 15)) == Decimal("2.5")
+
+
+@pytest.mark.parametrize(
+    ("share", "earlier", "status", "projected"),
+    [
+        ("0.2000", "0.1000", "on_track", "0.3000"),  # exactly the target
+        ("0.2000", "0.1300", "at_risk", "0.2700"),
+        ("0.2000", "0.1450", "at_risk", "0.2550"),  # exactly 85% of the target
+        ("0.2000", "0.1600", "behind", "0.2400"),
+        ("0.2000", "0.5000", "behind", "0.0000"),  # falling, and never below 0
+    ],
+)
+def test_judge_boundaries(share, earlier, status, projected):
+    target = Target(share=Decimal("0.3"), due_on=D(2021, 12, 31))
+    got = judge(
+        share=Decimal(share),
+        roster=10,
+        on=D(2021, 9, 30),
+        target=target,
+        earlier=Earlier(on=D(2021, 6, 30), share=Decimal(earlier)),
+    )
+    assert got == (Decimal(projected), status)
+
+
+def test_no_status_without_communities_or_a_target():
+    earlier = Earlier(on=D(2021, 6, 30), share=Decimal(0))
+    target = Target(share=Decimal("0.3"), due_on=D(2021, 12, 31))
+    on, share = D(2021, 9, 30), Decimal("0.5")
+    assert judge(share=share, roster=0, on=on, target=target, earlier=earlier) == (None, "none")
+    assert judge(share=share, roster=3, on=on, target=Target(), earlier=earlier) == (None, "none")
+
+
+def test_query_count_does_not_grow_with_communities(world):
+    on = D(2021, 12, 31)
+    with CaptureQueriesContext(connection) as small:
+        rollup_date(campaign=world.campaign, on=on)
+    street = Street.objects.get(code=HX1)
+    more = [
+        Community.objects.create(
+            code=f"120103001{n:03d}", name=f"新建{n}社区", street=street, district_id=street.district_id
+        )
+        for n in range(100, 140)
+    ]
+    enrolment_enrol(
+        campaign=world.campaign, communities=more[:30], kind="batch", joined_on=D(2021, 6, 1), by=world.admin
+    )
+    enrolment_enrol(
+        campaign=world.campaign, communities=more[30:], kind="pilot", joined_on=D(2021, 6, 1), by=world.admin
+    )
+    SelfAssessment.objects.bulk_create(
+        SelfAssessment(community=c, district_id=c.district_id, period=D(2021, 12, 1), stage="meets") for c in more
+    )
+    world.c.update({c.name: c for c in more[:3]})
+    round_team = world.round("2021年补充验收", notice_days=0)
+    for community in more[:3]:
+        world.inspect(round_team, community.name, at(D(2021, 12, 20), 10))
+    with CaptureQueriesContext(connection) as large:
+        rollup_date(campaign=world.campaign, on=on)
+    assert len(large) == len(small)
+    assert len(small) <= 30
+    assert figures(on, HX1) == (44, 43, 11, 1, 1, 41, 4)
+
+
+# --- asking for a recalculation -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def eager():
+    """Tasks run in process, as on the embedded default (whatever broker this test run was given)."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+def test_a_request_runs_once_then_waits_while_one_is_pending(eager):
+    assert rollup_request() is True
+    # The run recomputed the last date (the campaign is over, so its end) and took the request.
+    assert ProgressSnapshot.objects.filter(on=END).count() == 316
+    assert RollupRequest.objects.get().pending is False
+
+    ProgressSnapshot.objects.all().delete()
+    RollupRequest.objects.update(pending=True, requested_at=timezone.now())
+    assert rollup_request() is False
+    assert not ProgressSnapshot.objects.exists()
+
+    # A request whose run never started (a lost task) stops blocking after a while.
+    RollupRequest.objects.update(requested_at=timezone.now() - datetime.timedelta(minutes=20))
+    assert rollup_request() is True
+    assert ProgressSnapshot.objects.filter(on=END).count() == 316
+
+
+def test_events_in_one_transaction_ask_once_after_commit(commission_admin, django_capture_on_commit_callbacks):
+    campaign = Campaign.objects.current()
+    communities = list(Community.objects.filter(street__code=HP1).order_by("code")[:2])
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        (first,) = enrolment_enrol(
+            campaign=campaign, communities=communities[:1], kind="pilot", joined_on=D(2021, 1, 4), by=commission_admin
+        )
+        enrolment_enrol(
+            campaign=campaign, communities=communities[1:], kind="batch", joined_on=D(2021, 6, 1), by=commission_admin
+        )
+        enrolment_withdraw(enrolment=first, on=D(2021, 9, 1), reason="社区合并调整", by=commission_admin)
+    assert callbacks.count(rollup_request) == 1
+
+
+def test_submitting_a_report_asks_for_a_recalculation(heping_staff, django_capture_on_commit_callbacks):
+    report = report_open(
+        campaign=Campaign.objects.current(),
+        kind="monthly",
+        period=D(2021, 3, 1),
+        district=heping_staff.membership.district,
+        by=heping_staff,
+    )
+    report = report_save(report=report, version=report.version, data={"progress": "三月进展"}, by=heping_staff)
+    with django_capture_on_commit_callbacks() as callbacks:
+        report_submit(report=report, by=heping_staff)
+    assert rollup_request in callbacks
+
+
+def test_signing_an_inspection_asks_for_a_recalculation(world, django_capture_on_commit_callbacks):
+    # The world's own events already asked once in this (never committed) test transaction; start afresh.
+    connection._rollup_callbacks = None
+    round_team = world.round("2021年复核", notice_days=0)
+    with django_capture_on_commit_callbacks() as callbacks:
+        world.inspect(round_team, "A3", at(D(2021, 12, 20), 10))
+    assert callbacks.count(rollup_request) == 1
+
+
+def test_deciding_an_objection_sends_the_signal_reporting_follows(world, django_capture_on_commit_callbacks):
+    inspection = world.inspect(world.round("2021年公示验收", notice_days=10), "A3", at(D(2021, 12, 20), 10))
+    objection = objection_record(
+        inspection=inspection, received_on=D(2021, 12, 22), text="楼道堆物未清理", by=world.admin
+    )
+    sent = []
+
+    def receiver(**kwargs):
+        sent.append(kwargs["objection"].pk)
+
+    objection_decided.connect(receiver)
+    connection._rollup_callbacks = None
+    try:
+        with django_capture_on_commit_callbacks() as callbacks:
+            objection_decide(objection=objection, decision="dismissed", note="经核实已整改", by=world.admin)
+    finally:
+        objection_decided.disconnect(receiver)
+    assert sent == [objection.pk]
+    assert callbacks.count(rollup_request) == 1
+
+
+def test_the_nightly_task_and_its_schedule(world):
+    assert rollup_nightly("2021-12-31") == 14 * 316
+    assert rollup_nightly("2021-12-31") == 14 * 316
+    assert ProgressSnapshot.objects.count() == 14 * 316
+    schedule = PeriodicTask.objects.get(name="每日进度汇总")
+    assert schedule.task == "reporting.tasks.rollup_nightly" and schedule.enabled
+    assert (schedule.crontab.minute, schedule.crontab.hour, str(schedule.crontab.timezone)) == (
+        "0",
+        "2",
+        "Asia/Shanghai",
+    )
+    assert schedule.task in celery_app.tasks
+
+
+# --- the API --------------------------------------------------------------------------------------------------
+
+
+def progress(client: Client, **params: str):
+    return client.get(reverse("api-progress-list"), params)
+
+
+def rows(client: Client, **params: str) -> list[dict]:
+    response = progress(client, page_size="1000", **params)
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def test_api_content(rolled, reviewer, client_for):
+    client = client_for(reviewer)
+    (city,) = rows(client, level="city", date="2021-11-30")
+    assert city == {
+        "code": CITY,
+        "name": "天津市",
+        "level": "city",
+        "parent_code": "",
+        "roster": 9,
+        "participating": 7,
+        "pilots": 3,
+        "streets": 124,
+        "streets_with_pilot": 3,
+        "self_assessed": 1,
+        "met": 2,
+        "met_share": "0.2222",
+        "target_share": "0.3000",
+        "target_due_on": "2021-12-31",
+        "projected_share": "0.2592",
+        "status": "at_risk",
+        "as_of": "2021-11-30",
+    }
+    districts = rows(client, level="district", date="2021-12-31")
+    assert len(districts) == 16 and districts[0]["code"] == HEPING
+    assert (districts[0]["met"], districts[0]["met_share"], districts[0]["status"]) == (3, "0.6000", "on_track")
+    streets = rows(client, level="street", district=HEPING, date="2021-12-31")
+    assert [s["code"] for s in streets] == [f"120101{n:03d}" for n in range(1, 7)]
+    assert (streets[0]["roster"], streets[0]["parent_code"]) == (3, HEPING)
+    # The latest snapshot on or before the date; nothing before the first.
+    assert {r["as_of"] for r in rows(client, level="district", date="2022-01-15")} == {"2021-12-31"}
+    assert rows(client, level="district", date="2020-11-29") == []
+    assert {r["as_of"] for r in rows(client)} == {"2022-12-31"}
+
+
+def test_api_scope(rolled, client_for, heping_staff, heping_street_staff, hexi_staff, department_staff, inspector):
+    heping = client_for(heping_staff)
+    assert [r["code"] for r in rows(heping, level="district")] == [HEPING]
+    assert rows(heping, level="city") == []
+    assert {r["parent_code"] for r in rows(heping, level="street")} == {HEPING}
+    assert len(rows(heping, level="street")) == 6
+    assert progress(heping, level="street", district=HEXI).status_code == 404
+    assert [r["code"] for r in rows(client_for(hexi_staff), level="district")] == [HEXI]
+    street = client_for(heping_street_staff)
+    assert [r["code"] for r in rows(street, level="street")] == [HP1]
+    assert [r["code"] for r in rows(street, level="street", district=HEPING)] == [HP1]
+    assert rows(street, level="district") == []
+    assert len(rows(client_for(department_staff), level="district")) == 16
+    outsider = client_for(inspector)
+    assert rows(outsider, level="district") == rows(outsider, level="street") == []
+    assert progress(outsider, district=HEPING).status_code == 404
+    assert progress(Client(), level="city").status_code == 401
+
+
+def test_api_bad_input_is_a_400_in_chinese(rolled, reviewer, client_for):
+    client = client_for(reviewer)
+    response = progress(client, level="county")
+    assert response.status_code == 400
+    assert response.json() == {"level": ["层级只能是 city（全市）、district（区）或 street（街道）。"]}
+    response = progress(client, date="2021-02-30")
+    assert response.status_code == 400
+    assert response.json() == {"date": ["日期格式应为“年-月-日”（YYYY-MM-DD），例如 2021-05-31。"]}
+    assert progress(client, level="district", district="999999").status_code == 404
+
+
+def test_api_query_count_is_flat(rolled, reviewer, client_for):
+    client = client_for(reviewer)
+    counts = []
+    for size in ("5", "200"):
+        with CaptureQueriesContext(connection) as queries:
+            response = progress(client, level="street", page_size=size)
+        assert len(response.json()["results"]) == int(size)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 8
+
+
+def test_api_in_the_schema(reviewer, client_for, tmp_path):
+    schema = client_for(reviewer).get(reverse("api_schema"), {"format": "json"}).json()
+    operation = schema["paths"]["/api/v1/progress/"]
+    assert set(operation) == {"get"}
+    assert {p["name"] for p in operation["get"]["parameters"]} == {"level", "district", "date", "page", "page_size"}
+    level = next(p for p in operation["get"]["parameters"] if p["name"] == "level")
+    assert level["schema"]["enum"] == ["city", "district", "street"]
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    assert "/api/v1/progress/" in out.read_text(encoding="utf-8")
