@@ -138,24 +138,39 @@ class Earlier:
 
     on: datetime.date
     share: Decimal
+    self_assessed: Decimal = Decimal(0)
 
 
 def judge(
-    *, share: Decimal, roster: int, on: datetime.date, target: Target, earlier: Earlier
+    *,
+    share: Decimal,
+    roster: int,
+    on: datetime.date,
+    target: Target,
+    earlier: Earlier,
+    self_assessed: Decimal = Decimal(0),
 ) -> tuple[Decimal | None, str]:
     """(projected share at the target date, status).
 
     Once the target date has come, the share itself is judged. Before it, the share is projected at the pace of
     the months since `earlier`: on track if the projection reaches the target, at risk if it reaches
-    AT_RISK_FROM of it, else behind. A unit without urban communities, or a campaign without a target, has none.
+    AT_RISK_FROM of it, else behind. Acceptance comes in a year-end batch, so the met share stands still for most of
+    the year; the share self-assessed as meeting (what the next round will inspect) leads it. The projection is the
+    higher of the two, each at its own pace. A unit without urban communities, or a campaign without a target,
+    has none.
     """
     if target.share is None or target.due_on is None or not roster:
         return None, Status.NONE
     if on >= target.due_on:
         return share, Status.ON_TRACK if share >= target.share else Status.BEHIND
     span = months_between(earlier.on, on)
-    pace = (share - earlier.share) / span if span > 0 else Decimal(0)
-    projected = share + pace * months_between(on, target.due_on)
+    ahead = months_between(on, target.due_on)
+
+    def projection(now: Decimal, then: Decimal) -> Decimal:
+        pace = (now - then) / span if span > 0 else Decimal(0)
+        return now + pace * ahead
+
+    projected = max(projection(share, earlier.share), projection(self_assessed, earlier.self_assessed))
     projected = min(max(projected, Decimal(0)), Decimal(1)).quantize(SHARE_PLACES, rounding=ROUND_HALF_UP)
     if projected >= target.share:
         return projected, Status.ON_TRACK
@@ -277,14 +292,18 @@ def street_figures(
     }
 
 
-def _earlier_shares(*, campaign: Campaign, on: datetime.date) -> tuple[datetime.date, dict[tuple[str, str], Decimal]]:
-    """The date PACE_MONTHS month-ends before `on` and each unit's met share stored for it (none before the
-    campaign began)."""
+def _earlier_shares(
+    *, campaign: Campaign, on: datetime.date
+) -> tuple[datetime.date, dict[tuple[str, str], tuple[Decimal, Decimal]]]:
+    """The date PACE_MONTHS month-ends before `on` and each unit's (met, self-assessed) shares stored for it (none
+    before the campaign began)."""
     then = _months_back(on, PACE_MONTHS)
     if then < campaign.starts_on:
         return then, {}
-    rows = ProgressSnapshot.objects.filter(campaign=campaign, on=then).values_list("level", "unit_code", "met_share")
-    return then, {(level, code): share for level, code, share in rows}
+    rows = ProgressSnapshot.objects.filter(campaign=campaign, on=then).values_list(
+        "level", "unit_code", "met_share", "self_assessed", "roster"
+    )
+    return then, {(level, code): (share, share_of(assessed, roster)) for level, code, share, assessed, roster in rows}
 
 
 def _units(*, campaign: Campaign, on: datetime.date, divisions: Divisions, items: list[tuple[int, int]]) -> list[Unit]:
@@ -338,8 +357,15 @@ def rollup_date(*, campaign: Campaign, on: datetime.date, divisions: Divisions |
             roster = unit.counts[ROSTER]
             share = share_of(unit.counts[MET], roster)
             stored = shares_then.get((unit.level, unit.code))
-            earlier = start if stored is None else Earlier(on=then, share=stored)
-            projected, status = judge(share=share, roster=roster, on=on, target=target, earlier=earlier)
+            earlier = start if stored is None else Earlier(on=then, share=stored[0], self_assessed=stored[1])
+            projected, status = judge(
+                share=share,
+                roster=roster,
+                on=on,
+                target=target,
+                earlier=earlier,
+                self_assessed=share_of(unit.counts[SELF_ASSESSED], roster),
+            )
             answered = item_results % tuple(unit.items[1:]) if unit.items and unit.items[0] else "{}"
             rows.append(
                 (

@@ -677,3 +677,19 @@ def test_api_in_the_schema(reviewer, client_for, tmp_path):
     out = tmp_path / "schema.yml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     assert "/api/v1/progress/" in out.read_text(encoding="utf-8")
+
+
+def test_a_year_end_acceptance_does_not_make_every_district_behind_mid_year():
+    """Mid-2022 the met share has stood at its 2021 level for months; the self-assessed share, which the year-end round
+    will inspect, leads it: rising 0.45 → 0.54 over three months, it projects 0.54 + 0.03 × 6 = 0.72 ≥ 0.60."""
+    target = Target(share=Decimal("0.60"), due_on=datetime.date(2022, 12, 31))
+    earlier = Earlier(on=datetime.date(2022, 3, 31), share=Decimal("0.37"), self_assessed=Decimal("0.45"))
+    on = datetime.date(2022, 6, 30)
+    projected, status = judge(
+        share=Decimal("0.37"), roster=100, on=on, target=target, earlier=earlier, self_assessed=Decimal("0.54")
+    )
+    assert (projected, status) == (Decimal("0.7200"), "on_track")
+    stalled = judge(
+        share=Decimal("0.37"), roster=100, on=on, target=target, earlier=earlier, self_assessed=Decimal("0.45")
+    )
+    assert stalled == (Decimal("0.4500"), "behind")  # neither share moving: 0.45 < 0.85 × 0.60
