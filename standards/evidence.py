@@ -22,7 +22,7 @@ from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 from districts.audit import audit_record, created
 from districts.models import AuditEntry, Community, Department, District
@@ -111,6 +111,16 @@ def _image_check(upload: Any, name: str, expected: str) -> None:
                 if width * height > MAX_IMAGE_PIXELS:
                     raise Image.DecompressionBombError("too many pixels")
                 image.verify()
+            # verify() does not decode; a cut-off JPEG only shows when its pixels are read. Read them with
+            # truncated images refused, whatever another library (WeasyPrint sets it) has made the default.
+            upload.seek(0)
+            allow_truncated = ImageFile.LOAD_TRUNCATED_IMAGES
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
+            try:
+                with Image.open(upload, formats=[expected]) as image:
+                    image.load()
+            finally:
+                ImageFile.LOAD_TRUNCATED_IMAGES = allow_truncated
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise EvidenceError(
             _("The photo has too many pixels (at most %(limit)d megapixels). Make it smaller and upload it again.")

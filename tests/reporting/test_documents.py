@@ -310,6 +310,18 @@ def test_requests_that_cannot_be_made_are_refused_in_plain_chinese(
 # --- the job ----------------------------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def jobs_in_process():
+    """Jobs these tests queue run in this process, as in the embedded default, even when REDIS_URL names a broker
+    (under CI): no worker serves this module."""
+    from greencommunity.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -614,3 +614,13 @@ def test_a_bucket_in_the_environment_switches_storage_to_s3_without_contacting_i
         "None",
         "key-id",
     ]
+
+
+def test_a_cut_off_photo_is_refused_even_where_truncated_images_are_allowed(media, heping, heping_staff, monkeypatch):
+    """WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process when it is imported."""
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    truncated = image_bytes("JPEG", size=(400, 400), color=(200, 10, 10), quality=95)
+    refused(media, upload("半.jpg", truncated[: len(truncated) // 3]), heping_staff, heping, "无法读取")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # the process-wide setting is left as it was
