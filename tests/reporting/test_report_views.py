@@ -83,7 +83,8 @@ def test_a_forged_district_or_period_is_refused_and_nothing_is_created(client_fo
 
 
 def test_the_report_page_shows_figures_rows_and_escapes_narrative(client_for, heping_staff, march):
-    report_save(report=march, version=march.version, data={"progress": SCRIPT, "problems": SCRIPT}, by=heping_staff)
+    fields = ["progress", "practices", "problems", "next_plan"]
+    report_save(report=march, version=march.version, data=dict.fromkeys(fields, SCRIPT), by=heping_staff)
     client = client_for(heping_staff)
     page = client.get(march.get_absolute_url()).content.decode()
     assert "<script>alert" not in page and "&lt;script&gt;alert" in page
@@ -282,3 +283,26 @@ def test_a_rows_file_count_follows_its_uploads(client_for, heping_staff, march, 
     assert files_cell and files_cell.group(1) == "1"
     page = client.get(march.get_absolute_url()).content.decode()
     assert re.search(rf'id="row-{row.pk}".*?data-label="附件">1<', page, re.S)
+
+
+def test_every_free_text_of_an_implementation_plan_is_escaped(client_for, heping_staff, campaign):
+    plan = report_open(
+        campaign=campaign,
+        kind="implementation_plan",
+        period=campaign.starts_on,
+        district=District.objects.get(code="120101"),
+        by=heping_staff,
+    )
+    report_save(
+        report=plan,
+        version=plan.version,
+        data={"overall_target": SCRIPT, "measures": SCRIPT},
+        by=heping_staff,
+        targets=[{"year": 2021, "communities": 20, "pilots_per_street": 1}],
+        assignments=[{"task": SCRIPT, "unit": SCRIPT, "due_on": None}],
+    )
+    client = client_for(heping_staff)
+    for url in (plan.get_absolute_url(), reverse("report_print", args=[plan.pk])):
+        page = client.get(url).content.decode()
+        assert "<script>alert" not in page and "<b>粗</b>" not in page
+        assert page.count("&lt;script&gt;alert") >= 2
