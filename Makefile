@@ -26,6 +26,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_divisions districts/data/tianjin-divisions.csv
 	$(PY) manage.py seed_demo
+	$(PY) manage.py rollup
 	@echo "Serving the portal at http://$(HOST)/ (stop with Ctrl-C)"
 	$(PY) manage.py runserver $(HOST)
 
