@@ -16,12 +16,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
+from bench.timing import timed_get
 from districts.models import Community, Membership, Role
 from standards.acceptance import assignments_create, inspection_start, round_create, team_create
 from standards.evidence import evidence_add
@@ -32,20 +31,6 @@ def _png(n: int) -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (n * 20 % 255, 120, 80)).save(buffer, "PNG")
     return SimpleUploadedFile(f"现场{n}.png", buffer.getvalue(), content_type="image/png")
-
-
-def _timed_get(client: Client, url: str, runs: int) -> tuple[float, int]:
-    for _ in range(3):
-        client.get(url)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, response.status_code
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    return statistics.median(times), len(queries)
 
 
 def run() -> list[dict[str, Any]]:
@@ -72,10 +57,10 @@ def run() -> list[dict[str, Any]]:
     client = Client()
     client.force_login(inspector)
     url = reverse("inspection_checklist", args=[assignment.pk])
-    few_ms, few_queries = _timed_get(client, url, 15)
+    few_ms, few_queries = timed_get(client, url, 15)
     for n in range(2, 12):
         evidence_add(upload=_png(n), by=inspector, district=community.district, community=community)
-    many_ms, many_queries = _timed_get(client, url, 15)
+    many_ms, many_queries = timed_get(client, url, 15)
 
     answer_url = reverse("inspection_answer", args=[inspection.pk])
     times = []

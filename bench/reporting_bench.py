@@ -15,11 +15,10 @@ import time
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from bench.timing import timed_get
 from districts.models import Community, District, Membership, Role
 from reporting.models import Campaign
 from reporting.report_services import report_open
@@ -54,30 +53,16 @@ def _report(code: str, user: Any) -> Any:
     return report, len(rows)
 
 
-def _timed_get(client: Client, url: str, runs: int) -> tuple[float, int]:
-    for _ in range(3):
-        client.get(url)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, response.status_code
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    return statistics.median(times), len(queries)
-
-
 def run() -> list[dict[str, Any]]:
     binhai_user, heping_user = _staff("120116"), _staff("120101")
     binhai, binhai_rows = _report("120116", binhai_user)
     heping, heping_rows = _report("120101", heping_user)
     client = Client()
     client.force_login(binhai_user)
-    binhai_ms, binhai_queries = _timed_get(client, binhai.get_absolute_url(), 15)
+    binhai_ms, binhai_queries = timed_get(client, binhai.get_absolute_url(), 15)
     small = Client()
     small.force_login(heping_user)
-    heping_ms, heping_queries = _timed_get(small, heping.get_absolute_url(), 15)
+    heping_ms, heping_queries = timed_get(small, heping.get_absolute_url(), 15)
 
     row = SelfAssessment.objects.filter(district=binhai.district, period=PERIOD).order_by("pk").first()
     url = reverse("report_row", args=[binhai.pk, row.pk])

@@ -64,6 +64,44 @@ def seed_data_restored(django_db_blocker):
             row.save()
 
 
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def redis_app():
+    """The project's Celery app on the Redis broker, for tests with a real worker. Module scope: checked before the
+    database is set up for the test, so a skip costs no flush."""
+    from greencommunity.celery import app
+
+    require_service(bool(settings.REDIS_URL) and _redis_answers(settings.REDIS_URL), "Redis at REDIS_URL")
+    assert app.conf.broker_url.startswith("redis://")
+    assert not app.conf.task_always_eager
+    return app
+
+
+@pytest.fixture
+def own_queue(redis_app, request):
+    """A queue for this test alone, so a worker of another run on the same Redis never takes these tasks."""
+    import uuid
+
+    name = f"test-{request.node.name[:40]}-{uuid.uuid4().hex}"
+    previous = redis_app.conf.task_default_queue
+    redis_app.conf.task_default_queue = name
+    yield name
+    redis_app.conf.task_default_queue = previous
+    # Declaring on this connection first tells kombu the queue's bindings, so deleting removes them as well.
+    with redis_app.connection_for_write() as broker:
+        queue = redis_app.amqp.queues[name](broker.default_channel)
+        queue.declare()
+        queue.delete()
+
+
 @pytest.fixture
 def make_user(db) -> Callable[..., object]:
     def make(username: str, role: str, *, district: str = "", street: str = "", department: str = ""):

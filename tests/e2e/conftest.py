@@ -234,3 +234,61 @@ def html_lang(page) -> str:
 
 def has_horizontal_overflow(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
+
+
+def png(color: str = "seagreen", size: tuple[int, int] = (120, 90)) -> bytes:
+    """A small photo to upload."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PNG")
+    return out.getvalue()
+
+
+def _save_admin_form(page) -> None:
+    with page.expect_navigation():
+        page.click("input[name=_save]")
+    errors = page.locator(".errornote, .errorlist")
+    assert errors.count() == 0, errors.all_inner_texts()
+
+
+def acceptance_set_up(page, round_name: str, team: str, *, row: int = 0) -> tuple[str, str]:
+    """As the commission, through the admin (the tests reach the server's database only over HTTP): a round opening
+    today with a 7-day notice, a team with inspector-1, and one community of 劝业场街道 (和平区) assigned to it — the
+    `row`-th from the last by code, so tests that each take a different row never share a community. Returns the
+    community's (code, name) and leaves the page logged out."""
+    import datetime
+    import re
+    from zoneinfo import ZoneInfo
+
+    login(page, "commission")
+    today = datetime.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    page.goto("/admin/standards/acceptanceround/add/")
+    page.fill("#id_name", round_name)
+    page.fill("#id_year", str(today.year))
+    page.fill("#id_opens_on", today.isoformat())
+    page.fill("#id_closes_on", (today + datetime.timedelta(days=60)).isoformat())
+    page.fill("#id_notice_days", "7")
+    _save_admin_form(page)
+    page.goto("/admin/standards/inspectionteam/add/")
+    page.select_option("#id_round", label=round_name)
+    page.fill("#id_name", team)
+    page.select_option("#id_members", label="inspector-1")
+    _save_admin_form(page)
+    page.goto("/admin/districts/community/?q=120101001&o=-1")
+    link = page.locator("#result_list tbody tr").nth(row).locator("th a").first
+    code = link.inner_text().strip()
+    assert re.fullmatch(r"120101001\d{3}", code), code
+    pk = re.search(r"/community/(\d+)/change/", link.get_attribute("href")).group(1)
+    page.goto(f"/admin/districts/community/{pk}/change/")
+    name = page.input_value("#id_name")
+    page.goto("/admin/standards/assignment/add/")
+    page.select_option("#id_round", label=round_name)
+    page.select_option("#id_team", label=f"{round_name} · {team}")
+    page.fill("#id_community", pk)
+    page.select_option("#id_kind", "first")
+    _save_admin_form(page)
+    page.context.clear_cookies()
+    return code, name

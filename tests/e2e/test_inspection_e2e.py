@@ -9,67 +9,19 @@ server's database only over HTTP); everything after that goes through the portal
 from __future__ import annotations
 
 import datetime
-import io
 import os
 import re
 import time
 from zoneinfo import ZoneInfo
 
 import pytest
-from PIL import Image
 
-from tests.e2e.conftest import PHONE, has_horizontal_overflow, login, logout, shoot
+from tests.e2e.conftest import PHONE, acceptance_set_up, has_horizontal_overflow, login, logout, png, shoot
 
 pytestmark = pytest.mark.e2e
 
 FAILING_ITEM = 5
 FINDING = "社区绿色公约未张贴公示"
-
-
-def _photo() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (120, 90), "olivedrab").save(out, "PNG")
-    return out.getvalue()
-
-
-def _save_admin_form(page) -> None:
-    with page.expect_navigation():
-        page.click("input[name=_save]")
-    assert page.locator(".errornote, .errorlist").count() == 0, page.locator(".errornote, .errorlist").all_inner_texts()
-
-
-def _set_up(page, round_name: str) -> tuple[str, str]:
-    """A round with a 7-day notice, team "复验演练组" with inspector-1, and the second-last community of 劝业场街道
-    assigned to it. Returns (community code, community name)."""
-    login(page, "commission")
-    today = datetime.datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    page.goto("/admin/standards/acceptanceround/add/")
-    page.fill("#id_name", round_name)
-    page.fill("#id_year", str(today.year))
-    page.fill("#id_opens_on", today.isoformat())
-    page.fill("#id_closes_on", (today + datetime.timedelta(days=60)).isoformat())
-    page.fill("#id_notice_days", "7")
-    _save_admin_form(page)
-    page.goto("/admin/standards/inspectionteam/add/")
-    page.select_option("#id_round", label=round_name)
-    page.fill("#id_name", "复验演练组")
-    page.select_option("#id_members", label="inspector-1")
-    _save_admin_form(page)
-    page.goto("/admin/districts/community/?q=120101001&o=-1")
-    link = page.locator("#result_list tbody tr").nth(1).locator("th a").first
-    code = link.inner_text().strip()
-    pk = re.search(r"/community/(\d+)/change/", link.get_attribute("href")).group(1)
-    page.goto(f"/admin/districts/community/{pk}/change/")
-    name = page.input_value("#id_name")
-    page.goto("/admin/standards/assignment/add/")
-    page.select_option("#id_round", label=round_name)
-    page.select_option("#id_team", label=f"{round_name} · 复验演练组")
-    page.fill("#id_community", pk)
-    page.select_option("#id_kind", "first")
-    _save_admin_form(page)
-    page.goto("/")
-    logout(page)
-    return code, name
 
 
 def _inspect(page, round_name: str, code: str, *, fail: bool) -> str:
@@ -91,7 +43,7 @@ def _inspect(page, round_name: str, code: str, *, fail: bool) -> str:
             item.locator("input[value=meets]").check()
     if fail:
         page.locator(f"#item-{FAILING_ITEM} input[type=file]").set_input_files(
-            files=[{"name": "公约栏.png", "mimeType": "image/png", "buffer": _photo()}]
+            files=[{"name": "公约栏.png", "mimeType": "image/png", "buffer": png("olivedrab")}]
         )
         expect(page.locator(f"#item-{FAILING_ITEM} .inspect-photos img")).to_have_count(1, timeout=15_000)
     expect(page.locator("#save-bar")).to_have_text("全部已保存", timeout=15_000)
@@ -110,7 +62,7 @@ def test_inspection_failure_rectification_reinspection_and_notice(page):
 
     page.on("dialog", lambda dialog: dialog.accept())
     round_name = f"复验演练{os.getpid()}-{int(time.time())}"
-    code, name = _set_up(page, round_name)
+    code, name = acceptance_set_up(page, round_name, "复验演练组", row=1)
 
     page.set_viewport_size(PHONE)
     login(page, "inspector-1")

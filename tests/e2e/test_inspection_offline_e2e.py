@@ -8,73 +8,19 @@ comes back, reloads and signs.
 
 from __future__ import annotations
 
-import datetime
-import io
 import os
 import re
 import time
-from zoneinfo import ZoneInfo
 
 import pytest
-from PIL import Image
 
-from tests.e2e.conftest import PHONE, SCREENSHOTS, has_horizontal_overflow, login, shoot
+from tests.e2e.conftest import PHONE, SCREENSHOTS, acceptance_set_up, has_horizontal_overflow, login, png, shoot
 
 pytestmark = pytest.mark.e2e
 
 FAILING_ITEM = 10
 FINDING = "未设置垃圾分类投放点，居民反映无处投放"
 SAVE_TIMEOUT_MS = 20_000
-
-
-def _photo() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (120, 90), "seagreen").save(out, "PNG")
-    return out.getvalue()
-
-
-def _save_admin_form(page) -> None:
-    with page.expect_navigation():
-        page.click("input[name=_save]")
-    errors = page.locator(".errornote, .errorlist")
-    assert errors.count() == 0, errors.all_inner_texts()
-
-
-def _set_up_assignment(page, round_name: str) -> str:
-    """Round, team with inspector-1, and one 和平区 community, created as the commission in the admin; returns the
-    community's code."""
-    login(page, "commission")
-    today = datetime.datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-    page.goto("/admin/standards/acceptanceround/add/")
-    page.fill("#id_name", round_name)
-    page.fill("#id_year", str(today.year))
-    page.fill("#id_opens_on", today.isoformat())
-    page.fill("#id_closes_on", (today + datetime.timedelta(days=60)).isoformat())
-    page.fill("#id_notice_days", "7")
-    _save_admin_form(page)
-
-    page.goto("/admin/standards/inspectionteam/add/")
-    page.select_option("#id_round", label=round_name)
-    page.fill("#id_name", "离线测试组")
-    page.select_option("#id_members", label="inspector-1")
-    _save_admin_form(page)
-
-    # The last community of 劝业场街道 (和平区), by code: its admin link gives the id the assignment form asks for.
-    page.goto("/admin/districts/community/?q=120101001&o=-1")
-    link = page.locator("#result_list tbody tr").first.locator("th a").first
-    code = link.inner_text().strip()
-    assert re.fullmatch(r"120101001\d{3}", code), code
-    pk = re.search(r"/community/(\d+)/change/", link.get_attribute("href")).group(1)
-
-    page.goto("/admin/standards/assignment/add/")
-    page.select_option("#id_round", label=round_name)
-    page.select_option("#id_team", label=f"{round_name} · 离线测试组")
-    page.fill("#id_community", pk)
-    page.select_option("#id_kind", "first")
-    _save_admin_form(page)
-    page.context.clear_cookies()
-    return code
 
 
 def _item(page, n: int):
@@ -98,7 +44,7 @@ def test_answers_given_offline_reach_the_server_and_the_signed_record(page):
     from playwright.sync_api import expect
 
     round_name = f"离线验收演练{os.getpid()}-{int(time.time())}"
-    code = _set_up_assignment(page, round_name)
+    code, _name = acceptance_set_up(page, round_name, "离线测试组")
 
     page.set_viewport_size(PHONE)
     login(page, "inspector-1")
@@ -132,7 +78,7 @@ def test_answers_given_offline_reach_the_server_and_the_signed_record(page):
         else:
             _answer(page, n)
     _item(page, FAILING_ITEM).locator("input[type=file]").set_input_files(
-        files=[{"name": "现场照片.png", "mimeType": "image/png", "buffer": _photo()}]
+        files=[{"name": "现场照片.png", "mimeType": "image/png", "buffer": png()}]
     )
 
     offline_items = "、".join(str(n) for n in range(6, 17))

@@ -5,54 +5,17 @@ what the rest of the session relies on: Tianjin's divisions and the rows the dat
 """
 
 import datetime
-import uuid
 
 import pytest
-import redis
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.core import mail
 
 from districts.models import District
-from greencommunity.celery import app as celery_app
 from reporting.models import Campaign, Notification
 from reporting.report_services import report_open, report_save, report_submit
 from reporting.tasks import send_report_reminders
-from tests.conftest import require_service
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-PROJECT_APPS = {"districts", "standards", "reporting"}
-
-
-def _redis_answers(url: str) -> bool:
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture(scope="module")
-def redis_app():
-    # Module scope: checked before the database is set up for the test, so a skip costs no flush.
-    require_service(bool(settings.REDIS_URL) and _redis_answers(settings.REDIS_URL), "Redis at REDIS_URL")
-    assert celery_app.conf.broker_url.startswith("redis://")
-    assert not celery_app.conf.task_always_eager
-    return celery_app
-
-
-@pytest.fixture
-def own_queue(redis_app):
-    """A queue for this test alone, so a worker of another run on the same Redis never takes these tasks."""
-    name = f"test-reminders-{uuid.uuid4().hex}"
-    previous = redis_app.conf.task_default_queue
-    redis_app.conf.task_default_queue = name
-    yield name
-    redis_app.conf.task_default_queue = previous
-    # Declaring on this connection first tells kombu the queue's bindings, so deleting removes them as well.
-    with redis_app.connection_for_write() as connection:
-        queue = redis_app.amqp.queues[name](connection.default_channel)
-        queue.declare()
-        queue.delete()
 
 
 def _submit_march(user, district):

@@ -5,44 +5,17 @@ holds before its tests (Tianjin's divisions, the rows the data migrations load) 
 """
 
 import datetime
-import uuid
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 
 from districts.models import Community
-from greencommunity.celery import app as celery_app
 from reporting.models import Campaign, Enrolment, ProgressSnapshot
 from reporting.services import enrolment_enrol
 from reporting.tasks import rollup_nightly
-from tests.conftest import require_service
-from tests.reporting.test_reminders_worker import _redis_answers
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 UNITS = 1 + 16 + 299  # the city, its districts and its street-level units
-
-
-@pytest.fixture(scope="module")
-def redis_app():
-    require_service(bool(settings.REDIS_URL) and _redis_answers(settings.REDIS_URL), "Redis at REDIS_URL")
-    assert celery_app.conf.broker_url.startswith("redis://")
-    assert not celery_app.conf.task_always_eager
-    return celery_app
-
-
-@pytest.fixture
-def own_queue(redis_app):
-    """A queue for this test alone, so a worker of another run on the same Redis never takes these tasks."""
-    name = f"test-rollups-{uuid.uuid4().hex}"
-    previous = redis_app.conf.task_default_queue
-    redis_app.conf.task_default_queue = name
-    yield name
-    redis_app.conf.task_default_queue = previous
-    with redis_app.connection_for_write() as broker:
-        queue = redis_app.amqp.queues[name](broker.default_channel)
-        queue.declare()
-        queue.delete()
 
 
 def _stored() -> dict[int, tuple]:
