@@ -16,7 +16,15 @@ from .models import AcceptanceRound, Assignment, Objection
 TEAM_ROLES = (Role.INSPECTOR, Role.DEPARTMENT_STAFF)
 
 
-class RoundForm(forms.Form):
+class PortalForm(forms.Form):
+    """Labels sit above their fields: no colon after them (Django's default is an ASCII one, wrong in Chinese)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class RoundForm(PortalForm):
     name = forms.CharField(label=_("Name"), max_length=100)
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     opens_on = forms.DateField(label=_("Opens on"), widget=DateInput)
@@ -50,7 +58,7 @@ class MemberChoiceField(forms.ModelMultipleChoiceField):
         return f"{who}（{membership.get_role_display()}{unit}）"
 
 
-class TeamForm(forms.Form):
+class TeamForm(PortalForm):
     name = forms.CharField(
         label=_("Team name"),
         max_length=100,
@@ -77,7 +85,7 @@ class TeamForm(forms.Form):
         )
 
 
-class AssignForm(forms.Form):
+class AssignForm(PortalForm):
     """Which communities a team inspects: a district, optionally one street, optionally only those that say they
     meet the standard. Codes and ids arrive from the browser, so each is looked up again here."""
 
@@ -142,7 +150,7 @@ class AssignConfirmForm(AssignForm):
     )
 
 
-class RectificationDoneForm(forms.Form):
+class RectificationDoneForm(PortalForm):
     note = forms.CharField(
         label=_("What was done"),
         max_length=2000,
@@ -153,14 +161,14 @@ class RectificationDoneForm(forms.Form):
     caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(PortalForm):
     confirm = forms.BooleanField(
         label=_("Every item has been put right; ask the commission to inspect again"),
         error_messages={"required": _("Tick the box to confirm the request for re-inspection.")},
     )
 
 
-class ObjectionForm(forms.Form):
+class ObjectionForm(PortalForm):
     received_on = forms.DateField(label=_("Received on"), widget=DateInput)
     raised_by = forms.CharField(label=_("Raised by (optional)"), max_length=100, required=False)
     text = forms.CharField(
@@ -171,7 +179,7 @@ class ObjectionForm(forms.Form):
     )
 
 
-class ObjectionDecisionForm(forms.Form):
+class ObjectionDecisionForm(PortalForm):
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[(Objection.Decision.UPHELD, _("uphold")), (Objection.Decision.DISMISSED, _("dismiss"))],
