@@ -228,6 +228,15 @@ class Enrolment(models.Model):
         return f"{self.community} · {self.get_kind_display()} · {self.joined_on}"
 
 
+def period_label(kind: str, period: datetime.date, campaign: Campaign) -> str:
+    """How a report's period reads: 2021年3月, 2021年度, or the campaign for an implementation plan."""
+    if kind == Report.Kind.MONTHLY:
+        return f"{period.year}年{period.month}月"
+    if kind == Report.Kind.ANNUAL:
+        return f"{period.year}年度"
+    return str(campaign)
+
+
 class ReportQuerySet(models.QuerySet):
     def visible_to(self, user) -> ReportQuerySet:
         from districts.scope import scope_of
@@ -344,11 +353,7 @@ class Report(models.Model):
 
     @property
     def period_label(self) -> str:
-        if self.kind == self.Kind.MONTHLY:
-            return f"{self.period.year}年{self.period.month}月"
-        if self.kind == self.Kind.ANNUAL:
-            return f"{self.period.year}年度"
-        return str(self.campaign)
+        return period_label(self.kind, self.period, self.campaign)
 
     @property
     def is_editable(self) -> bool:

@@ -26,6 +26,7 @@ from standards.services import AssessmentError, self_assessment_clean
 from .models import Campaign, Deadline, Enrolment, PlanTarget, Report, ReportEvent, WorkAssignment
 from .narrative import NARRATIVE_FIELDS
 from .rollups import rollup_on_commit
+from .selectors import annual_years, district_figures, month_end
 
 DEADLINE_OF = {
     Report.Kind.MONTHLY: Deadline.Kind.MONTHLY_REPORT,
@@ -102,8 +103,6 @@ def report_period_check(*, campaign: Campaign, kind: str, period: datetime.date,
         if period > today:
             raise ReportError(_("That month has not begun yet."))
     elif kind == Report.Kind.ANNUAL:
-        from .selectors import annual_years
-
         if period.month != 1 or period.day != 1 or period.year not in annual_years(campaign):
             raise ReportError(_("The campaign has no annual report for that year."))
         if period > today:
@@ -158,14 +157,9 @@ def report_open(
     return report
 
 
-def _month_end(period: datetime.date) -> datetime.date:
-    nxt = (period.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return nxt - datetime.timedelta(days=1)
-
-
 def participating_in_month(report: Report) -> Any:
     """Enrolments of the report's district active at any time in its month."""
-    end = _month_end(report.period)
+    end = month_end(report.period)
     return Enrolment.objects.filter(
         campaign=report.campaign, community__district=report.district, joined_on__lte=end
     ).exclude(withdrawn_on__lt=report.period)
@@ -179,7 +173,7 @@ def report_rows_sync(*, report: Report) -> int:
     """
     if report.kind != Report.Kind.MONTHLY or not report.is_editable:
         return 0
-    end = _month_end(report.period)
+    end = month_end(report.period)
     enrolments = {e.community_id: e for e in participating_in_month(report).order_by("joined_on")}
     existing = set(
         SelfAssessment.objects.filter(district=report.district, period=report.period).values_list(
@@ -460,8 +454,6 @@ def _after_transition(report_id: int, action: str) -> None:
 
 
 def _frozen_figures(report: Report) -> dict[str, Any]:
-    from .selectors import district_figures
-
     if report.kind != Report.Kind.MONTHLY:
         return {}
     return district_figures(campaign=report.campaign, district=report.district, period=report.period)

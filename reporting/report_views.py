@@ -29,9 +29,10 @@ from standards.models import Evidence, SelfAssessment, StandardCategory, Standar
 from . import selectors
 from .access import can_edit_report, can_edit_rows, can_review, report_for
 from .forms import CommentForm, NarrativeForm, PlanTargetFormSet, UnlockForm, WorkAssignmentFormSet
-from .models import Campaign, Report, ReportEvent
+from .models import Campaign, Report, ReportEvent, period_label
 from .narrative import NARRATIVE_FIELDS
 from .report_services import (
+    DEADLINE_OF,
     ReportConflict,
     ReportError,
     assessment_save,
@@ -39,6 +40,7 @@ from .report_services import (
     report_accept,
     report_open,
     report_return,
+    report_rows_sync,
     report_save,
     report_submit,
     report_unlock,
@@ -84,13 +86,13 @@ def report_list(request: HttpRequest) -> HttpResponse:
     expected = selectors.expected_reports(campaign=campaign, kinds=kinds, on=on)
     rows = []
     for kind, period in expected:
-        deadline = deadlines.get(_deadline_kind(kind))
+        deadline = deadlines.get(DEADLINE_OF[kind])
         rows.append(
             {
                 "kind": kind,
                 "kind_label": Report.Kind(kind).label,
                 "period": period,
-                "label": _period_label(kind, period, campaign),
+                "label": period_label(kind, period, campaign),
                 "due_on": deadline.due_for(period) if deadline else None,
                 "report": existing.get((kind, period)),
             }
@@ -102,20 +104,6 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "reporting/report_list.html",
         {"filer": filer, "rows": rows, "on": on, "on_given": given, "can_start": can_start, "scope": scope},
     )
-
-
-def _deadline_kind(kind: str) -> str:
-    from .report_services import DEADLINE_OF
-
-    return DEADLINE_OF[kind]
-
-
-def _period_label(kind: str, period: datetime.date, campaign: Campaign) -> str:
-    if kind == Report.Kind.MONTHLY:
-        return f"{period.year}年{period.month}月"
-    if kind == Report.Kind.ANNUAL:
-        return f"{period.year}年度"
-    return str(campaign)
 
 
 def _commission_list(request: HttpRequest, campaign: Campaign) -> HttpResponse:
@@ -272,8 +260,6 @@ def _report_context(request: HttpRequest, report: Report, **extra: Any) -> dict[
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = report_for(request.user, pk)
     if report.kind == Report.Kind.MONTHLY and report.is_editable and can_edit_rows(scope_of(request.user), report):
-        from .report_services import report_rows_sync
-
         report_rows_sync(report=report)  # communities enrolled since the report was started get their row
     return render(request, "reporting/report_detail.html", _report_context(request, report))
 
