@@ -74,7 +74,7 @@ def test_a_forged_district_or_period_is_refused_and_nothing_is_created(client_fo
     response = client.post(
         reverse("report_start"), {"kind": "monthly", "period": "2030-03-01", "district": "120101"}, follow=True
     )
-    assert "没有该月份的月报" in _text(response) or "no monthly report" in _text(response)
+    assert "本次创建行动没有该月份的月报" in _text(response)
     response = client.post(
         reverse("report_start"), {"kind": "monthly", "period": "三月", "district": "120101"}, follow=True
     )
@@ -142,11 +142,11 @@ def test_rows_save_inline_and_a_stale_row_is_refused(client_for, heping_staff, m
     assert row.stage == "creating" and row.items == {"1": "meets"} and row.notes == {"1": "已成立领导小组"}
     stale = client.post(url, {**data, "stage": "not_started", "note-1": "旧的"}, headers={"HX-Request": "true"})
     text = stale.content.decode()
-    assert "旧的" in text and ("未保存" in text or "NOT saved" in text)
+    assert "旧的" in text and "你的修改尚未保存" in text
     row.refresh_from_db()
     assert row.notes == {"1": "已成立领导小组"}
     bad = client.post(url, {"version": row.version, "stage": "meets"}, headers={"HX-Request": "true"})
-    assert "每一项" in bad.content.decode() or "every item" in bad.content.decode()
+    assert "自评达标的社区每一项都须达标" in bad.content.decode()
 
 
 def test_street_staff_edit_only_their_street(client_for, heping_staff, heping_street_staff, campaign):
@@ -185,10 +185,10 @@ def test_bulk_set_through_the_page(client_for, heping_staff, march):
         {"row": ids, "item": "7", "item_status": "in_progress"},
         follow=True,
     )
-    assert "3" in _text(response)
+    assert "已修改3个社区。" in _text(response)
     assert all(r.items == {"7": "in_progress"} for r in SelfAssessment.objects.filter(pk__in=ids))
     response = client.post(reverse("report_rows_bulk", args=[march.pk]), {"row": ids, "stage": "meets"}, follow=True)
-    assert "每一项" in _text(response) or "every item" in _text(response)
+    assert "自评达标的社区每一项都须达标" in _text(response)
     assert not SelfAssessment.objects.filter(pk__in=ids, stage="meets").exists()
 
 
@@ -205,7 +205,7 @@ def test_review_return_accept_lock_and_unlock_through_the_pages(client_for, hepi
     queue = _text(commission.get(reverse("report_review_queue")))
     assert "和平区" in queue and "2021年3月" in queue
     response = commission.post(reverse("report_return", args=[march.pk]), {"comment": ""}, follow=True)
-    assert "退回" in _text(response)
+    assert "退回前请写明需要修改的内容" in _text(response)
     march.refresh_from_db()
     assert march.status == "submitted"
     commission.post(reverse("report_return", args=[march.pk]), {"comment": "请补充照片"})
@@ -218,7 +218,7 @@ def test_review_return_accept_lock_and_unlock_through_the_pages(client_for, hepi
     response = filer.post(
         reverse("report_narrative_save", args=[march.pk]), {"version": march.version, "progress": "改动"}, follow=True
     )
-    assert "锁定" in _text(response)
+    assert "该报告已审核通过并锁定，只有市住房城乡建设委可以解锁。" in [str(m) for m in response.context["messages"]]
     march.refresh_from_db()
     assert march.progress == "进展"
     refused = commission.post(reverse("report_unlock", args=[march.pk]), {"reason": "数字有误"}, follow=True)

