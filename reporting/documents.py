@@ -30,7 +30,7 @@ from standards.acceptance import met_inspections
 from standards.models import ITEM_COUNT, Inspection, InspectionAnswer, Rectification, SelfAssessment, StandardItem
 
 from . import rollups, selectors
-from .models import Campaign, Deadline, GeneratedDocument, Milestone, ProgressSnapshot, Report
+from .models import DEADLINE_OF, Campaign, GeneratedDocument, Milestone, ProgressSnapshot, Report
 from .narrative import NARRATIVE_FIELDS
 from .selectors import annual_years, campaign_months, month_end, previous_month, report_figures
 
@@ -427,7 +427,7 @@ def _district_monthly_context(spec: DocumentSpec) -> dict[str, Any]:
 
 def _annual_context(spec: DocumentSpec) -> dict[str, Any]:
     year_start = datetime.date(spec.year, 1, 1)
-    deadline = spec.campaign.deadlines.filter(kind=Deadline.Kind.ANNUAL_REPORT).first()
+    deadline = spec.campaign.deadlines.filter(kind=DEADLINE_OF[Report.Kind.ANNUAL]).first()
     due = deadline.due_for(year_start) if deadline else datetime.date(spec.year, 12, 31)
     # The reports describe the year up to the month before they are due; the summary stands on the same day.
     on = min(month_end(previous_month(due.replace(day=1))), timezone.localdate())

@@ -364,6 +364,14 @@ class Report(models.Model):
         return self.status == self.Status.ACCEPTED
 
 
+# Which deadline each kind of report answers to.
+DEADLINE_OF = {
+    Report.Kind.MONTHLY: Deadline.Kind.MONTHLY_REPORT,
+    Report.Kind.IMPLEMENTATION_PLAN: Deadline.Kind.IMPLEMENTATION_PLAN,
+    Report.Kind.ANNUAL: Deadline.Kind.ANNUAL_REPORT,
+}
+
+
 class ReportEvent(models.Model):
     """One step of a report's history: saved, submitted, returned (with comments), accepted, unlocked (with a reason)."""
 

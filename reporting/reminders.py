@@ -17,14 +17,10 @@ from django.utils import timezone
 
 from districts.models import Department, District, Role
 
-from .models import Campaign, Deadline, Report, ReportEvent
-from .selectors import campaign_months
+from .models import DEADLINE_OF, Campaign, Deadline, Report, ReportEvent
+from .selectors import annual_years, campaign_months
 
-REPORT_KIND_OF = {
-    Deadline.Kind.MONTHLY_REPORT: Report.Kind.MONTHLY,
-    Deadline.Kind.IMPLEMENTATION_PLAN: Report.Kind.IMPLEMENTATION_PLAN,
-    Deadline.Kind.ANNUAL_REPORT: Report.Kind.ANNUAL,
-}
+REPORT_KIND_OF = {deadline: report for report, deadline in DEADLINE_OF.items()}
 # Departments file the annual report only; every district files every kind.
 DEPARTMENTS_FILE = {Report.Kind.ANNUAL}
 
@@ -61,7 +57,7 @@ def report_periods(*, campaign: Campaign, deadline: Deadline) -> list[datetime.d
     if deadline.kind == Deadline.Kind.MONTHLY_REPORT:
         return campaign_months(campaign)
     if deadline.kind == Deadline.Kind.ANNUAL_REPORT:
-        return [datetime.date(year, 1, 1) for year in range(campaign.starts_on.year, campaign.ends_on.year + 1)]
+        return [datetime.date(year, 1, 1) for year in annual_years(campaign)]
     return [campaign.starts_on]
 
 

@@ -23,16 +23,10 @@ from districts.models import AuditEntry, Department, District
 from standards.models import SelfAssessment
 from standards.services import AssessmentError, self_assessment_clean
 
-from .models import Campaign, Deadline, Enrolment, PlanTarget, Report, ReportEvent, WorkAssignment
+from .models import DEADLINE_OF, Campaign, Enrolment, PlanTarget, Report, ReportEvent, WorkAssignment
 from .narrative import NARRATIVE_FIELDS
 from .rollups import rollup_on_commit
 from .selectors import annual_years, district_figures, month_end
-
-DEADLINE_OF = {
-    Report.Kind.MONTHLY: Deadline.Kind.MONTHLY_REPORT,
-    Report.Kind.IMPLEMENTATION_PLAN: Deadline.Kind.IMPLEMENTATION_PLAN,
-    Report.Kind.ANNUAL: Deadline.Kind.ANNUAL_REPORT,
-}
 
 
 class ReportError(Exception):

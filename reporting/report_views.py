@@ -29,10 +29,9 @@ from standards.models import Evidence, SelfAssessment, StandardCategory, Standar
 from . import selectors
 from .access import can_edit_report, can_edit_rows, can_review, report_for
 from .forms import CommentForm, NarrativeForm, PlanTargetFormSet, UnlockForm, WorkAssignmentFormSet
-from .models import Campaign, Report, ReportEvent, period_label
+from .models import DEADLINE_OF, Campaign, Report, ReportEvent, period_label
 from .narrative import NARRATIVE_FIELDS
 from .report_services import (
-    DEADLINE_OF,
     ReportConflict,
     ReportError,
     assessment_save,

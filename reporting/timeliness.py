@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from districts.models import District
 
-from .models import Campaign, Deadline, Report
+from .models import DEADLINE_OF, Campaign, Deadline, Report
 from .selectors import campaign_months
 
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -35,17 +35,6 @@ class CellState:
     RETURNED = "returned"
     ACCEPTED_ON_TIME = "accepted_on_time"
     ACCEPTED_LATE = "accepted_late"
-
-    ALL = (
-        NOT_DUE,
-        MISSING,
-        DRAFT,
-        SUBMITTED_ON_TIME,
-        SUBMITTED_LATE,
-        RETURNED,
-        ACCEPTED_ON_TIME,
-        ACCEPTED_LATE,
-    )
 
 
 def percent(part: int, whole: int) -> Decimal | None:
@@ -81,7 +70,7 @@ class Cell:
 
 
 def _monthly_deadline(campaign: Campaign) -> Deadline | None:
-    return campaign.deadlines.filter(kind=Deadline.Kind.MONTHLY_REPORT).first()
+    return campaign.deadlines.filter(kind=DEADLINE_OF[Report.Kind.MONTHLY]).first()
 
 
 def expected_months(*, campaign: Campaign, on: datetime.date) -> list[tuple[datetime.date, datetime.date]]:
