@@ -248,7 +248,7 @@ class CommunityViewSet(ReadOnlyApi):
         params = self.params()
         campaign = Campaign.objects.current()
         if campaign is None:
-            raise NotFound("No campaign is set up.")
+            raise NotFound(_("No campaign is set up."))
         if self.action != "list":
             return selectors.community_list(user=user, campaign=campaign, on=self.on, include_closed=True)
         return selectors.community_list(
@@ -376,7 +376,7 @@ class ProgressViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         params = query.validated_data
         campaign = Campaign.objects.current()
         if campaign is None:
-            raise NotFound("No campaign is set up.")
+            raise NotFound(_("No campaign is set up."))
         user, level = self.request.user, params["level"]
         snapshots = _visible_snapshots(user, ProgressSnapshot.objects.filter(campaign=campaign, level=level))
         if params.get("district"):

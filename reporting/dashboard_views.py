@@ -210,7 +210,7 @@ def _returned_reports(*, user: Any, campaign: Campaign, on: datetime.date, distr
     rows = list(reports[: FLAG_LIMIT + 1])
     for report in rows:
         report.days_waiting = (on - timezone.localdate(report.returned_at, LOCAL)).days
-        report.overdue = report.days_waiting > campaign.returned_alert_days
+        report.overdue = report.days_waiting >= campaign.returned_alert_days  # as the alert job counts
     return rows
 
 

@@ -75,7 +75,7 @@ def _community(report: Report, code: str) -> Community | None:
 def _item(raw: str) -> StandardItem | None:
     if not raw:
         return None
-    number = int(raw) if raw.isdigit() else 0
+    number = int(raw) if raw.isdecimal() and raw.isascii() and len(raw) < 4 else 0
     if not 1 <= number <= ITEM_COUNT:
         raise Refused(_("There is no standard item %(item)s; items are numbered 1 to 16.") % {"item": raw[:10]})
     return StandardItem.objects.get(number=number)

@@ -23,8 +23,7 @@ PAGE_SIZE = 50
 
 def notification_mark_read(*, notification: Notification) -> bool:
     """Mark one notification read; a second click changes nothing. Returns whether it was unread."""
-    now = timezone.now()
-    changed = Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+    changed = Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
     return bool(changed)
 
 

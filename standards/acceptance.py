@@ -244,7 +244,7 @@ def inspection_sign(
     now and may not lie in the future.
     """
     with transaction.atomic():
-        locked = Inspection.objects.select_for_update().select_related("round").get(pk=inspection.pk)
+        locked = Inspection.objects.select_for_update(of=("self",)).select_related("round").get(pk=inspection.pk)
         _require_open(locked)
         answers = list(locked.answers.select_related("item"))
         missing = sorted(set(range(1, ITEM_COUNT + 1)) - {a.item.number for a in answers})

@@ -430,7 +430,9 @@ def rectifications(request: HttpRequest) -> HttpResponse:
     ).exclude(inspections__status=SIGNED)
     requested_first = Case(When(status=Rectification.Status.REINSPECTION_REQUESTED, then=0), default=1)
     rows = (
-        rows.select_related("community__street", "district", "item", "inspection__round", "done_by")
+        rows.select_related(
+            "community__street", "community__district", "district", "item", "inspection__round", "done_by"
+        )
         .annotate(reinspection_assigned=Exists(waiting), requested_first=requested_first)
         .order_by("requested_first", "district__code", "community__code", "item__number")
     )

@@ -66,7 +66,7 @@ def inspections_visible_to(user: Any) -> QuerySet[Inspection]:
 
 def _item_number(raw: str | None) -> int | None:
     raw = (raw or "").strip()
-    number = int(raw) if raw.isdigit() and len(raw) < 4 else 0
+    number = int(raw) if raw.isdecimal() and raw.isascii() and len(raw) < 4 else 0
     return number if 1 <= number <= ITEM_COUNT else None
 
 

@@ -333,7 +333,9 @@ class Inspection(models.Model):
     assignment = models.ForeignKey(
         Assignment, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("assignment")
     )
-    round = models.ForeignKey(AcceptanceRound, on_delete=models.PROTECT, related_name="inspections")
+    round = models.ForeignKey(
+        AcceptanceRound, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("round")
+    )
     community = models.ForeignKey(
         Community, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("community")
     )
@@ -389,12 +391,16 @@ class InspectionAnswer(models.Model):
         FAILS = "fails", _("does not meet")
         NOT_APPLICABLE = "not_applicable", _("not applicable")
 
-    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="answers")
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, related_name="answers", verbose_name=_("inspection")
+    )
     item = models.ForeignKey(StandardItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
     result = models.CharField(_("result"), max_length=16, choices=Result.choices)
     note = models.TextField(_("note"), blank=True, max_length=2000)
     answered_at = models.DateTimeField(_("answered at"), auto_now=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("answered by")
+    )
 
     class Meta:
         ordering = ["item__number"]

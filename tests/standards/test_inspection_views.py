@@ -384,3 +384,14 @@ def test_a_signed_assignment_links_to_its_record(client_for, inspector, inspecti
     page = client.get("/inspect/").content.decode()
     assert "已签署：通过" in page and f'href="/acceptance/inspections/{inspection.pk}/"' in page
     assert InspectionAnswer.objects.filter(inspection=inspection).count() == 16
+
+
+@pytest.mark.parametrize("item", ["²", "3" * 5000, "-1", "17", ""])
+def test_an_item_number_that_is_not_one_of_the_16_is_a_clear_refusal(client_for, inspector, inspection, media, item):
+    """ "²" is a digit to str.isdigit() but not to int(); a 5,000-digit number is too long for int()."""
+    client = client_for(inspector)
+    response = client.post(f"/inspect/answer/{inspection.pk}/", {"item": item, "result": "meets"})
+    assert response.status_code == 400 and response.json()["ok"] is False
+    photo = client.post(f"/inspect/photo/{inspection.pk}/", {"item": item, "file": png()})
+    assert photo.status_code == 400
+    assert not inspection.answers.exists()
