@@ -33,6 +33,7 @@ from . import rollups, selectors
 from .models import DEADLINE_OF, Campaign, GeneratedDocument, Milestone, ProgressSnapshot, Report
 from .narrative import NARRATIVE_FIELDS
 from .selectors import annual_years, campaign_months, month_end, previous_month, report_figures
+from .timeliness import percent
 
 Kind = GeneratedDocument.Kind
 Level = ProgressSnapshot.Level
@@ -365,15 +366,19 @@ def _labels(snapshot: ProgressSnapshot) -> dict[str, Any]:
     expected = snapshot.reports_expected
     return {
         "s": snapshot,
-        "participating_share": percent_label(rollups.share_of(snapshot.participating, snapshot.roster)),
+        # Counts become percentages the way the dashboard and the timeliness page do it (rounded once).
+        "participating_share": _percent_of(snapshot.participating, snapshot.roster),
         "met_share": percent_label(snapshot.met_share),
         "target": percent_label(snapshot.target_share) if snapshot.target_share is not None else "—",
-        "coverage": percent_label(rollups.share_of(snapshot.streets_with_pilot, snapshot.streets))
-        if snapshot.streets
-        else "—",
-        "rate": percent_label(rollups.share_of(snapshot.reports_submitted, expected)) if expected else "—",
-        "timeliness": percent_label(rollups.share_of(snapshot.reports_timely, expected)) if expected else "—",
+        "coverage": _percent_of(snapshot.streets_with_pilot, snapshot.streets),
+        "rate": _percent_of(snapshot.reports_submitted, expected),
+        "timeliness": _percent_of(snapshot.reports_timely, expected),
     }
+
+
+def _percent_of(part: int, whole: int) -> str:
+    value = percent(part, whole)
+    return "—" if value is None else f"{value}%"
 
 
 def _names(names: Iterable[str]) -> str:

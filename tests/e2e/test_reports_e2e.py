@@ -123,11 +123,12 @@ def test_monthly_report_from_draft_to_unlock(page):
             const token = document.cookie.match(/csrftoken=([^;]+)/)[1];
             const body = new URLSearchParams({version: "999", progress: "偷偷修改"});
             const r = await fetch(url + "narrative/", {method: "POST", body, headers: {"X-CSRFToken": token}});
-            return await r.text();
+            const page = new DOMParser().parseFromString(await r.text(), "text/html");
+            return page.querySelector(".messages")?.innerText ?? "";
         }""",
         report_url,
     )
-    assert "锁定" in refused
+    assert "该报告已审核通过并锁定，只有市住房城乡建设委可以解锁。" in refused  # the refusal, not the page's notice
     page.goto(report_url)
     assert "偷偷修改" not in page.inner_text("main")
     logout(page)
