@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import logging
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import DatabaseError, models, transaction
 from django.utils import translation
 
 from .models import AuditEntry
+
+logger = logging.getLogger(__name__)
 
 
 def _plain(value: Any) -> Any:
@@ -70,3 +73,45 @@ def audit_record(**kwargs: Any) -> AuditEntry:
     entry = audit_entry(**kwargs)
     entry.save()
     return entry
+
+
+def _request_facts(request: Any, reason: str) -> dict[str, str]:
+    """Who asked from where, for entries about access rather than data (keys start with "_": not field changes)."""
+    from greencommunity.security import client_ip
+
+    return {"_ip": client_ip(request) or "", "_path": request.path[:500], "_reason": reason[:300]}
+
+
+def _record_quietly(entry: AuditEntry) -> None:
+    # The trail must never turn a refusal into an error page: a failed insert is logged and rolled back to a
+    # savepoint, so the request (and any transaction around it) carries on.
+    try:
+        with transaction.atomic():
+            entry.save()
+    except DatabaseError:
+        logger.exception("could not write the audit entry for %s", entry.changes.get("_path", ""))
+
+
+def audit_denied(*, request: Any, status: int, reason: str) -> None:
+    """A refused request: a 403, or a 404 for a logged-in user (out of their scope or not there)."""
+    user = getattr(request, "user", None)
+    entry = audit_entry(
+        actor=user,
+        action=AuditEntry.Action.DENIED,
+        changes={**_request_facts(request, reason), "_status": status},
+        source="web" if not request.path.startswith("/api/") else "api",
+        note=f"{status} {request.method} {request.path}",
+    )
+    _record_quietly(entry)
+
+
+def audit_login_failed(*, request: Any, username: str) -> None:
+    """A failed login (wrong password, unknown user, or refused while locked out). The username tried is kept so
+    repeated guessing shows in the trail; the password never is."""
+    locked = bool(getattr(request, "axes_locked_out", False)) if request is not None else False
+    reason = "locked out" if locked else "wrong username or password"
+    changes = _request_facts(request, reason) if request is not None else {"_reason": reason}
+    entry = audit_entry(
+        actor=None, action=AuditEntry.Action.LOGIN_FAILED, changes=changes, source="login", note=username[:150]
+    )
+    _record_quietly(entry)

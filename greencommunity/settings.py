@@ -4,9 +4,11 @@ Every environment variable is read here and nowhere else. With nothing set the p
 embedded default: an SQLite file in the project folder and Celery tasks executed in process.
 """
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -70,6 +72,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "import_export",
     "django_celery_beat",
+    "axes",
+    "greencommunity.apps.PortalConfig",
     "districts",
     "standards",
     "reporting",
@@ -84,7 +88,17 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Refuse an oversized body or a NUL character before the CSRF check (or a view) reads the request.
+    "greencommunity.limits.request_size_limit",
+    "greencommunity.limits.no_nul_characters",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # After authentication and messages: logs a timed-out session out with a message on the login page.
+    "greencommunity.middleware.SessionTimeoutMiddleware",
+    # Sees every answer on its way out, so each 403 (and each scoped 404) reaches the audit trail.
+    "greencommunity.middleware.DeniedAccessAuditMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if PRODUCTION:
@@ -147,14 +161,43 @@ if REDIS_URL:
 # --- auth -----------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 9}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-SESSION_COOKIE_AGE = _env_int("SESSION_COOKIE_AGE", 8 * 3600)
+# django-axes checks every login (the login page, the admin's and the API's token endpoint) before the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five failed logins for one username from one address lock that pair out for 30 minutes; failing again while
+# locked out does not extend it, so the lockout page can say when to try again.
+AXES_FAILURE_LIMIT = _env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=_env_int("LOGIN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "greencommunity.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "greencommunity.security.client_ip"
+# Behind a reverse proxy the client's address is the N-th from the right in X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+# A session ends after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS after logging in
+# whatever the activity (greencommunity.middleware.SessionTimeoutMiddleware); the cookie lasts as long as the latter.
+SESSION_IDLE_TIMEOUT = _env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_ABSOLUTE_TIMEOUT = _env_int("SESSION_ABSOLUTE_HOURS", 12) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+if min(AXES_FAILURE_LIMIT, SESSION_IDLE_TIMEOUT, SESSION_ABSOLUTE_TIMEOUT, AXES_COOLOFF_TIME.total_seconds()) <= 0:
+    raise ImproperlyConfigured(
+        "LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be positive"
+    )
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
 
 # --- language and time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -213,6 +256,10 @@ ROSTER_IMPORT_MAX_UNZIPPED_BYTES = _env_int("ROSTER_IMPORT_MAX_UNZIPPED_BYTES", 
 # Photos and documents attached to reports; an Office file may unzip to at most EVIDENCE_MAX_UNZIPPED_BYTES.
 EVIDENCE_MAX_BYTES = _env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 EVIDENCE_MAX_UNZIPPED_BYTES = _env_int("EVIDENCE_MAX_UNZIPPED_BYTES", 200 * 1024 * 1024)
+# A request whose body is larger is refused (413) before it is read: the largest upload and its form fields.
+REQUEST_MAX_BYTES = _env_int("REQUEST_MAX_BYTES", max(EVIDENCE_MAX_BYTES, ROSTER_IMPORT_MAX_BYTES) + 5 * 1024 * 1024)
+# The page shown when a form arrives without its CSRF token, in the portal's language.
+CSRF_FAILURE_VIEW = "greencommunity.limits.csrf_failure"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # --- API ------------------------------------------------------------------------------------------
@@ -241,6 +288,22 @@ PORTAL_BASE_URL = _env("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- security -------------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
+# Scripts and styles come only from the portal's own static files (no inline script, style or handler); images
+# also from data: and blob: URLs (thumbnails, camera previews before upload).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:

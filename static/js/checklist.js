@@ -185,6 +185,11 @@
       loginNeeded = true;
       return true;
     }
+    // Refused before the answer was looked at (the login or its CSRF token ended): the same, log in and resend.
+    if (response.status === 401 || response.status === 403) {
+      loginNeeded = true;
+      return true;
+    }
     return response.status >= 500;
   }
 
