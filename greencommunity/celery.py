@@ -1,6 +1,8 @@
+import logging
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greencommunity.settings")
 
@@ -8,3 +10,17 @@ app = Celery("greencommunity")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(related_name="document_tasks")
+
+logger = logging.getLogger(__name__)
+
+
+@worker_ready.connect
+def flush_outbox_on_start(sender, **kwargs) -> None:
+    """A worker that starts (after an outage, a deploy) first publishes the jobs the broker missed, rather than
+    leaving them to beat's next minute. Queued as a task: it runs in the pool, like every database job."""
+    from outbox.tasks import outbox_flush
+
+    try:
+        outbox_flush.apply_async(ignore_result=True)
+    except Exception:
+        logger.exception("outbox: could not queue the flush at worker start")
