@@ -44,6 +44,8 @@ STORAGE_DIR = "imports"
 REQUIRED_HEADERS = (CODE, NAME)
 MAX_COMPRESSION_RATIO = 100
 MAX_COLUMNS = 200
+# PNG, JPEG, GIF and PDF: files that are never a table, whatever their name says.
+NOT_TEXT_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF-")
 
 
 class ImportFileError(Exception):
@@ -178,6 +180,9 @@ def _format_of(filename: str, content: bytes) -> str:
         raise ImportFileError(_("The file is named .xlsx but is not an Excel workbook."))
     if ext == "csv" and (looks_zip or looks_ole):
         raise ImportFileError(_("The file is named .csv but is an Excel workbook. Save it as .xlsx or as CSV."))
+    if ext == "csv" and content.startswith(NOT_TEXT_SIGNATURES):
+        # A photo or PDF renamed .csv would otherwise be reported as text in an unknown encoding.
+        raise ImportFileError(_("The file is not a CSV text file."))
     return ext
 
 
@@ -225,6 +230,8 @@ def _read_xlsx(content: bytes) -> tuple[list[Any], list[tuple[int, tuple[Any, ..
             while headers and (headers[-1] is None or str(headers[-1]).strip() == ""):
                 headers.pop()
             if not headers:
+                if not any(True for _row in sheet.iter_rows(min_row=2, max_row=2)):
+                    raise ImportFileError(_("The workbook's first sheet has no table."))
                 return [], []
             if len(headers) > MAX_COLUMNS:
                 raise ImportFileError(_("The first sheet has more than %(max)s columns.") % {"max": MAX_COLUMNS})
@@ -266,12 +273,20 @@ def _read_csv(content: bytes) -> tuple[list[Any], list[tuple[int, tuple[Any, ...
         for number, record in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
             if number == 1:
                 headers = record
+                while headers and not headers[-1].strip():
+                    headers.pop()
+                # Checked before the columns are looked at: a header of a million columns costs nothing more.
+                if len(headers) > MAX_COLUMNS:
+                    raise ImportFileError(_("The file has more than %(max)s columns.") % {"max": MAX_COLUMNS})
             else:
                 rows.append((number, tuple(record)))
             if number > max_rows + 1 and any(cell.strip() for cell in record):
                 break
     except csv.Error as exc:
-        raise ImportFileError(_("The CSV file could not be read: %(reason)s") % {"reason": exc}) from exc
+        # The csv module's reason is English ("field larger than field limit"); say what it means instead.
+        raise ImportFileError(
+            _("The CSV file could not be read: a cell is too long or its quotes do not match. Save it again as CSV.")
+        ) from exc
     return headers, rows
 
 
