@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from districts.audit import audit_record
 from districts.models import AuditEntry
+from outbox.services import enqueue_on_commit
 
 from .documents import DocumentError, document_html, document_pdf_bytes, document_spec
 from .models import GeneratedDocument
@@ -46,11 +47,9 @@ def document_request(*, kind: str, period: str, scope_code: str, by: Any) -> Gen
             district_id=spec.district.pk if spec.district else None,
             changes={"status": [before, Status.QUEUED]},
         )
-        # Robust: without a broker the job runs right here, and a failed render must not fail the request.
-        transaction.on_commit(
-            lambda: document_render.apply_async(args=[document.pk], task_id=task_id),
-            robust=True,
-        )
+        # Sent once this commits, through the outbox: a broker that is down delays the job, never loses it, and a
+        # failed render (in process, without a broker) does not fail the request.
+        enqueue_on_commit(document_render, args=[document.pk], task_id=task_id)
     return document
 
 

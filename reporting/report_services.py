@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from districts.audit import audit_entry, audit_record, diff, snapshot
 from districts.models import AuditEntry, Department, District
+from outbox.services import enqueue_on_commit
 from standards.models import SelfAssessment
 from standards.services import AssessmentError, self_assessment_clean
 
@@ -27,6 +28,7 @@ from .models import DEADLINE_OF, Campaign, Enrolment, PlanTarget, Report, Report
 from .narrative import NARRATIVE_FIELDS
 from .rollups import rollup_on_commit
 from .selectors import annual_years, district_figures, month_end
+from .tasks import report_transition_notify
 
 
 class ReportError(Exception):
@@ -436,15 +438,10 @@ def _transition(
             changes={"status": [from_status, to], "_version": [locked.version - 1, locked.version]},
             note=comment,
         )
-    transaction.on_commit(lambda: _after_transition(locked.pk, action))
+        # Written with the step itself and sent once it commits; kept for later when the broker is down.
+        enqueue_on_commit(report_transition_notify, args=[locked.pk, action])
     rollup_on_commit()
     return locked
-
-
-def _after_transition(report_id: int, action: str) -> None:
-    from .tasks import report_transition_notify
-
-    report_transition_notify.delay(report_id, action)
 
 
 def _frozen_figures(report: Report) -> dict[str, Any]:

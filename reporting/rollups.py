@@ -486,9 +486,12 @@ def rollup_request() -> bool:
             key=TODAY_REQUEST, defaults={"pending": True, "requested_at": now}
         )
     if claimed:
+        from outbox.services import enqueue_now
+
         from .tasks import rollup_today
 
-        rollup_today.apply_async(countdown=REQUEST_DELAY_SECONDS)
+        # Through the outbox: with the broker down the run is sent later, not lost with the pending flag set.
+        enqueue_now(rollup_today, countdown=REQUEST_DELAY_SECONDS)
     return bool(claimed)
 
 
