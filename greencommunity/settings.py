@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A view that cannot reach the database answers 503 in Chinese (middleware failures: handler500).
+    "greencommunity.errors.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "greencommunity.middleware.chinese_first",
     "django.middleware.locale.LocaleMiddleware",

@@ -18,6 +18,9 @@ class DivisionCode:
 
 register_converter(DivisionCode, "code")
 
+# Tells a database outage (503, in Chinese) from any other error (500.html).
+handler500 = "greencommunity.errors.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
