@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install lint check messages bench
+.PHONY: run test install lint check messages bench loadtest
 
 $(VENV)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
@@ -44,6 +44,10 @@ check: install
 # Benchmarks on PostgreSQL (a throwaway database next to BENCH_DATABASE_URL); figures go to bench/results.json.
 bench: install
 	$(PY) bench/run.py
+
+# Deadline day under load on gunicorn + a Celery worker (its own database and Redis db); see docs/load.md.
+loadtest: install
+	loadtest/run.sh
 
 # Re-extract the catalogue after changing translatable strings, then fill in the Chinese.
 messages: install

@@ -1,0 +1,246 @@
+"""Check the load test's outcome and print its figures.
+
+Targets: p95 over all requests ≤ 300 ms; no errors (a 409 conflict is expected and counted apart); and everything
+the scenario counted as done is in the database: each submitted report in status submitted (or resubmitted, for one
+the commission had returned) with its ReportEvent by the officer who submitted it; as many audited row, stage,
+narrative and answer saves as the scenario counted, and each object holding what its last successful save wrote.
+
+Reads OUT_DIR/plan.json, scenario.json (written by the locustfile), locust_stats.csv and loadavg.txt; writes
+OUT_DIR/summary.json and OUT_DIR/summary.md. Exits 1 when a target is missed.
+Usage: DATABASE_URL=... python loadtest/verify.py OUT_DIR
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+P95_TARGET_MS = 300
+
+
+def load_stats(out: Path) -> tuple[list[dict], dict]:
+    kinds, total = [], {}
+    with (out / "locust_stats.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            entry = {
+                "kind": row["Name"] if row["Name"] != "Aggregated" else "all requests",
+                "method": row["Type"],
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "median_ms": _number(row["50%"]),
+                "p95_ms": _number(row["95%"]),
+                "p99_ms": _number(row["99%"]),
+                "max_ms": round(float(row["Max Response Time"] or 0)),
+                "rps": round(float(row["Requests/s"] or 0), 2),
+            }
+            if row["Name"] == "Aggregated":
+                total = entry
+            else:
+                kinds.append(entry)
+    return kinds, total
+
+
+def _number(raw: str) -> int | None:
+    return None if raw in ("", "N/A") else round(float(raw))
+
+
+def load_average(out: Path) -> dict:
+    path = out / "loadavg.txt"
+    samples = [line.split() for line in path.read_text().splitlines()] if path.exists() else []
+    one_minute = [float(s[1]) for s in samples if len(s) == 4]
+    if not one_minute:
+        return {}
+    return {
+        "1min_min": min(one_minute),
+        "1min_max": max(one_minute),
+        "1min_mean": round(sum(one_minute) / len(one_minute), 2),
+        "at_end": " ".join(samples[-1][1:]),
+        "cpus": os.cpu_count(),
+    }
+
+
+def check_database(plan: dict, scenario: dict) -> tuple[dict, list[str]]:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greencommunity.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.contrib.contenttypes.models import ContentType
+
+    from districts.models import AuditEntry
+    from reporting.models import Report, ReportEvent
+    from standards.models import Inspection, InspectionAnswer, SelfAssessment
+
+    problems: list[str] = []
+    saves = scenario["saves"]
+    update = AuditEntry.objects.filter(action=AuditEntry.Action.UPDATE)
+
+    def audited(model: type, prefix: str) -> int:
+        return update.filter(
+            content_type=ContentType.objects.get_for_model(model), actor__username__startswith=prefix
+        ).count()
+
+    # Rows: every audited change by an officer is a save the scenario saw succeed, and each row holds its last one.
+    row_saves = saves.get("row save", 0) + saves.get("stage save", 0)
+    row_audited = audited(SelfAssessment, "officer-")
+    if row_saves != row_audited:
+        problems.append(f"row saves: scenario counted {row_saves}, the database audited {row_audited}")
+    rows = {r.pk: r for r in SelfAssessment.objects.filter(pk__in=[int(pk) for pk in scenario["rows"]])}
+    rows_ok = 0
+    for pk, (version, stage, token) in scenario["rows"].items():
+        row = rows.get(int(pk))
+        if row is None or row.version != version or row.stage != stage:
+            problems.append(
+                f"row {pk}: expected version {version} stage {stage}, found {row and (row.version, row.stage)}"
+            )
+        elif token and not any(token in note for note in row.notes.values()):
+            problems.append(f"row {pk}: the last save's note ({token}) is missing")
+        else:
+            rows_ok += 1
+
+    narrative_audited = audited(Report, "officer-")
+    if saves.get("narrative save", 0) != narrative_audited:
+        problems.append(
+            f"narrative saves: scenario counted {saves.get('narrative save', 0)}, the database audited {narrative_audited}"
+        )
+    reports = {r.pk: r for r in Report.objects.filter(pk__in=[d["report"] for d in plan["districts"]])}
+    narratives_ok = 0
+    for pk, (_version, token) in scenario["narratives"].items():
+        if token in reports[int(pk)].progress:
+            narratives_ok += 1
+        else:
+            problems.append(f"report {pk}: the last narrative save ({token}) is missing")
+
+    submitted_ok = 0
+    for pk, submission in scenario["submissions"].items():
+        report = reports[int(pk)]
+        event = ReportEvent.objects.filter(
+            report=report,
+            action__in=[ReportEvent.Action.SUBMITTED, ReportEvent.Action.RESUBMITTED],
+            actor__username=submission["by"],
+        ).exists()
+        if report.status in (Report.Status.SUBMITTED, Report.Status.RESUBMITTED) and event:
+            submitted_ok += 1
+        else:
+            problems.append(f"report {pk} ({submission['district']}): status {report.status}, event found: {event}")
+    if len(scenario["submissions"]) != len(plan["districts"]):
+        problems.append(f"only {len(scenario['submissions'])} of {len(plan['districts'])} districts submitted")
+
+    answer_audited = audited(Inspection, "inspector-load-")
+    if saves.get("answer save", 0) != answer_audited:
+        problems.append(
+            f"answer saves: scenario counted {saves.get('answer save', 0)}, the database audited {answer_audited}"
+        )
+    inspections = {int(key.split(":")[0]) for key in scenario["answers"]}
+    stored = {
+        f"{a.inspection_id}:{a.item.number}": a
+        for a in InspectionAnswer.objects.filter(inspection_id__in=inspections).select_related("item")
+    }
+    answers_ok = 0
+    for key, (result, token) in scenario["answers"].items():
+        answer = stored.get(key)
+        if answer is None or answer.result != result or token not in answer.note:
+            problems.append(
+                f"answer {key}: expected {result} [{token}], found {answer and (answer.result, answer.note)}"
+            )
+        else:
+            answers_ok += 1
+    if len(stored) != len(scenario["answers"]):
+        problems.append(
+            f"answers: the scenario answered {len(scenario['answers'])} items, the database holds {len(stored)}"
+        )
+    signed = Inspection.objects.filter(pk__in=scenario["signed"], status=Inspection.Status.SIGNED).count()
+    if signed != len(scenario["signed"]):
+        problems.append(f"signatures: scenario counted {len(scenario['signed'])}, the database holds {signed}")
+    if scenario.get("unfinished_saves"):
+        problems.append(f"{scenario['unfinished_saves']} saves were still unanswered when the run stopped")
+
+    counted = {
+        "submissions": {
+            "expected": len(plan["districts"]),
+            "scenario": len(scenario["submissions"]),
+            "database": submitted_ok,
+        },
+        "row saves": {
+            "scenario": row_saves,
+            "database": row_audited,
+            "rows_checked": len(scenario["rows"]),
+            "rows_ok": rows_ok,
+        },
+        "narrative saves": {
+            "scenario": saves.get("narrative save", 0),
+            "database": narrative_audited,
+            "reports_checked": len(scenario["narratives"]),
+            "reports_ok": narratives_ok,
+        },
+        "answer saves": {
+            "scenario": saves.get("answer save", 0),
+            "database": answer_audited,
+            "answers_checked": len(scenario["answers"]),
+            "answers_ok": answers_ok,
+        },
+        "signatures": {"scenario": len(scenario["signed"]), "database": signed},
+    }
+    return counted, problems
+
+
+def markdown(kinds: list[dict], total: dict, conflicts: dict) -> str:
+    lines = [
+        "| kind | requests | req/s | median ms | p95 ms | p99 ms | max ms | errors | 409s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for entry in [*sorted(kinds, key=lambda e: -e["requests"]), total]:
+        name = entry["kind"] if entry is not total else "**all requests**"
+        conflict = conflicts.get(entry["kind"], "") if entry is not total else sum(conflicts.values())
+        lines.append(
+            f"| {name} | {entry['requests']} | {entry['rps']} | {entry['median_ms']} | {entry['p95_ms']} | "
+            f"{entry['p99_ms']} | {entry['max_ms']} | {entry['failures']} | {conflict} |"
+        )
+    return "\n".join(lines)
+
+
+def main(out: Path) -> int:
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    scenario = json.loads((out / "scenario.json").read_text(encoding="utf-8"))
+    kinds, total = load_stats(out)
+    counted, problems = check_database(plan, scenario)
+    if total.get("p95_ms") is None or total["p95_ms"] > P95_TARGET_MS:
+        problems.insert(0, f"p95 over all requests is {total.get('p95_ms')} ms (target ≤ {P95_TARGET_MS} ms)")
+    if total.get("failures", 1):
+        problems.insert(0, f"{total.get('failures')} requests failed (see locust_failures.csv)")
+    summary = {
+        "overall": total,
+        "kinds": kinds,
+        "conflicts": scenario["conflicts"],
+        "saves": scenario["saves"],
+        "counted": counted,
+        "load_average": load_average(out),
+        "problems": problems,
+    }
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    table = markdown(kinds, total, scenario["conflicts"])
+    (out / "summary.md").write_text(table + "\n", encoding="utf-8")
+    print(table)
+    print()
+    for name, figures in counted.items():
+        print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+    print(f"load average (1 min) during the run: {summary['load_average']}")
+    if problems:
+        print("\nTARGETS MISSED:")
+        for problem in problems[:40]:
+            print(f"  - {problem}")
+        return 1
+    print(
+        f"\nall targets met: p95 {total['p95_ms']} ms ≤ {P95_TARGET_MS} ms, no errors, every save and submission stored"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        raise SystemExit("usage: python loadtest/verify.py OUT_DIR")
+    sys.exit(main(Path(sys.argv[1])))
