@@ -208,7 +208,7 @@ def bulletin_figures(campaign: Campaign, month_end: datetime.date) -> BulletinFi
     """The city's and every district's snapshot as of `month_end`, and the city's met share at each month's end.
 
     Read from the rollup job's ProgressSnapshot rows, as the dashboards read them. A month's end the job has not
-    computed yet is computed here first, in date order, because each date's pace reads the one three months before.
+    computed yet is computed here first.
     """
     on = month_end
     dates = [min(selectors.month_end(month), on) for month in campaign_months(campaign, until=on)]
@@ -216,9 +216,7 @@ def bulletin_figures(campaign: Campaign, month_end: datetime.date) -> BulletinFi
     stored = set(snapshots.filter(level=Level.CITY, on__in=dates).values_list("on", flat=True))
     missing = [day for day in dates if day not in stored]
     if missing:
-        divisions = rollups.Divisions.load()
-        for day in missing:
-            rollups.rollup_date(campaign=campaign, on=day, divisions=divisions)
+        rollups.rollup_days(campaign=campaign, days=missing)
     rows = list(snapshots.filter(on=on, level__in=[Level.CITY, Level.DISTRICT]))
     city = next(row for row in rows if row.level == Level.CITY)
     districts = sorted(

@@ -1,33 +1,30 @@
 """The progress rollups: the campaign's figures for the city, every district and every street-level unit as of a
 date, stored as `ProgressSnapshot` rows that the dashboards, bulletins and the API read.
 
-Set-based: for one date a fixed handful of GROUP BY queries give each street-level unit's counts, however many
-communities there are; districts and the city are the sums of their streets, added up here over those rows (a
-loop over units, never over communities). The rows are upserted in one transaction per date, keyed by (campaign,
-date, level, unit), so a repeated or retried run rewrites the same rows and never adds copies.
+This module decides which dates to compute and what each is judged against (the milestone, the pace); the figures
+themselves come from a fixed handful of set-based SQL statements over all those dates at once (`rollup_sql`),
+however many dates, units and communities there are. Rows are keyed by (campaign, date, level, unit) and upserted
+in one transaction, rewriting only what changed: a repeated or retried run leaves the same rows, never copies.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime
-import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
-from districts.models import District, Street
-from standards.acceptance import latest_signed, met_inspections
-from standards.models import InspectionAnswer, SelfAssessment, StandardItem, period_start
+from standards.models import StandardItem
 
-from .models import Campaign, Enrolment, Milestone, ProgressSnapshot, RollupRequest
-from .selectors import active_enrolments, campaign_months, month_end, roster_communities
-from .timeliness import reporting_rates
+from .models import Campaign, Milestone, ProgressSnapshot, RollupRequest
+from .rollup_sql import Day, Rollup
+from .selectors import campaign_months, month_end
+from .timeliness import expected_months
 
 # The division list has no row for the city itself; its snapshot goes under the province-level code.
 CITY_CODE, CITY_NAME = "12", "天津市"
@@ -41,38 +38,7 @@ REQUEST_STALE_AFTER = datetime.timedelta(minutes=15)
 REQUEST_DELAY_SECONDS = 60
 TODAY_REQUEST = "today"
 
-Level = ProgressSnapshot.Level
 Status = ProgressSnapshot.Status
-COUNTS = (
-    "roster",
-    "participating",
-    "pilots",
-    "streets",
-    "streets_with_pilot",
-    "self_assessed",
-    "met",
-    "reports_expected",
-    "reports_submitted",
-    "reports_timely",
-)
-KEY_FIELDS = ("campaign", "on", "level", "unit_code")
-COLUMNS = (
-    "campaign_id",
-    "on",
-    "level",
-    "unit_code",
-    "unit_name",
-    "parent_code",
-    *COUNTS,
-    "met_share",
-    "target_share",
-    "target_due_on",
-    "projected_share",
-    "status",
-    "item_results",
-    "computed_at",
-)
-UPDATED = COLUMNS[4:]
 
 
 # --- dates ----------------------------------------------------------------------------------------------------
@@ -179,283 +145,78 @@ def judge(
     return projected, Status.BEHIND
 
 
-# --- the figures ----------------------------------------------------------------------------------------------
+# --- computing and storing -----------------------------------------------------------------------------------
 
 
-@dataclass
-class Unit:
-    level: str
-    code: str
-    name: str
-    parent_code: str = ""
-    counts: list[int] = field(default_factory=lambda: [0] * len(COUNTS))  # in the order of COUNTS
-    # [answers, meets of the first item, answered of the first item, meets of the second, ...] in item order;
-    # empty while no community of the unit has a signed inspection.
-    items: list[int] = field(default_factory=list)
-
-    def add(self, other: Unit) -> None:
-        self.counts = [a + b for a, b in zip(self.counts, other.counts, strict=True)]
-        if other.items:
-            self.items = [a + b for a, b in zip(self.items, other.items, strict=True)] if self.items else other.items
-
-
-ROSTER, PARTICIPATING, PILOTS, STREETS, STREETS_WITH_PILOT, SELF_ASSESSED, MET = range(7)
-REPORTS = slice(7, 10)
-
-
-def _item_results_format(numbers: list[int]) -> str:
-    """A format for the item results as JSON, {"1": [meets, answered], ...}; filled from `Unit.items`, it writes
-    44,000 units' results in a fraction of the time building and encoding dictionaries takes."""
-    return "{" + ", ".join(f'"{number}": [%d, %d]' for number in numbers) + "}"
-
-
-@dataclass(frozen=True)
-class Divisions:
-    """The units a rollup writes: (id, code, name, kind, district id) of each street, (id, code, name) of each
-    district. Loaded once for a run over many dates."""
-
-    streets: list[tuple[int, str, str, str, int]]
-    districts: list[tuple[int, str, str]]
-
-    @classmethod
-    def load(cls) -> Divisions:
-        return cls(
-            streets=list(Street.objects.order_by("code").values_list("id", "code", "name", "kind", "district_id")),
-            districts=list(District.objects.order_by("code").values_list("id", "code", "name")),
-        )
-
-
-def _by_street(queryset: QuerySet) -> dict[int, tuple[int, ...]]:
-    """A grouped count query's rows by street id, as the database returns them: only integers here, so Django's
-    per-value converters (seconds at national size) are skipped."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
-
-
-def street_figures(
-    *, campaign: Campaign, on: datetime.date, items: list[tuple[int, int]]
-) -> dict[int, tuple[tuple[int, ...], tuple[int, ...]]]:
-    """Each street-level unit's (roster, participating, pilots, self-assessed, met) and item answers (see
-    `Unit.items`) as of `on`, from five GROUP BY queries whatever the number of communities.
-
-    `items` are the standard's (id, number) in order. Units without urban communities are left out.
-    """
-    roster = roster_communities(campaign=campaign, on=on)
-    in_roster = Q(community__in=roster)
-    street = "community__street_id"
-
-    sizes = _by_street(roster.order_by().values("street_id").annotate(n=Count("pk")).values_list("street_id", "n"))
-    enrolled = _by_street(
-        active_enrolments(campaign=campaign, on=on)
-        .filter(in_roster)
-        .order_by()
-        .values(street)
-        .annotate(
-            participating=Count("community", distinct=True),
-            pilots=Count("community", distinct=True, filter=Q(kind=Enrolment.Kind.PILOT)),
-        )
-        .values_list(street, "participating", "pilots")
-    )
-    # One self-assessment per community and month, one latest inspection per community: plain counts suffice.
-    assessed = _by_street(
-        SelfAssessment.objects.filter(in_roster, period=period_start(on), stage=SelfAssessment.Stage.MEETS)
-        .order_by()
-        .values(street)
-        .annotate(n=Count("pk"))
-        .values_list(street, "n")
-    )
-    met = _by_street(
-        met_inspections(on).filter(in_roster).order_by().values(street).annotate(n=Count("pk")).values_list(street, "n")
-    )
-    # Every signed inspection answers every item, so a unit with any answers has a figure for each item.
-    per_item: dict[str, Count] = {"answers": Count("pk")}
-    for item_id, number in items:
-        per_item[f"meets_{number}"] = Count("pk", filter=Q(item_id=item_id, result=InspectionAnswer.Result.MEETS))
-        per_item[f"answered_{number}"] = Count(
-            "pk", filter=Q(item_id=item_id) & ~Q(result=InspectionAnswer.Result.NOT_APPLICABLE)
-        )
-    answers = _by_street(
-        InspectionAnswer.objects.filter(inspection__in=latest_signed(on).filter(in_roster).values("pk"))
-        .order_by()
-        .values("inspection__community__street_id")
-        .annotate(**per_item)
-        .values_list("inspection__community__street_id", *per_item)
-    )
-    return {
-        street_id: (
-            (size, *enrolled.get(street_id, (0, 0)), *assessed.get(street_id, (0,)), *met.get(street_id, (0,))),
-            answers.get(street_id, ()),
-        )
-        for street_id, (size,) in sizes.items()
-    }
-
-
-def _earlier_shares(
-    *, campaign: Campaign, on: datetime.date
-) -> tuple[datetime.date, dict[tuple[str, str], tuple[Decimal, Decimal]]]:
-    """The date PACE_MONTHS month-ends before `on` and each unit's (met, self-assessed) shares stored for it (none
-    before the campaign began)."""
+def _day(*, campaign: Campaign, on: datetime.date, store: bool, milestones: list[Milestone], expected: list) -> Day:
+    """What judging the units of `on` needs, worked out once for the date (see `judge`)."""
+    target = target_for(milestones, on)
     then = _months_back(on, PACE_MONTHS)
-    if then < campaign.starts_on:
-        return then, {}
-    rows = ProgressSnapshot.objects.filter(campaign=campaign, on=then).values_list(
-        "level", "unit_code", "met_share", "self_assessed", "roster"
+    start = campaign.starts_on - datetime.timedelta(days=1)
+    paced_from = then if then >= campaign.starts_on else start
+    return Day(
+        on=on,
+        store=store,
+        then=then if then >= campaign.starts_on else None,
+        span=months_between(paced_from, on),
+        ahead=months_between(on, target.due_on) if target.due_on else Decimal(0),
+        target_share=target.share,
+        target_due_on=target.due_on,
+        at_risk_share=target.share * AT_RISK_FROM if target.share is not None else None,
+        expected_periods=[period for period, due_on in expected if due_on <= on],
     )
-    return then, {(level, code): (share, share_of(assessed, roster)) for level, code, share, assessed, roster in rows}
 
 
-def _units(*, campaign: Campaign, on: datetime.date, divisions: Divisions, items: list[tuple[int, int]]) -> list[Unit]:
-    """The city, then every district, then every street-level unit, with their counts as of `on`."""
-    figures = street_figures(campaign=campaign, on=on, items=items)
-    rates = {
-        row.district.pk: row for row in reporting_rates(campaign=campaign, on=on, districts=District.objects.all())
-    }
-    city = Unit(Level.CITY, CITY_CODE, CITY_NAME)
-    districts: dict[int, Unit] = {}
-    for district_id, code, name in divisions.districts:
-        district = districts[district_id] = Unit(Level.DISTRICT, code, name, parent_code=CITY_CODE)
-        rate = rates.get(district_id)
-        if rate is not None:
-            district.counts[REPORTS] = [rate.expected, rate.submitted, rate.timely]
-    streets = []
-    no_figures = ((0, 0, 0, 0, 0), ())
-    for street_id, code, name, kind, district_id in divisions.streets:
-        (roster, participating, pilots, self_assessed, met), answers = figures.get(street_id, no_figures)
-        # Pilot coverage counts 街道 only; towns and the like are shown, not counted. Streets file no reports.
-        subdistrict = kind == Street.Kind.SUBDISTRICT
-        with_pilot = int(subdistrict and pilots > 0)
-        counts = [roster, participating, pilots, int(subdistrict), with_pilot, self_assessed, met, 0, 0, 0]
-        street = Unit(Level.STREET, code, name, parent_code=districts[district_id].code, counts=counts)
-        street.items = list(answers)
-        districts[district_id].add(street)
-        streets.append(street)
-    for district in districts.values():
-        city.add(district)
-    return [city, *districts.values(), *streets]
+def rollup_days(*, campaign: Campaign, days: Iterable[datetime.date]) -> int:
+    """Compute and store the snapshots of every unit as of each of `days`; returns how many rows that is.
 
-
-def rollup_date(*, campaign: Campaign, on: datetime.date, divisions: Divisions | None = None) -> int:
-    """Compute and store the snapshots of every unit as of `on`; returns how many rows were written.
-
-    A fixed number of queries whatever the number of communities. The pace reads the snapshots of PACE_MONTHS
-    month-ends earlier, so compute those first (`rollup_all` goes in date order); a unit without one is
-    measured from the campaign's start, when its share was 0. Snapshots of units that no longer exist are removed.
+    A fixed number of statements whatever the number of dates and communities (`rollup_sql`). Each date's pace
+    reads the figures of PACE_MONTHS month-ends earlier, computed in the same run whether stored or not, so a
+    date's snapshots do not depend on which others were computed before. Rows whose figures did not change are
+    left as they are; snapshots of units that no longer exist are removed.
     """
-    divisions = divisions or Divisions.load()
-    target = target_for(campaign.milestones.all(), on)
-    then, shares_then = _earlier_shares(campaign=campaign, on=on)
-    start = Earlier(on=campaign.starts_on - datetime.timedelta(days=1), share=Decimal(0))
+    stored = sorted(set(days))
+    if not stored:
+        return 0
+    milestones = list(campaign.milestones.all())
+    expected = expected_months(campaign=campaign, on=max(stored))
+    paces = {_months_back(on, PACE_MONTHS) for on in stored} - set(stored)
+    paces = {on for on in paces if on >= campaign.starts_on}
+    plan = [
+        _day(campaign=campaign, on=on, store=on in stored, milestones=milestones, expected=expected)
+        for on in sorted(set(stored) | paces)
+    ]
+    items = list(StandardItem.objects.order_by("number").values_list("id", "number"))
     with transaction.atomic():
         _tune_postgresql()
-        items = list(StandardItem.objects.order_by("number").values_list("id", "number"))
-        item_results = _item_results_format([number for _id, number in items])
-        now = timezone.now()
-        rows = []
-        for unit in _units(campaign=campaign, on=on, divisions=divisions, items=items):
-            roster = unit.counts[ROSTER]
-            share = share_of(unit.counts[MET], roster)
-            stored = shares_then.get((unit.level, unit.code))
-            earlier = start if stored is None else Earlier(on=then, share=stored[0], self_assessed=stored[1])
-            projected, status = judge(
-                share=share,
-                roster=roster,
-                on=on,
-                target=target,
-                earlier=earlier,
-                self_assessed=share_of(unit.counts[SELF_ASSESSED], roster),
-            )
-            answered = item_results % tuple(unit.items[1:]) if unit.items and unit.items[0] else "{}"
-            rows.append(
-                (
-                    campaign.pk,
-                    on,
-                    str(unit.level),
-                    unit.code,
-                    unit.name,
-                    unit.parent_code,
-                    *unit.counts,
-                    share,
-                    target.share,
-                    target.due_on,
-                    projected,
-                    str(status),
-                    answered,
-                    now,
-                )
-            )
-        _upsert(rows)
-        # Every row of this run carries `now`; any other row for the date is a unit that no longer exists.
-        ProgressSnapshot.objects.filter(campaign=campaign, on=on).exclude(computed_at=now).delete()
-    return len(rows)
+        return Rollup(campaign=campaign, days=plan, items=items, city=(CITY_CODE, CITY_NAME), now=timezone.now()).run()
+
+
+def rollup_date(*, campaign: Campaign, on: datetime.date) -> int:
+    """Compute and store the snapshots of every unit as of `on`; returns how many rows that is."""
+    return rollup_days(campaign=campaign, days=[on])
 
 
 def _tune_postgresql() -> None:
-    """For this transaction only: the rollup's queries look expensive to PostgreSQL's planner (correlated
-    subqueries), so it would compile each one (JIT) at a cost above the query's own, and their sorts would spill
-    to disk at the default work_mem."""
+    """For this transaction only: the rollup's statements look expensive to PostgreSQL's planner, so it would
+    compile each one (JIT) at a cost above the query's own, and their sorts would spill to disk at the default
+    work_mem."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-
-
-def _upsert(rows: list[tuple[Any, ...]]) -> None:
-    if connection.vendor == "postgresql":
-        _upsert_postgresql(rows)
-        return
-    ProgressSnapshot.objects.bulk_create(
-        [_snapshot(row) for row in rows],
-        update_conflicts=True,
-        unique_fields=list(KEY_FIELDS),
-        update_fields=list(UPDATED),
-    )
-
-
-def _snapshot(row: tuple[Any, ...]) -> ProgressSnapshot:
-    values = dict(zip(COLUMNS, row, strict=True))
-    values["item_results"] = json.loads(values["item_results"])
-    return ProgressSnapshot(**values)
-
-
-def _upsert_postgresql(rows: list[tuple[Any, ...]]) -> None:
-    """The same upsert as `bulk_create(update_conflicts=True)`, through COPY into a staging table.
-
-    At national size (≈44,000 units a date) bulk_create spends seconds building and quoting parameters; COPY
-    streams the rows in a fraction of that.
-    """
-    quote = connection.ops.quote_name
-    table = quote(ProgressSnapshot._meta.db_table)
-    columns = ", ".join(quote(name) for name in COLUMNS)
-    keys = ", ".join(quote(ProgressSnapshot._meta.get_field(name).column) for name in KEY_FIELDS)
-    updates = ", ".join(f"{quote(name)} = EXCLUDED.{quote(name)}" for name in UPDATED)
-    with connection.cursor() as cursor:
-        # Session-local and emptied at commit; TRUNCATE covers a run nested in an outer transaction.
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS rollup_stage ON COMMIT DELETE ROWS AS "  # noqa: S608 — names from the model
-            f"SELECT {columns} FROM {table} WITH NO DATA"
-        )
-        cursor.execute("TRUNCATE rollup_stage")
-        with cursor.cursor.copy(f"COPY rollup_stage ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM rollup_stage "  # noqa: S608 — names from the model
-            f"ON CONFLICT ({keys}) DO UPDATE SET {updates}"
-        )
+        cursor.execute("SET LOCAL work_mem = '256MB'")
 
 
 def rollup_all(*, campaign: Campaign, today: datetime.date | None = None) -> int:
-    """Compute every date of `rollup_dates` in date order; returns how many rows were written.
+    """Compute every date of `rollup_dates` at once; returns how many rows that is.
 
     Snapshots of other dates (an earlier run's "today") are removed, so the stored dates are exactly these.
     """
     dates = rollup_dates(campaign, today or timezone.localdate())
-    divisions = Divisions.load()
-    written = sum(rollup_date(campaign=campaign, on=on, divisions=divisions) for on in dates)
-    ProgressSnapshot.objects.filter(campaign=campaign).exclude(on__in=dates).delete()
+    with transaction.atomic():
+        written = rollup_days(campaign=campaign, days=dates)
+        ProgressSnapshot.objects.filter(campaign=campaign).exclude(on__in=dates).delete()
     return written
 
 

@@ -387,3 +387,143 @@ def test_monthly_reports_show_the_communities_met_by_the_months_end(seeded):
         assert report.figures["met"] == met, (report.district.code, report.period)
         shown += met
     assert shown > 1000
+
+
+# --- the rollup, recomputed independently -----------------------------------------------------------------------
+
+
+def _orm_street_figures(campaign, on):
+    """Each street-level unit's (roster, participating, pilots, self-assessed, met) as of `on`, counted through the
+    ORM selectors the pages use — not through the rollup's SQL."""
+    from reporting.selectors import active_enrolments
+    from standards.models import period_start
+
+    roster = roster_communities(campaign=campaign, on=on)
+    counts = {}
+
+    def add(index, rows):
+        for street_id, n in rows:
+            counts.setdefault(street_id, [0] * 5)[index] = n
+
+    add(0, roster.values("street_id").annotate(n=Count("pk")).values_list("street_id", "n"))
+    enrolled = active_enrolments(campaign=campaign, on=on).filter(community__in=roster)
+    add(
+        1,
+        enrolled.values("community__street_id")
+        .annotate(n=Count("community", distinct=True))
+        .values_list("community__street_id", "n"),
+    )
+    add(
+        2,
+        enrolled.filter(kind="pilot")
+        .values("community__street_id")
+        .annotate(n=Count("community", distinct=True))
+        .values_list("community__street_id", "n"),
+    )
+    add(
+        3,
+        SelfAssessment.objects.filter(community__in=roster, period=period_start(on), stage="meets")
+        .values("community__street_id")
+        .annotate(n=Count("pk"))
+        .values_list("community__street_id", "n"),
+    )
+    add(
+        4,
+        met_inspections(on)
+        .filter(community__in=roster)
+        .values("community__street_id")
+        .annotate(n=Count("pk"))
+        .values_list("community__street_id", "n"),
+    )
+    return counts
+
+
+def test_the_stored_snapshots_agree_with_an_independent_recomputation(seeded):
+    """Every stored figure of every unit and month-end, recomputed through the ORM selectors and `judge`: the
+    rollup's SQL and the pages' definitions must not drift apart."""
+    from decimal import Decimal
+
+    from districts.models import Street
+    from reporting.models import ProgressSnapshot
+    from reporting.rollups import (
+        PACE_MONTHS,
+        Earlier,
+        _months_back,
+        judge,
+        rollup_all,
+        rollup_dates,
+        share_of,
+        target_for,
+    )
+
+    campaign = Campaign.objects.current()
+    end = D(2022, 12, 31)
+    rollup_all(campaign=campaign, today=end)
+    streets = {s.pk: s for s in Street.objects.select_related("district")}
+    milestones = list(campaign.milestones.all())
+    shares = {}
+    checked = 0
+    for on in rollup_dates(campaign, end):
+        stored = {(row.level, row.unit_code): row for row in ProgressSnapshot.objects.filter(campaign=campaign, on=on)}
+        figures = _orm_street_figures(campaign, on)
+        expected = {}
+        for street_id, street in streets.items():
+            roster, participating, pilots, assessed, met = figures.get(street_id, [0] * 5)
+            subdistrict = street.kind == "街道"
+            row = [roster, participating, pilots, int(subdistrict), int(subdistrict and pilots > 0), assessed, met]
+            expected[("street", street.code)] = row
+            district = expected.setdefault(("district", street.district.code), [0] * 7)
+            expected[("district", street.district.code)] = [a + b for a, b in zip(district, row, strict=True)]
+        for code in District.objects.values_list("code", flat=True):
+            expected.setdefault(("district", code), [0] * 7)
+        expected[("city", "12")] = [
+            sum(values) for values in zip(*(v for k, v in expected.items() if k[0] == "district"), strict=True)
+        ]
+        assert set(stored) == set(expected), on
+        rates = {
+            r.district.code: (r.expected, r.submitted, r.timely)
+            for r in reporting_rates(campaign=campaign, on=on, districts=District.objects.all())
+        }
+        target = target_for(milestones, on)
+        then = _months_back(on, PACE_MONTHS)
+        for key, row in expected.items():
+            snapshot = stored[key]
+            got = [
+                snapshot.roster,
+                snapshot.participating,
+                snapshot.pilots,
+                snapshot.streets,
+                snapshot.streets_with_pilot,
+                snapshot.self_assessed,
+                snapshot.met,
+            ]
+            assert got == row, (on, key)
+            if key[0] == "district":
+                assert (snapshot.reports_expected, snapshot.reports_submitted, snapshot.reports_timely) == rates[
+                    key[1]
+                ], (on, key)
+            roster, assessed, met = row[0], row[5], row[6]
+            share = share_of(met, roster)
+            earlier = shares.get((then, key))
+            earlier = (
+                Earlier(on=then, share=earlier[0], self_assessed=earlier[1])
+                if earlier
+                else Earlier(on=campaign.starts_on - datetime.timedelta(days=1), share=Decimal(0))
+            )
+            projected, status = judge(
+                share=share,
+                roster=roster,
+                on=on,
+                target=target,
+                earlier=earlier,
+                self_assessed=share_of(assessed, roster),
+            )
+            assert (snapshot.met_share, snapshot.projected_share, snapshot.status) == (share, projected, status), (
+                on,
+                key,
+            )
+            shares[(on, key)] = (share, share_of(assessed, roster))
+            checked += 1
+    assert checked == 26 * (1 + 16 + 299)
+    # The demo campaign exercises the status rule: every status occurs somewhere.
+    assert set(ProgressSnapshot.objects.values_list("status", flat=True)) == {"on_track", "at_risk", "behind", "none"}
