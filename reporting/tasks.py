@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from itertools import groupby
 
 from celery import shared_task
@@ -13,8 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import reminders
-from .models import Campaign, Report, ReportEvent
+from .models import Campaign, Deadline, GeneratedDocument, Report, ReportEvent
 from .notifications import commission_users, filer_users, notify
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -83,6 +86,20 @@ def _filer_of(user) -> tuple[str, str]:
     return "department", membership.department.code
 
 
+def _remind(campaign: Campaign, due: reminders.DueReport) -> int:
+    """Notify every filer who has not submitted `due`'s report; keys name the report, the filer and the offset."""
+    recipients = reminders.reminder_recipients(campaign=campaign, kind=due.kind, period=due.period)
+    message = _reminder_message(due)
+    subject = _("Reminder: %(report)s") % {"report": _report_title(due)}
+    # The filer's list of reports shows the one due and lets them start or continue it.
+    url = reverse("report_list")
+    sent = 0
+    for (filer_type, code), users in groupby(recipients, key=_filer_of):
+        key = f"reminder:{due.kind}:{due.period:%Y-%m-%d}:{filer_type}:{code}:{due.offset}"
+        sent += notify(users, key=key, message=message, url=url, subject=subject)
+    return sent
+
+
 @shared_task(acks_late=True)
 def send_report_reminders(today: str | None = None) -> int:
     """Remind the staff of every district and department that has not submitted a report due soon or overdue.
@@ -94,18 +111,54 @@ def send_report_reminders(today: str | None = None) -> int:
     campaign = Campaign.objects.current()
     if campaign is None:
         return 0
-    sent = 0
-    # The filer's list of reports shows the one due and lets them start or continue it.
-    url = reverse("report_list")
     with translation.override(settings.LANGUAGE_CODE):
-        for due in reminders.reports_due(campaign=campaign, today=day):
-            recipients = reminders.reminder_recipients(campaign=campaign, kind=due.kind, period=due.period)
-            message = _reminder_message(due)
-            subject = _("Reminder: %(report)s") % {"report": _report_title(due)}
-            for (filer_type, code), users in groupby(recipients, key=_filer_of):
-                key = f"reminder:{due.kind}:{due.period:%Y-%m-%d}:{filer_type}:{code}:{due.offset}"
-                sent += notify(users, key=key, message=message, url=url, subject=subject)
-    return sent
+        return sum(_remind(campaign, due) for due in reminders.reports_due(campaign=campaign, today=day))
+
+
+@shared_task(acks_late=True)
+def send_annual_report_reminders(today: str | None = None) -> int:
+    """The 1 November reminder (beat): every district and department that has not yet submitted this year's annual
+    report is reminded of its due day, whatever days before it the deadline's daily reminders use."""
+    day = _day(today)
+    campaign = Campaign.objects.current()
+    deadline = campaign.deadlines.filter(kind=Deadline.Kind.ANNUAL_REPORT).first() if campaign else None
+    period = datetime.date(day.year, 1, 1)
+    if deadline is None or period not in reminders.report_periods(campaign=campaign, deadline=deadline):
+        return 0
+    due_on = deadline.due_for(period)
+    if due_on < day:
+        return 0
+    due = reminders.DueReport(deadline=deadline, period=period, due_on=due_on, days=(due_on - day).days, overdue=False)
+    with translation.override(settings.LANGUAGE_CODE):
+        return _remind(campaign, due)
+
+
+def _request_document(kind: str, period: str) -> str:
+    """Queue a commission document as the system (replacing the file of an earlier run); '' when the campaign has
+    no such period (logged, not raised)."""
+    from .document_tasks import document_request
+    from .documents import DocumentError
+
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            document = document_request(kind=kind, period=period, scope_code="", by=None)
+        except DocumentError as error:
+            logger.info("No %s for %s: %s", kind, period, error)
+            return ""
+    return str(document)
+
+
+@shared_task(acks_late=True)
+def make_monthly_bulletin(today: str | None = None) -> str:
+    """The city bulletin of the previous month (beat, the 10th, after the 5th's monthly reports are in)."""
+    previous = _day(today).replace(day=1) - datetime.timedelta(days=1)
+    return _request_document(GeneratedDocument.Kind.CITY_BULLETIN, f"{previous:%Y-%m}")
+
+
+@shared_task(acks_late=True)
+def make_annual_compilation(today: str | None = None) -> str:
+    """The year's compilation of annual reports (beat, 16 November, the day after they are due)."""
+    return _request_document(GeneratedDocument.Kind.ANNUAL, f"{_day(today).year}")
 
 
 @shared_task(acks_late=True)
