@@ -3,15 +3,21 @@ the follow-up jobs (the commission's notification, the progress recalculation) r
 
 The portal runs under gunicorn and a Celery worker, both on a private Redis this test stops and starts again.
 The jobs wait in the outbox (PendingTask rows written with the submission); the worker that starts after the
-outage publishes them (its start-up flush), each exactly once.
+outage publishes them (its start-up flush), each exactly once, even when two flushes run at the same time.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
+import re
+import subprocess
+import sys
 import time
+import uuid
 
 import pytest
+import redis
 from django_celery_beat.models import PeriodicTask
 
 from districts.models import District
@@ -19,7 +25,7 @@ from outbox.models import PendingTask
 from reporting.models import Campaign, Notification, ProgressSnapshot, Report, RollupRequest
 from reporting.report_services import report_open, report_save
 
-from .conftest import Browser, Server, Worker, postgresql_test_database, subprocess_env, wait_for
+from .conftest import ROOT, Browser, Server, Worker, postgresql_test_database, subprocess_env, wait_for
 
 pytestmark = [
     pytest.mark.faults,
@@ -102,3 +108,41 @@ def test_a_report_submitted_while_redis_is_down_is_saved_and_its_jobs_run_when_i
     # Beat repeats the flush every minute, from a schedule the migrations store.
     flush = PeriodicTask.objects.get(task="outbox.tasks.outbox_flush")
     assert flush.enabled and (flush.interval.every, flush.interval.period) == (1, "minutes")
+
+
+FLUSH_AT_ONCE = """
+import sys, time
+from outbox.services import outbox_flush
+time.sleep(max(0.0, float(sys.argv[-1]) - time.time()))
+print("published", outbox_flush())
+"""
+
+
+def test_two_flushes_at_once_publish_each_waiting_job_exactly_once(private_redis, tmp_path):
+    # As when beat's flush and a starting worker's run together after an outage: 1,000 jobs waiting.
+    waiting = [PendingTask(task=NOTIFY, args=[n, "submitted"], task_id=str(uuid.uuid4())) for n in range(1000)]
+    PendingTask.objects.bulk_create(waiting)
+    env = subprocess_env(DATABASE_URL=postgresql_test_database(), REDIS_URL=private_redis.url)
+    start_at = str(time.time() + 8)  # both processes set up Django first, then flush at the same moment
+    flushes = [
+        subprocess.Popen(
+            [sys.executable, "-c", "import sys, django; django.setup(); exec(sys.argv[1])", FLUSH_AT_ONCE, start_at],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [flush.communicate(timeout=120) for flush in flushes]
+    counts = [int(re.search(r"published (\d+)", out).group(1)) for out, _err in outputs]
+    print(f"\nfaults: two simultaneous flushes published {counts[0]} + {counts[1]} of 1000 jobs")
+
+    messages = redis.Redis.from_url(private_redis.url).lrange("celery", 0, -1)
+    ids = [json.loads(message)["headers"]["id"] for message in messages]
+    assert sum(counts) == len(ids) == len(set(ids)) == 1000
+    assert set(ids) == {job.task_id for job in waiting}
+    assert all(counts), "both flushes took part"
+    assert not PendingTask.objects.filter(sent_at=None).exists()
+    assert set(PendingTask.objects.values_list("attempts", flat=True)) == {1}
