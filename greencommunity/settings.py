@@ -275,6 +275,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "reporting.api_schema.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "天津市绿色社区创建 API",

@@ -14,27 +14,52 @@ from typing import Any
 from django.db.models import Max, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.exceptions import NotFound
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from districts.access import district_for, street_for
 from districts.models import Community, District, Street
 from districts.scope import scope_of
 from districts.services import SURVEY_FIELDS
+from greencommunity.security import lockout_response
 from standards.models import StandardCategory, StandardItem
 
 from . import selectors
+from .api_schema import ApiAutoSchema, ApiPagination, Detail
 from .models import Campaign, Enrolment, ProgressSnapshot
 
 # --- query parameters (validated by serializers, so a bad value is a 400 that names the parameter) -------
 
 
-class DateQuery(serializers.Serializer):
+DATE_ERRORS = {"invalid": _("Give the date as YYYY-MM-DD, for example 2021-05-31.")}
+
+
+class Query(serializers.Serializer):
+    """Query parameters. DRF skips a blank value as if it were absent; here a blank date or level is refused like
+    any other bad value (the schema promises a date or one of the levels), while text filters may be blank."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        blank = {
+            name: [str(field.error_messages["invalid_choice" if hasattr(field, "choices") else "invalid"])]
+            for name, field in self.fields.items()
+            if data.get(name) == "" and not getattr(field, "allow_blank", False)
+        }
+        if blank:
+            raise ValidationError(blank)
+        return super().to_internal_value(data)
+
+
+class DateQuery(Query):
     date = serializers.DateField(
         required=False,
+        error_messages=DATE_ERRORS,
         help_text="The roster as of this day (YYYY-MM-DD); default today (Asia/Shanghai). Communities opened "
         "after it or closed on or before it are left out, and enrolment is the one active on it.",
     )
@@ -147,18 +172,13 @@ class StandardCategorySerializer(serializers.ModelSerializer):
 # --- views ------------------------------------------------------------------------------------------------
 
 
-class ApiPagination(PageNumberPagination):
-    """PAGE_SIZE from settings; a client may ask for up to 1000 rows a page."""
-
-    page_size_query_param = "page_size"
-    max_page_size = 1000
-
-
 class ReadOnlyApi(viewsets.ReadOnlyModelViewSet):
     # Token first, so an unauthenticated request is a 401 with `WWW-Authenticate: Token` rather than a 403.
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     pagination_class = ApiPagination
+    schema = ApiAutoSchema()
     lookup_field = "code"
+    lookup_value_regex = "[0-9]{6,12}"  # division codes, as the pages' URLs take them
     list_query: type[serializers.Serializer] = DateQuery
 
     def params(self) -> dict[str, Any]:
@@ -272,6 +292,7 @@ class StandardCategoryViewSet(viewsets.ReadOnlyModelViewSet):
 
     authentication_classes = ReadOnlyApi.authentication_classes
     pagination_class = ApiPagination
+    schema = ApiAutoSchema()
     lookup_field = "number"
     lookup_value_regex = "[0-9]+"
     serializer_class = StandardCategorySerializer
@@ -281,7 +302,7 @@ class StandardCategoryViewSet(viewsets.ReadOnlyModelViewSet):
 # --- progress -----------------------------------------------------------------------------------------------
 
 
-class ProgressQuery(serializers.Serializer):
+class ProgressQuery(Query):
     level = serializers.ChoiceField(
         choices=ProgressSnapshot.Level.values,
         required=False,
@@ -297,7 +318,7 @@ class ProgressQuery(serializers.Serializer):
     )
     date = serializers.DateField(
         required=False,
-        error_messages={"invalid": _("Give the date as YYYY-MM-DD, for example 2021-05-31.")},
+        error_messages=DATE_ERRORS,
         help_text="The figures as of this day (YYYY-MM-DD); default today (Asia/Shanghai). The answer is the latest "
         "snapshot on or before it (snapshots are kept for every month's end and today): see `as_of`.",
     )
@@ -365,6 +386,7 @@ def _visible_snapshots(user: Any, snapshots: QuerySet[ProgressSnapshot]) -> Quer
 class ProgressViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     authentication_classes = ReadOnlyApi.authentication_classes
     pagination_class = ApiPagination
+    schema = ApiAutoSchema()
     serializer_class = ProgressSerializer
     queryset = ProgressSnapshot.objects.none()
 
@@ -388,3 +410,49 @@ class ProgressViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         on = params.get("date") or timezone.localdate()
         latest = snapshots.filter(on__lte=on).aggregate(latest=Max("on"))["latest"]
         return snapshots.filter(on=latest).order_by("unit_code") if latest else snapshots.none()
+
+
+# --- token ----------------------------------------------------------------------------------------------------
+
+
+class TokenAnswer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
+
+
+class TokenRequest(AuthTokenSerializer):
+    # As long as the login form allows: a longer name cannot exist, and django-axes could not record it.
+    username = serializers.CharField(label=_("Username"), max_length=150, write_only=True)
+    password = serializers.CharField(
+        label=_("Password"), max_length=4096, style={"input_type": "password"}, trim_whitespace=False, write_only=True
+    )
+
+
+class TokenView(ObtainAuthToken):
+    """A token for a username and password; throttled like the login page (django-axes checks the pair first)."""
+
+    serializer_class = TokenRequest
+
+    @extend_schema(
+        summary="A token for your username and password",
+        request=TokenRequest,
+        responses={
+            200: TokenAnswer,
+            400: OpenApiResponse(
+                {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+                description="Missing fields, or a wrong username or password.",
+            ),
+            429: OpenApiResponse(
+                Detail, description="Too many failed logins for this username from this address: locked out for now."
+            ),
+        },
+        auth=[],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
+            # django-axes marks the request it was given (this DRF request) when the pair is locked out.
+            if getattr(request, "axes_locked_out", False):
+                return lockout_response(request._request, None, {"username": str(request.data.get("username", ""))})
+            raise ValidationError(serializer.errors)
+        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})

@@ -1,12 +1,11 @@
 """/api/v1/: the read-only API (reporting.api), its OpenAPI schema and the token endpoint."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from . import api, api_schema
 
 router = SimpleRouter()
 router.register("districts", api.DistrictViewSet, basename="api-district")
@@ -18,6 +17,7 @@ router.register("progress", api.ProgressViewSet, basename="api-progress")
 urlpatterns = [
     # The schema describes the endpoints, not the data, but like the rest of the portal it is for signed-in users.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api_schema"),
-    path("auth/token/", obtain_auth_token, name="api_token"),
+    path("auth/token/", api.TokenView.as_view(), name="api_token"),
     *router.urls,
+    re_path(r"^(?P<rest>(?:.*/)?)$", api_schema.api_not_found, name="api_not_found"),
 ]

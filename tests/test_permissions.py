@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +79,14 @@ def cases(world: dict[str, Any]) -> dict[str, Case]:
             "/accounts/login/",
             "/accounts/login/",
             {"anonymous": _same(200), **{r: _same(302) for r in ROLES[1:]}},
+        ),
+        # A wrong password is the form again (django-axes counts it); a signed-in user is sent on.
+        "login_post": Case(
+            "POST",
+            "/accounts/login/",
+            "/accounts/login/",
+            {"anonymous": _same(200), **{r: _same(302) for r in ROLES[1:]}},
+            {"username": "nobody", "password": "wrong-password"},
         ),
         "logout": Case("POST", "/accounts/logout/", "/accounts/logout/", {r: _same(302) for r in ROLES}),
         "set_language": Case(
@@ -602,6 +612,8 @@ def dashboard_cases(world: dict[str, Any]) -> dict[str, Case]:
 
 
 API_ANON = {"anonymous": _same(401)}
+# The API is read-only: any write is refused before any lookup, in scope or not (anonymous: not signed in).
+API_WRITE_REFUSED = {**API_ANON, **{r: _same(405) for r in ROLES[1:]}}
 API_SCOPED = {
     **API_ANON,
     "commission_admin": _same(200),
@@ -634,13 +646,39 @@ def api_cases(world: dict[str, Any]) -> dict[str, Case]:
         "api-community-detail": Case(
             "GET", f"{base}/communities/{own_c.code}/", f"{base}/communities/{other_c.code}/", API_SCOPED
         ),
-        # The API is read-only: a write is refused before any lookup, in scope or not.
         "api-community-detail_post": Case(
             "POST",
             f"{base}/communities/{own_c.code}/",
             f"{base}/communities/{other_c.code}/",
-            {**API_ANON, **{r: _same(405) for r in EVERY_USER}},
+            API_WRITE_REFUSED,
             {"name": "改名"},
+        ),
+        "api-community-detail_put": Case(
+            "PUT", f"{base}/communities/{own_c.code}/", f"{base}/communities/{other_c.code}/", API_WRITE_REFUSED
+        ),
+        "api-community-detail_patch": Case(
+            "PATCH",
+            f"{base}/communities/{own_c.code}/",
+            f"{base}/communities/{other_c.code}/",
+            API_WRITE_REFUSED,
+            {"households": 1},
+        ),
+        "api-community-detail_delete": Case(
+            "DELETE", f"{base}/communities/{own_c.code}/", f"{base}/communities/{other_c.code}/", API_WRITE_REFUSED
+        ),
+        "api-community-list_post": Case(
+            "POST", f"{base}/communities/", f"{base}/communities/", API_WRITE_REFUSED, {"code": "120101001999"}
+        ),
+        "api-district-list_post": Case("POST", f"{base}/districts/", f"{base}/districts/", API_WRITE_REFUSED),
+        "api-district-detail_delete": Case(
+            "DELETE", f"{base}/districts/120101/", f"{base}/districts/120103/", API_WRITE_REFUSED
+        ),
+        "api-street-detail_put": Case(
+            "PUT", f"{base}/streets/{OWN_STREET}/", f"{base}/streets/{OTHER_STREET}/", API_WRITE_REFUSED
+        ),
+        "api-progress-list_post": Case("POST", f"{base}/progress/", f"{base}/progress/", API_WRITE_REFUSED),
+        "api-standard-detail_patch": Case(
+            "PATCH", f"{base}/standards/1/", f"{base}/standards/1/", API_WRITE_REFUSED, {"name": "改"}
         ),
         "api-progress-list": Case(
             "GET",
@@ -660,12 +698,23 @@ def api_cases(world: dict[str, Any]) -> dict[str, Case]:
             f"{base}/schema/",
             {"anonymous": _same(403), **{r: _same(200) for r in EVERY_USER}},
         ),
+        "api_schema_post": Case(
+            "POST",
+            f"{base}/schema/",
+            f"{base}/schema/",
+            {"anonymous": _same(403), **{r: _same(405) for r in EVERY_USER}},
+        ),
         "api_token": Case(
             "POST",
             f"{base}/auth/token/",
             f"{base}/auth/token/",
             {r: _same(400) for r in ROLES},
             {"username": "nobody", "password": "wrong"},
+        ),
+        "api_token_get": Case("GET", f"{base}/auth/token/", f"{base}/auth/token/", {r: _same(405) for r in ROLES}),
+        # Any other address under the API is a JSON 404 for everyone, saying nothing about what exists.
+        "api_not_found": Case(
+            "GET", f"{base}/no-such-thing/", f"{base}/communities/not-a-code/", {r: _same(404) for r in ROLES}
         ),
     }
 
@@ -826,7 +875,7 @@ def _png() -> bytes:
 
 
 def test_every_url_is_in_the_matrix(world):
-    in_matrix = {name.removesuffix("_post") for name in cases(world)}
+    in_matrix = {re.sub(r"_(post|put|patch|delete|get)$", "", name) for name in cases(world)}
     missing = _url_names() - in_matrix - COVERED_ELSEWHERE
     assert not missing, f"URLs without a row in the permission matrix: {sorted(missing)}"
 
@@ -861,7 +910,12 @@ def test_permission_matrix(request, client, world, role, scope):
             data["district"] = "120101" if scope == "own" else "120103"
         if name == "report_rows_bulk":
             data["row"] = str((world["own_row"] if scope == "own" else world["other_row"]).pk)
-        response = client.post(path, data) if case.method == "POST" else client.get(path)
+        if case.method == "GET":
+            response = client.get(path)
+        elif case.method == "POST":
+            response = client.post(path, data)
+        else:
+            response = client.generic(case.method, path, json.dumps(data), content_type="application/json")
         _close(response)
         expected = case.expect[role][0 if scope == "own" else 1]
         assert response.status_code == expected, f"{role} {case.method} {path} ({name}, {scope})"
