@@ -123,7 +123,7 @@ def test_two_flushes_at_once_publish_each_waiting_job_exactly_once(private_redis
     waiting = [PendingTask(task=NOTIFY, args=[n, "submitted"], task_id=str(uuid.uuid4())) for n in range(1000)]
     PendingTask.objects.bulk_create(waiting)
     env = subprocess_env(DATABASE_URL=postgresql_test_database(), REDIS_URL=private_redis.url)
-    start_at = str(time.time() + 8)  # both processes set up Django first, then flush at the same moment
+    start_at = str(time.time() + 5)  # both processes set up Django first, then flush at the same moment
     flushes = [
         subprocess.Popen(
             [sys.executable, "-c", "import sys, django; django.setup(); exec(sys.argv[1])", FLUSH_AT_ONCE, start_at],
