@@ -37,10 +37,8 @@ def request_size_limit(get_response: Callable[[HttpRequest], HttpResponse]) -> C
                 "The upload is too large: a request may carry at most %(limit)s. Make the file smaller and try again."
             ) % {"limit": filesizeformat(limit)}
             title = _("Upload too large")
-            response = render(request, "refused.html", {"title": title, "message": message}, status=413)
-            # The body was never read: tell the client not to keep the connection for it.
-            response["Connection"] = "close"
-            return response
+            # No Connection header here: it is the server's to set (WSGI forbids hop-by-hop headers from the app).
+            return render(request, "refused.html", {"title": title, "message": message}, status=413)
         return get_response(request)
 
     return middleware
