@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import logging
 import os
 import sys
 import time
@@ -39,13 +40,15 @@ def database_url() -> str:
 
 
 def seed_fingerprint() -> str:
-    """A digest of what the seeded database depends on: the apps' code, migrations, commands and data files."""
+    """A digest of what shapes the seeded data: migrations, models, services, management commands and data files
+    (not views, templates or settings, which change often and leave the seeded rows as they are)."""
     digest = hashlib.sha256()
-    for app in ("districts", "reporting", "standards", "greencommunity"):
-        for path in sorted((ROOT / app).rglob("*")):
-            if path.is_file() and path.suffix in {".py", ".json", ".csv", ".geojson"}:
-                digest.update(str(path.relative_to(ROOT)).encode())
-                digest.update(path.read_bytes())
+    patterns = ("*/migrations/*.py", "*/models.py", "*/*services.py", "*/acceptance.py", "*/management/commands/*.py")
+    paths = {path for pattern in patterns for path in ROOT.glob(pattern)}
+    paths |= {path for path in ROOT.glob("*/data/*") if path.is_file()}
+    for path in sorted(paths):
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -153,6 +156,8 @@ def _deadline_day() -> dict:
     from standards import acceptance
     from standards.models import SelfAssessment
 
+    # Without a broker the workflow's notifications run in process; a log line for each would bury the summary.
+    logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
     User = get_user_model()
     campaign = Campaign.objects.current()
     period = campaign_months(campaign)[-1]
