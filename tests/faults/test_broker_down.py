@@ -111,9 +111,11 @@ def test_a_report_submitted_while_redis_is_down_is_saved_and_its_jobs_run_when_i
 
 
 FLUSH_AT_ONCE = """
-import sys, time
+import pathlib, sys, time
 from outbox.services import outbox_flush
-time.sleep(max(0.0, float(sys.argv[-1]) - time.time()))
+print("ready", flush=True)
+while not pathlib.Path(sys.argv[-1]).exists():
+    time.sleep(0.005)
 print("published", outbox_flush())
 """
 
@@ -123,10 +125,10 @@ def test_two_flushes_at_once_publish_each_waiting_job_exactly_once(private_redis
     waiting = [PendingTask(task=NOTIFY, args=[n, "submitted"], task_id=str(uuid.uuid4())) for n in range(1000)]
     PendingTask.objects.bulk_create(waiting)
     env = subprocess_env(DATABASE_URL=postgresql_test_database(), REDIS_URL=private_redis.url)
-    start_at = str(time.time() + 5)  # both processes set up Django first, then flush at the same moment
+    go = tmp_path / "go"
     flushes = [
         subprocess.Popen(
-            [sys.executable, "-c", "import sys, django; django.setup(); exec(sys.argv[1])", FLUSH_AT_ONCE, start_at],
+            [sys.executable, "-c", "import sys, django; django.setup(); exec(sys.argv[1])", FLUSH_AT_ONCE, str(go)],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -135,6 +137,9 @@ def test_two_flushes_at_once_publish_each_waiting_job_exactly_once(private_redis
         )
         for _ in range(2)
     ]
+    # Both processes have set Django up; they start flushing at the same moment.
+    assert [flush.stdout.readline().strip() for flush in flushes] == ["ready", "ready"]
+    go.touch()
     outputs = [flush.communicate(timeout=120) for flush in flushes]
     counts = [int(re.search(r"published (\d+)", out).group(1)) for out, _err in outputs]
     print(f"\nfaults: two simultaneous flushes published {counts[0]} + {counts[1]} of 1000 jobs")
