@@ -68,7 +68,7 @@ def test_a_dashboard_date_that_is_not_a_date_falls_back_to_today_and_says_so(zh,
     response = zh(commission_admin).get(reverse("dashboard") + f"?on={on}")
     assert response.status_code == 200
     today = timezone.localdate()
-    assert f"{today.year}年{today.month}月{today.day}日" in text_of(response)
+    assert f'<div class="muted as-of">截至{today.year}年{today.month}月{today.day}日 · 今日' in text_of(response)
 
 
 @pytest.mark.parametrize("page", ["-1", "0", "99999999999999999999", "abc"])
