@@ -9,7 +9,7 @@
 #
 # Settings (environment): LOADTEST_DURATION (3m), LOADTEST_SPAWN_RATE (10), LOADTEST_OFFICERS (80),
 # LOADTEST_COMMISSION (10), LOADTEST_INSPECTORS (20), LOADTEST_WORKERS (3), LOADTEST_THREADS (4),
-# LOADTEST_PORT (8765), LOADTEST_DATABASE_URL, LOADTEST_REDIS_URL (redis://127.0.0.1:6379/7).
+# LOADTEST_PORT (a free one), LOADTEST_DATABASE_URL, LOADTEST_REDIS_URL (redis://127.0.0.1:6379/7).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +18,8 @@ DURATION=${LOADTEST_DURATION:-3m}
 SPAWN_RATE=${LOADTEST_SPAWN_RATE:-10}
 WORKERS=${LOADTEST_WORKERS:-3}
 THREADS=${LOADTEST_THREADS:-4}
-PORT=${LOADTEST_PORT:-8765}
+# A free loopback port unless one is given: a fixed one may be taken by another engineer's server on this machine.
+PORT=${LOADTEST_PORT:-$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 OUT=loadtest/results
 export LOADTEST_OFFICERS=${LOADTEST_OFFICERS:-80} LOADTEST_COMMISSION=${LOADTEST_COMMISSION:-10}
 export LOADTEST_INSPECTORS=${LOADTEST_INSPECTORS:-20}
@@ -69,15 +70,25 @@ step "gunicorn ($WORKERS workers × $THREADS threads on 127.0.0.1:$PORT) and a C
 setsid .venv/bin/celery -A greencommunity worker -l warning --concurrency 1 --prefetch-multiplier 1 \
   --without-gossip --without-mingle --hostname "load@%h" >"$OUT/worker.log" 2>&1 &
 pids+=($!)
+if ! $PY -c "import socket; socket.create_server(('127.0.0.1', $PORT)).close()" 2>/dev/null; then
+  echo "port $PORT is in use: set LOADTEST_PORT to a free one" >&2
+  exit 1
+fi
 setsid .venv/bin/gunicorn greencommunity.wsgi:application --bind "127.0.0.1:$PORT" \
   --workers "$WORKERS" --threads "$THREADS" --timeout 60 --graceful-timeout 10 >"$OUT/gunicorn.log" 2>&1 &
-pids+=($!)
+gunicorn_pid=$!
+pids+=("$gunicorn_pid")
+healthz() { $PY -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$PORT/healthz', timeout=5).read().decode())"; }
 for _ in $(seq 1 60); do
-  $PY -c "import sys, urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/healthz', timeout=2)" \
-    2>/dev/null && break
+  kill -0 "$gunicorn_pid" 2>/dev/null || break
+  healthz >/dev/null 2>&1 && break
   sleep 0.5
 done
-$PY -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$PORT/healthz', timeout=5).read().decode())"
+# Our gunicorn must be the one answering (running, and with the broker this run gave it), never another server.
+kill -0 "$gunicorn_pid" 2>/dev/null || { echo "gunicorn did not start (see $OUT/gunicorn.log)" >&2; exit 1; }
+health=$(healthz)
+echo "$health"
+case "$health" in *'"broker": "ok"'*) ;; *) echo "the server on port $PORT is not this run's" >&2; exit 1 ;; esac
 echo "setup took $(($(date +%s) - started)) s"
 
 step "locust: $USERS users ($LOADTEST_OFFICERS officers, $LOADTEST_COMMISSION commission, $LOADTEST_INSPECTORS inspectors), $DURATION"

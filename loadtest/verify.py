@@ -19,7 +19,8 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-P95_TARGET_MS = 300
+# The target; LOADTEST_P95_MS may raise it for a smoke run on a shared machine (the figures are printed either way).
+P95_TARGET_MS = int(os.environ.get("LOADTEST_P95_MS", "300"))
 
 
 # Each user's one-off arrival: the login page, the login itself (a deliberately slow password hash) and the home page.
