@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from districts.models import Community, District
 from reporting.documents import document_pdf, document_spec
-from reporting.models import Report, ReportEvent
+from reporting.models import GeneratedDocument, Report, ReportEvent
 from reporting.report_services import assessment_save, report_open, report_save, report_submit
 from reporting.services import enrolment_enrol
 from standards.acceptance import assignments_create
@@ -261,3 +261,22 @@ def test_sql_in_the_report_list_filters_is_only_a_filter(zh, reviewer, march):
     assert response.status_code == 200
     assert messages_after(response) == ["月份请按“年-月”填写，例如 2021-03。"]
     assert "没有符合条件的报告。" in text_of(response)
+
+
+def test_a_document_for_a_thirteenth_month_is_refused_in_chinese(zh, commission_admin):
+    response = zh(commission_admin).post(
+        reverse("document_request"), {"kind": "city-bulletin", "period": "2021-13"}, follow=True
+    )
+    assert messages_after(response) == ["请按YYYY-MM格式填写月份，例如2022-06。"]
+    assert not GeneratedDocument.objects.exists()
+
+
+def test_a_document_for_a_month_before_the_campaign_is_refused_in_chinese(zh, commission_admin, campaign):
+    response = zh(commission_admin).post(
+        reverse("document_request"), {"kind": "district-monthly", "period": "2019-06", "district": HEPING}, follow=True
+    )
+    start, end = campaign.starts_on, campaign.ends_on
+    assert messages_after(response) == [
+        f"2019年6月不在创建行动期间（{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日）。"
+    ]
+    assert not GeneratedDocument.objects.exists()
