@@ -8,7 +8,7 @@ import datetime
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONE, SELF
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -292,13 +292,16 @@ PORTAL_BASE_URL = _env("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- security -------------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
-# Scripts and styles come only from the portal's own static files (no inline script, style or handler); images
-# also from data: and blob: URLs (thumbnails, camera previews before upload).
+# Scripts and style sheets come only from the portal's own static files (no inline script, handler or <style>);
+# images also from data: and blob: URLs (thumbnails, camera previews before upload). Style attributes are allowed
+# because ECharts writes its tooltips as HTML with them; they cannot run code, and the portal's own templates
+# carry none (tests/test_security.py checks).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
         "img-src": [SELF, "data:", "blob:"],
         "font-src": [SELF],
         "connect-src": [SELF],
