@@ -9,7 +9,8 @@
 #
 # Settings (environment): LOADTEST_DURATION (3m), LOADTEST_SPAWN_RATE (10), LOADTEST_OFFICERS (80),
 # LOADTEST_COMMISSION (10), LOADTEST_INSPECTORS (20), LOADTEST_WORKERS (3), LOADTEST_THREADS (4),
-# LOADTEST_PORT (a free one), LOADTEST_DATABASE_URL, LOADTEST_REDIS_URL (redis://127.0.0.1:6379/7).
+# LOADTEST_PORT (a free one), LOADTEST_DATABASE_URL, LOADTEST_REDIS_URL (redis://127.0.0.1:6379/7),
+# LOADTEST_P95_MS (300; "off" checks everything but the response times).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,13 +70,15 @@ $PY -c 'import os, redis; redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb(
 step "gunicorn ($WORKERS workers × $THREADS threads on 127.0.0.1:$PORT) and a Celery worker on $REDIS_URL"
 setsid .venv/bin/celery -A greencommunity worker -l warning --concurrency 1 --prefetch-multiplier 1 \
   --without-gossip --without-mingle --hostname "load@%h" >"$OUT/worker.log" 2>&1 &
-pids+=($!)
+worker_pid=$!
+pids+=("$worker_pid")
 if ! $PY -c "import socket; socket.create_server(('127.0.0.1', $PORT)).close()" 2>/dev/null; then
   echo "port $PORT is in use: set LOADTEST_PORT to a free one" >&2
   exit 1
 fi
 setsid .venv/bin/gunicorn greencommunity.wsgi:application --bind "127.0.0.1:$PORT" \
-  --workers "$WORKERS" --threads "$THREADS" --timeout 60 --graceful-timeout 10 >"$OUT/gunicorn.log" 2>&1 &
+  --workers "$WORKERS" --threads "$THREADS" --keep-alive 75 --timeout 60 --graceful-timeout 10 \
+  >"$OUT/gunicorn.log" 2>&1 &
 gunicorn_pid=$!
 pids+=("$gunicorn_pid")
 healthz() { $PY -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$PORT/healthz', timeout=5).read().decode())"; }
@@ -94,6 +97,7 @@ echo "setup took $(($(date +%s) - started)) s"
 step "locust: $USERS users ($LOADTEST_OFFICERS officers, $LOADTEST_COMMISSION commission, $LOADTEST_INSPECTORS inspectors), $DURATION"
 setsid bash -c 'while true; do echo "$(date +%s) $(cut -d" " -f1-3 /proc/loadavg)"; sleep 5; done' >"$OUT/loadavg.txt" &
 pids+=($!)
+$PY loadtest/cpu.py "$gunicorn_pid" "$worker_pid" >"$OUT/cpu_before.json"
 set +e
 LOADTEST_PLAN=$OUT/plan.json LOADTEST_OUT=$OUT .venv/bin/locust -f loadtest/locustfile.py --headless \
   -u "$USERS" -r "$SPAWN_RATE" --run-time "$DURATION" --stop-timeout 40 --host "http://127.0.0.1:$PORT" \
@@ -101,6 +105,7 @@ LOADTEST_PLAN=$OUT/plan.json LOADTEST_OUT=$OUT .venv/bin/locust -f loadtest/locu
 locust_status=$?
 set -e
 echo "locust exited with $locust_status (non-zero when a request failed)"
+$PY loadtest/cpu.py "$gunicorn_pid" "$worker_pid" >"$OUT/cpu_after.json"
 
 step "stopping gunicorn and the worker"
 stop_all

@@ -19,8 +19,10 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The target; LOADTEST_P95_MS may raise it for a smoke run on a shared machine (the figures are printed either way).
-P95_TARGET_MS = int(os.environ.get("LOADTEST_P95_MS", "300"))
+# The target. LOADTEST_P95_MS=off leaves it unchecked (the figures are printed either way): for a smoke run on a
+# shared machine such as CI's, where response times measure the neighbours as much as the portal.
+P95_SETTING = os.environ.get("LOADTEST_P95_MS", "300").strip().lower()
+P95_TARGET_MS = None if P95_SETTING == "off" else int(P95_SETTING)
 
 
 # Each user's one-off arrival: the login page, the login itself (a deliberately slow password hash) and the home page.
@@ -68,6 +70,21 @@ def load_stats(out: Path) -> tuple[list[dict], dict, dict]:
     total = _figures("all requests", entries, seconds)
     working = _figures("all but the arrival", [e for e in entries if e["name"] not in ARRIVAL], seconds)
     return kinds, total, working
+
+
+def cpu_used(out: Path, requests: int) -> dict:
+    """CPU seconds each of our processes used during the run (see cpu.py), and per request in milliseconds."""
+    try:
+        before = json.loads((out / "cpu_before.json").read_text())
+        after = json.loads((out / "cpu_after.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    used = {
+        name: round(sum(seconds - before[name].get(pid, 0.0) for pid, seconds in after[name].items()), 1)
+        for name in after
+    }
+    per_request = {f"{name}_ms_per_request": round(1000 * seconds / requests, 1) for name, seconds in used.items()}
+    return {**{f"{name}_s": seconds for name, seconds in used.items()}, **per_request} if requests else used
 
 
 def load_average(out: Path) -> dict:
@@ -230,7 +247,7 @@ def main(out: Path) -> int:
     scenario = json.loads((out / "scenario.json").read_text(encoding="utf-8"))
     kinds, total, working = load_stats(out)
     counted, problems = check_database(plan, scenario)
-    if total.get("p95_ms") is None or total["p95_ms"] > P95_TARGET_MS:
+    if P95_TARGET_MS is not None and (total.get("p95_ms") is None or total["p95_ms"] > P95_TARGET_MS):
         problems.insert(0, f"p95 over all requests is {total.get('p95_ms')} ms (target ≤ {P95_TARGET_MS} ms)")
     if total.get("failures", 1):
         problems.insert(0, f"{total.get('failures')} requests failed (see locust_failures.csv)")
@@ -242,6 +259,7 @@ def main(out: Path) -> int:
         "saves": scenario["saves"],
         "counted": counted,
         "load_average": load_average(out),
+        "cpu": cpu_used(out, total.get("requests", 0)),
         "problems": problems,
     }
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -252,14 +270,16 @@ def main(out: Path) -> int:
     for name, figures in counted.items():
         print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
     print(f"load average (1 min) during the run: {summary['load_average']}")
+    print(f"CPU used by the portal's own processes: {summary['cpu']}")
     if problems:
         print("\nTARGETS MISSED:")
         for problem in problems[:40]:
             print(f"  - {problem}")
         return 1
-    print(
-        f"\nall targets met: p95 {total['p95_ms']} ms ≤ {P95_TARGET_MS} ms, no errors, every save and submission stored"
+    latency = (
+        f"p95 {total['p95_ms']} ms ≤ {P95_TARGET_MS} ms" if P95_TARGET_MS else f"p95 {total['p95_ms']} ms (unchecked)"
     )
+    print(f"\nall targets met: {latency}, no errors, every save and submission stored")
     return 0
 
 
