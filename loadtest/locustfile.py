@@ -119,9 +119,23 @@ def _on_test_start(environment: Any, **_kwargs: Any) -> None:
         desk.submit_at = STARTED["run_time"] * rng.uniform(*SUBMIT_WINDOW)
 
 
+# Every request: (seconds since the start when it was sent, kind, milliseconds, failed), so the figures can also be
+# given for the time after the last user logged in (steady work, without the arrival's queue).
+REQUESTS: list[tuple[float, str, float, bool]] = []
+
+
+@events.request.add_listener
+def _on_request(name: str, response_time: float, exception: Any = None, **_kwargs: Any) -> None:
+    sent = time.monotonic() - STARTED["at"] - response_time / 1000
+    REQUESTS.append((round(sent, 3), name, round(response_time, 1), exception is not None))
+
+
 @events.test_stop.add_listener
 def _on_test_stop(environment: Any, **_kwargs: Any) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
+    with (OUT / "requests.csv").open("w", encoding="utf-8") as handle:
+        handle.write("sent_s,kind,ms,failed\n")
+        handle.writelines(f"{sent},{name},{ms},{int(failed)}\n" for sent, name, ms, failed in REQUESTS)
     payload = {
         "saves": dict(OUTCOMES.saves),
         "conflicts": dict(OUTCOMES.conflicts),
