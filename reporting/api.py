@@ -178,7 +178,6 @@ class ReadOnlyApi(viewsets.ReadOnlyModelViewSet):
     pagination_class = ApiPagination
     schema = ApiAutoSchema()
     lookup_field = "code"
-    lookup_value_regex = "[0-9]{6,12}"  # division codes, as the pages' URLs take them
     list_query: type[serializers.Serializer] = DateQuery
 
     def params(self) -> dict[str, Any]:

@@ -122,8 +122,8 @@ DATE_MESSAGE = "日期格式应为“年-月-日”（YYYY-MM-DD），例如 202
         ("/api/v1/districts/?date=", {"date": [DATE_MESSAGE]}),
         ("/api/v1/progress/?date=2021-02-30", {"date": [DATE_MESSAGE]}),
         ("/api/v1/progress/?level=", {"level": ["层级只能是 city（全市）、district（区）或 street（街道）。"]}),
-        ("/api/v1/streets/?page_size=0", {"page_size": ["请填写 1 到 1000 之间的整数。"]}),
-        ("/api/v1/streets/?page_size=abc", {"page_size": ["请填写 1 到 1000 之间的整数。"]}),
+        ("/api/v1/streets/?page_size=0", {"page_size": ["请填写不小于 1 的整数。"]}),
+        ("/api/v1/streets/?page_size=abc", {"page_size": ["请填写不小于 1 的整数。"]}),
         ("/api/v1/standards/?page=-1", {"page": ["请填写不小于 1 的整数。"]}),
     ],
 )
@@ -135,7 +135,7 @@ def test_a_bad_query_parameter_is_a_400_in_chinese(client_for, heping_staff, url
 
 def test_out_of_scope_and_unknown_addresses_are_a_json_404_naming_nothing(client_for, heping_staff):
     client = client_for(heping_staff)
-    for url in ("/api/v1/districts/120103/", "/api/v1/communities/12a/", "/api/v1/no-such-thing/"):
+    for url in ("/api/v1/districts/120103/", "/api/v1/communities/1.2/", "/api/v1/no-such-thing/"):
         response = client.get(url)
         assert response.status_code == 404, url
         assert response.json() == {"detail": "未找到。"}, url

@@ -317,3 +317,11 @@ def test_a_failed_audit_write_does_not_turn_a_403_into_a_500(client_for, reviewe
         with connection.cursor() as cursor:
             cursor.execute(f"ALTER TABLE {table}_away RENAME TO {table}")
     assert get_user_model().objects.filter(pk=reviewer.pk).exists()  # the connection is still usable
+
+
+def test_the_test_clients_login_needs_a_request_for_django_axes(client, heping_staff):
+    # Tests log in with force_login; client.login works too when given a request, as django-axes asks.
+    from django.http import HttpRequest
+
+    assert client.login(request=HttpRequest(), username="district-120101", password=PASSWORD)
+    assert client.get("/reports/").status_code == 200
