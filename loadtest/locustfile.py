@@ -32,8 +32,10 @@ from locust import HttpUser, events, task
 
 PLAN = json.loads(Path(os.environ.get("LOADTEST_PLAN", "loadtest/results/plan.json")).read_text(encoding="utf-8"))
 OUT = Path(os.environ.get("LOADTEST_OUT", "loadtest/results"))
-# Officers submit between these shares of the run, so every district's report goes in while the others still work.
-SUBMIT_WINDOW = (0.55, 0.85)
+# Officers submit between these shares of the run, so every district's report goes in while the others still work,
+# and at the latest SUBMIT_MARGIN seconds before the end, so a step in progress cannot push it past a short run.
+SUBMIT_WINDOW = (0.45, 0.8)
+SUBMIT_MARGIN = 30.0
 RESULTS = ("meets", "meets", "meets", "meets", "meets", "meets", "meets", "fails")
 NOT_APPLICABLE_ALLOWED = {10, 16}
 FINDINGS = ("台账资料齐全", "现场查看设施完好", "居民访谈反映良好", "公示栏内容已更新", "需补充会议记录")
@@ -116,7 +118,7 @@ def _on_test_start(environment: Any, **_kwargs: Any) -> None:
     STARTED["run_time"] = float(run_time or 180)
     rng = random.Random(2022)
     for desk in DESKS.values():
-        desk.submit_at = STARTED["run_time"] * rng.uniform(*SUBMIT_WINDOW)
+        desk.submit_at = min(STARTED["run_time"] * rng.uniform(*SUBMIT_WINDOW), STARTED["run_time"] - SUBMIT_MARGIN)
 
 
 # Every request: (seconds since the start when it was sent, kind, milliseconds, failed), so the figures can also be
