@@ -86,7 +86,8 @@ def _page_path(url: str, request: HttpRequest) -> str:
 
 def login_url(next_path: str) -> str:
     url = resolve_url(settings.LOGIN_URL)
-    return f"{url}?{urlencode({'next': next_path})}" if next_path else url
+    # Back to where the user was, unless that was the login page itself.
+    return f"{url}?{urlencode({'next': next_path})}" if next_path and urlsplit(next_path).path != url else url
 
 
 class DeniedAccessAuditMiddleware:

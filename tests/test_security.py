@@ -325,3 +325,11 @@ def test_the_test_clients_login_needs_a_request_for_django_axes(client, heping_s
 
     assert client.login(request=HttpRequest(), username="district-120101", password=PASSWORD)
     assert client.get("/reports/").status_code == 200
+
+
+def test_a_timed_out_session_on_the_login_page_is_sent_to_a_plain_login(client_for, heping_staff):
+    client = client_for(heping_staff)
+    _set_session(client, **{LOGGED_IN_AT: int(time.time()) - 13 * 3600})
+    response = client.get("/accounts/login/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert client.get("/accounts/login/").status_code == 200
