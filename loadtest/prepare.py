@@ -63,7 +63,7 @@ def recreate_database(url: str) -> bool:
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     if not name.endswith("_load"):
-        # The one database this script may drop; never the development, test or other engineers' databases.
+        # The one database this script may drop; never the development or test databases, nor anyone else's.
         raise SystemExit(f"refusing to drop {name!r}: the load-test database's name must end in _load")
     template = f"{name}_seed_{seed_fingerprint()}"
     maintenance = urlunsplit(parts._replace(path="/postgres"))

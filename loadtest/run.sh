@@ -19,7 +19,7 @@ DURATION=${LOADTEST_DURATION:-3m}
 SPAWN_RATE=${LOADTEST_SPAWN_RATE:-10}
 WORKERS=${LOADTEST_WORKERS:-3}
 THREADS=${LOADTEST_THREADS:-4}
-# A free loopback port unless one is given: a fixed one may be taken by another engineer's server on this machine.
+# A free loopback port unless one is given: a fixed one may be taken by another server on the machine.
 PORT=${LOADTEST_PORT:-$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 OUT=loadtest/results
 export LOADTEST_OFFICERS=${LOADTEST_OFFICERS:-80} LOADTEST_COMMISSION=${LOADTEST_COMMISSION:-10}
