@@ -16,10 +16,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+
+def _refused(request: HttpRequest, *, title: str, message: str, status: int) -> HttpResponse:
+    """The refusal as the asker reads it: JSON in DRF's shape for the API, the portal's page for everyone else."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status, json_dumps_params={"ensure_ascii": False})
+    return render(request, "refused.html", {"title": title, "message": message}, status=status)
 
 
 def _declared_length(request: HttpRequest) -> int:
@@ -38,7 +45,7 @@ def request_size_limit(get_response: Callable[[HttpRequest], HttpResponse]) -> C
             ) % {"limit": filesizeformat(limit)}
             title = _("Upload too large")
             # No Connection header here: it is the server's to set (WSGI forbids hop-by-hop headers from the app).
-            return render(request, "refused.html", {"title": title, "message": message}, status=413)
+            return _refused(request, title=title, message=message, status=413)
         return get_response(request)
 
     return middleware
@@ -54,7 +61,7 @@ def no_nul_characters(get_response: Callable[[HttpRequest], HttpResponse]) -> Ca
         if _has_nul(dict(request.GET.lists())) or (request.method == "POST" and _has_nul(dict(request.POST.lists()))):
             message = _("The request contains a NUL character, which no field accepts. Remove it and try again.")
             title = _("Bad request")
-            return render(request, "refused.html", {"title": title, "message": message}, status=400)
+            return _refused(request, title=title, message=message, status=400)
         return get_response(request)
 
     return middleware

@@ -101,13 +101,11 @@ def test_the_api_keeps_its_schema_for_district_staff(case, tokens):
     _call_and_validate(case, tokens["district"])
 
 
-@pytest.mark.xfail(
-    strict=True, reason="greencommunity.limits.no_nul_characters answers an API request with the HTML page"
-)
 def test_a_nul_character_in_an_api_query_is_answered_in_json(client_for, heping_staff):
     response = client_for(heping_staff).get("/api/v1/communities/", {"q": "a\x00b"})
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "请求中含有空字符（NUL），任何字段都不接受。请删除后重试。"}
 
 
 # What Schemathesis made us document, pinned with the exact answers.
