@@ -7,12 +7,19 @@ statements over temporary tables:
     rollup_day         the dates: those to store, and the dates three months earlier that their pace reads
     rollup_expected    the monthly reports each date expects
     rollup_inspection  each signed inspection, the days it is its community's latest, and its answers per item
-    rollup_street      each street-level unit's counts per date
+    rollup_objection   each objection and the days it blocks its inspection
+    rollup_item        per date and street: met, and the answers of its communities' latest inspections
+    rollup_roster      per date and street: the roster (undated communities counted once, dated ones per date)
+    rollup_enrolled    per date and street: communities taking part, pilots
+    rollup_assessed    per date and street: self-assessed as meeting
     rollup_unit        every street, district and the city per date, with districts' report counts
+    rollup_unit_item   the item results of the units that have any, as JSON text
+    rollup_row         every unit of the stored dates judged (share, projection, status; `rollups.judge` is the
+                       same rule in Python): the rows to store
 
-then one `INSERT … SELECT … ON CONFLICT DO UPDATE` judges each unit (share, projection, status; `rollups.judge`
-is the same rule in Python) and rewrites only the rows whose figures changed: a nightly run over three years of
-month-ends touches what moved, not a million rows. The same statements run on PostgreSQL and SQLite.
+then one join pairs them with the stored rows, an UPDATE rewrites those whose figures changed and an INSERT adds
+the missing ones — set-based, not a probe per row, so a nightly run over three years of month-ends touches what moved, not a million rows. The
+same statements run on PostgreSQL and SQLite.
 
 Every definition is the one the ORM selectors use: `Community.objects.on_roster` and `urban`,
 `Enrolment.objects.active_on`, `standards.acceptance.latest_signed` and `met_inspections`,
@@ -45,9 +52,18 @@ TEMPORARY = (
     "rollup_expected",
     "rollup_inspection",
     "rollup_objection",
-    "rollup_street",
+    "rollup_item",
+    "rollup_roster",
+    "rollup_enrolled",
+    "rollup_assessed",
     "rollup_unit",
+    "rollup_unit_item",
+    "rollup_judged",
+    "rollup_row",
+    "rollup_diff",
 )
+# pg_advisory_xact_lock key: snapshot writers queue behind one another.
+ADVISORY_LOCK = 4_151_001
 COUNTS = (
     "roster",
     "participating",
@@ -124,7 +140,6 @@ class Rollup:
             self._streets()
             self._units()
             stored = self._store()
-            self._remove_gone()
             self._drop()
         return stored
 
@@ -134,7 +149,10 @@ class Rollup:
         self.cursor.execute(sql, params)
 
     def _drop(self) -> None:
-        for table in TEMPORARY:
+        if self.postgresql:
+            self._execute(f"DROP TABLE IF EXISTS {', '.join(TEMPORARY)}")
+            return
+        for table in TEMPORARY:  # SQLite drops one table a statement
             self._execute(f"DROP TABLE IF EXISTS {table}")
 
     def _analyze(self, table: str) -> None:
@@ -244,82 +262,106 @@ class Rollup:
     # --- street-level units -----------------------------------------------------------------------------------
 
     def _streets(self) -> None:
+        """Each street-level unit's counts per date, and (in `rollup_item`) what its communities' latest signed
+        inspections answered, kept apart: few units have answers, and the many that have none need no columns."""
         community = _table(Community)
         roster, roster_params = self._roster("c")
-        zeros = self._item_columns("0, 0")
         blocked = (
             "SELECT 1 FROM rollup_objection o WHERE o.inspection_id = i.id AND o.received_on <= d.day "
             "AND (o.blocks_until IS NULL OR o.blocks_until > d.day)"
         )
-        parts = [
-            (
-                f"SELECT d.day AS day, c.street_id AS street_id, COUNT(*) AS roster, 0 AS participating, "
-                f"0 AS pilots, 0 AS self_assessed, 0 AS met, 0 AS answers, {self._item_columns('0 AS {m}, 0 AS {a}')} "
-                f"FROM rollup_day d JOIN {community} c ON {roster} GROUP BY d.day, c.street_id",
-                roster_params,
-            ),
-            (
-                f"SELECT d.day, c.street_id, 0, COUNT(DISTINCT e.community_id), "
-                f"COUNT(DISTINCT CASE WHEN e.kind = %s THEN e.community_id END), 0, 0, 0, {zeros} "
-                f"FROM rollup_day d JOIN {_table(Enrolment)} e ON e.campaign_id = %s AND e.joined_on <= d.day "
-                f"AND (e.withdrawn_on IS NULL OR e.withdrawn_on > d.day) "
-                f"JOIN {community} c ON c.id = e.community_id AND {roster} GROUP BY d.day, c.street_id",
-                [Enrolment.Kind.PILOT, self.campaign.pk, *roster_params],
-            ),
-            (
-                f"SELECT d.day, c.street_id, 0, 0, 0, COUNT(*), 0, 0, {zeros} "
-                f"FROM rollup_day d JOIN {_table(SelfAssessment)} s ON s.period = d.period AND s.stage = %s "
-                f"JOIN {community} c ON c.id = s.community_id AND {roster} GROUP BY d.day, c.street_id",
-                [SelfAssessment.Stage.MEETS, *roster_params],
-            ),
-            (
-                f"SELECT d.day, c.street_id, 0, 0, 0, 0, "
-                f"SUM(CASE WHEN i.passed AND i.notice_ends_on <= d.day AND NOT EXISTS ({blocked}) "
-                f"THEN 1 ELSE 0 END), SUM(i.answers), {self._item_columns('SUM(i.{m}), SUM(i.{a})')} "
-                f"FROM rollup_day d JOIN rollup_inspection i ON i.latest_from <= d.day "
-                f"AND (i.latest_until IS NULL OR i.latest_until > d.day) "
-                f"JOIN {community} c ON c.id = i.community_id AND {roster} GROUP BY d.day, c.street_id",
-                roster_params,
-            ),
-        ]
         self._execute(
-            "CREATE TEMPORARY TABLE rollup_street (day date, street_id integer, roster integer, "
-            "participating integer, pilots integer, self_assessed integer, met integer, answers integer, "
+            "CREATE TEMPORARY TABLE rollup_item (day date, street_id integer, met integer, answers integer, "
             + self._item_columns("{m} integer, {a} integer")
             + ", PRIMARY KEY (day, street_id))"
         )
-        union = " UNION ALL ".join(sql for sql, _params in parts)
         self._execute(
-            f"INSERT INTO rollup_street SELECT day, street_id, SUM(roster), SUM(participating), SUM(pilots), "
-            f"SUM(self_assessed), SUM(met), SUM(answers), {self._item_columns('SUM({m}), SUM({a})')} "
-            f"FROM ({union}) parts GROUP BY day, street_id",
-            [param for _sql, part_params in parts for param in part_params],
+            f"INSERT INTO rollup_item SELECT d.day, c.street_id, "
+            f"SUM(CASE WHEN i.passed AND i.notice_ends_on <= d.day AND NOT EXISTS ({blocked}) THEN 1 ELSE 0 END), "
+            f"SUM(i.answers), {self._item_columns('SUM(i.{m}), SUM(i.{a})')} "
+            f"FROM rollup_day d JOIN rollup_inspection i ON i.latest_from <= d.day "
+            f"AND (i.latest_until IS NULL OR i.latest_until > d.day) "
+            f"JOIN {community} c ON c.id = i.community_id AND {roster} GROUP BY d.day, c.street_id",
+            roster_params,
         )
-        self._analyze("rollup_street")
+        self._analyze("rollup_item")
+        # The roster: most communities have no opening or closing date and are on it every day, counted once;
+        # only the dated ones are matched against each date.
+        self._execute(
+            "CREATE TEMPORARY TABLE rollup_roster (day date, street_id integer, roster integer, "
+            "PRIMARY KEY (day, street_id))"
+        )
+        undated, undated_params = self._roster("c")
+        undated = undated.replace("(c.established_on IS NULL OR c.established_on <= d.day)", "c.established_on IS NULL")
+        undated = undated.replace("(c.closed_on IS NULL OR c.closed_on > d.day)", "c.closed_on IS NULL")
+        self._execute(
+            f"INSERT INTO rollup_roster SELECT d.day, r.street_id, r.roster FROM rollup_day d CROSS JOIN ("
+            f"SELECT c.street_id, COUNT(*) AS roster FROM {community} c WHERE {undated} GROUP BY c.street_id) r",
+            undated_params,
+        )
+        dated = (
+            f"SELECT d.day AS day, c.street_id AS street_id, COUNT(*) AS roster FROM rollup_day d "
+            f"JOIN {community} c ON (c.established_on IS NOT NULL OR c.closed_on IS NOT NULL) AND {roster} "
+            f"GROUP BY d.day, c.street_id"
+        )
+        self._execute(
+            f"UPDATE rollup_roster SET roster = rollup_roster.roster + n.roster FROM ({dated}) n "
+            f"WHERE n.day = rollup_roster.day AND n.street_id = rollup_roster.street_id",
+            roster_params,
+        )
+        self._execute(
+            f"INSERT INTO rollup_roster SELECT n.day, n.street_id, n.roster FROM ({dated}) n WHERE NOT EXISTS "
+            f"(SELECT 1 FROM rollup_roster r WHERE r.day = n.day AND r.street_id = n.street_id)",
+            roster_params,
+        )
+        self._analyze("rollup_roster")
+        self._execute(
+            "CREATE TEMPORARY TABLE rollup_enrolled (day date, street_id integer, participating integer, "
+            "pilots integer, PRIMARY KEY (day, street_id))"
+        )
+        self._execute(
+            f"INSERT INTO rollup_enrolled SELECT d.day, c.street_id, COUNT(DISTINCT e.community_id), "
+            f"COUNT(DISTINCT CASE WHEN e.kind = %s THEN e.community_id END) "
+            f"FROM rollup_day d JOIN {_table(Enrolment)} e ON e.campaign_id = %s AND e.joined_on <= d.day "
+            f"AND (e.withdrawn_on IS NULL OR e.withdrawn_on > d.day) "
+            f"JOIN {community} c ON c.id = e.community_id AND {roster} GROUP BY d.day, c.street_id",
+            [Enrolment.Kind.PILOT, self.campaign.pk, *roster_params],
+        )
+        self._analyze("rollup_enrolled")
+        self._execute(
+            "CREATE TEMPORARY TABLE rollup_assessed (day date, street_id integer, self_assessed integer, "
+            "PRIMARY KEY (day, street_id))"
+        )
+        self._execute(
+            f"INSERT INTO rollup_assessed SELECT d.day, c.street_id, COUNT(*) "
+            f"FROM rollup_day d JOIN {_table(SelfAssessment)} s ON s.period = d.period AND s.stage = %s "
+            f"JOIN {community} c ON c.id = s.community_id AND {roster} GROUP BY d.day, c.street_id",
+            [SelfAssessment.Stage.MEETS, *roster_params],
+        )
+        self._analyze("rollup_assessed")
 
     # --- every unit -------------------------------------------------------------------------------------------
 
     def _units(self) -> None:
-        items = self._item_columns("{m}, {a}")
         self._execute(
             "CREATE TEMPORARY TABLE rollup_unit (day date, level varchar(8), code varchar(12), name varchar(100), "
             "parent_code varchar(12), roster integer, participating integer, pilots integer, streets integer, "
             "streets_with_pilot integer, self_assessed integer, met integer, reports_expected integer, "
-            "reports_submitted integer, reports_timely integer, answers integer, "
-            + self._item_columns("{m} integer, {a} integer")
-            + ", PRIMARY KEY (day, level, code))"
+            "reports_submitted integer, reports_timely integer, PRIMARY KEY (day, level, code))"
         )
         # Every street-level unit on every date, those without urban communities too. Pilot coverage counts 街道
         # only (towns and the like are shown, not counted); streets file no reports.
         self._execute(
             f"INSERT INTO rollup_unit SELECT d.day, %s, s.code, s.name, t.code, "
-            f"COALESCE(f.roster, 0), COALESCE(f.participating, 0), COALESCE(f.pilots, 0), "
+            f"COALESCE(r.roster, 0), COALESCE(e.participating, 0), COALESCE(e.pilots, 0), "
             f"CASE WHEN s.kind = %s THEN 1 ELSE 0 END, "
-            f"CASE WHEN s.kind = %s AND f.pilots > 0 THEN 1 ELSE 0 END, "
-            f"COALESCE(f.self_assessed, 0), COALESCE(f.met, 0), 0, 0, 0, COALESCE(f.answers, 0), "
-            f"{self._item_columns('COALESCE(f.{m}, 0), COALESCE(f.{a}, 0)')} "
+            f"CASE WHEN s.kind = %s AND e.pilots > 0 THEN 1 ELSE 0 END, "
+            f"COALESCE(a.self_assessed, 0), COALESCE(i.met, 0), 0, 0, 0 "
             f"FROM rollup_day d CROSS JOIN {_table(Street)} s JOIN {_table(District)} t ON t.id = s.district_id "
-            f"LEFT JOIN rollup_street f ON f.day = d.day AND f.street_id = s.id",
+            f"LEFT JOIN rollup_roster r ON r.day = d.day AND r.street_id = s.id "
+            f"LEFT JOIN rollup_enrolled e ON e.day = d.day AND e.street_id = s.id "
+            f"LEFT JOIN rollup_assessed a ON a.day = d.day AND a.street_id = s.id "
+            f"LEFT JOIN rollup_item i ON i.day = d.day AND i.street_id = s.id",
             [Level.STREET, Street.Kind.SUBDISTRICT, Street.Kind.SUBDISTRICT],
         )
         # Every district: the sums of its streets, and its monthly reports (`reporting_rates`).
@@ -330,57 +372,70 @@ class Rollup:
             .values("district_id", "period", "due_on", "first_on")
         )
         reports_sql, reports_params = reports.query.sql_with_params()
-        sums = ", ".join(
-            f"SUM({name}) AS {name}"
-            for name in ("roster", "participating", "pilots", "streets", "streets_with_pilot", "self_assessed")
-        )
+        summed = ("roster", "participating", "pilots", "streets", "streets_with_pilot", "self_assessed", "met")
         self._execute(
             f"INSERT INTO rollup_unit SELECT d.day, %s, t.code, t.name, %s, "
-            f"COALESCE(u.roster, 0), COALESCE(u.participating, 0), COALESCE(u.pilots, 0), COALESCE(u.streets, 0), "
-            f"COALESCE(u.streets_with_pilot, 0), COALESCE(u.self_assessed, 0), COALESCE(u.met, 0), "
+            f"{', '.join(f'COALESCE(u.{name}, 0)' for name in summed)}, "
             f"(SELECT COUNT(*) FROM rollup_expected x WHERE x.day = d.day), "
-            f"COALESCE(r.submitted, 0), COALESCE(r.timely, 0), COALESCE(u.answers, 0), "
-            f"{self._item_columns('COALESCE(u.{m}, 0), COALESCE(u.{a}, 0)')} "
+            f"COALESCE(r.submitted, 0), COALESCE(r.timely, 0) "
             f"FROM rollup_day d CROSS JOIN {_table(District)} t "
-            f"LEFT JOIN (SELECT day, parent_code, {sums}, SUM(met) AS met, SUM(answers) AS answers, "
-            f"{self._item_columns('SUM({m}) AS {m}, SUM({a}) AS {a}')} FROM rollup_unit GROUP BY day, parent_code) "
-            f"u ON u.day = d.day AND u.parent_code = t.code "
+            f"LEFT JOIN (SELECT day, parent_code, {', '.join(f'SUM({name}) AS {name}' for name in summed)} "
+            f"FROM rollup_unit GROUP BY day, parent_code) u ON u.day = d.day AND u.parent_code = t.code "
             f"LEFT JOIN (SELECT x.day, r.district_id, COUNT(*) AS submitted, "
             f"SUM(CASE WHEN r.first_on <= r.due_on THEN 1 ELSE 0 END) AS timely "
             f"FROM rollup_expected x JOIN ({reports_sql}) r ON r.period = x.period AND r.first_on <= x.day "
-            f"GROUP BY x.day, r.district_id) AS r ON r.day = d.day AND r.district_id = t.id",
+            f"GROUP BY x.day, r.district_id) r ON r.day = d.day AND r.district_id = t.id",
             [Level.DISTRICT, self.city_code, *reports_params],
         )
         # The city: the sum of the districts (the division list has no row of its own for it).
-        city_sums = ", ".join(f"COALESCE(SUM(u.{name}), 0)" for name in (*COUNTS, "answers"))
         self._execute(
-            f"INSERT INTO rollup_unit (day, level, code, name, parent_code, {', '.join(COUNTS)}, answers, {items}) "
-            f"SELECT d.day, %s, %s, %s, '', {city_sums}, {self._item_columns('COALESCE(SUM(u.{m}), 0), COALESCE(SUM(u.{a}), 0)')} "
+            f"INSERT INTO rollup_unit SELECT d.day, %s, %s, %s, '', "
+            f"{', '.join(f'COALESCE(SUM(u.{name}), 0)' for name in COUNTS)} "
             f"FROM rollup_day d LEFT JOIN rollup_unit u ON u.day = d.day AND u.level = %s GROUP BY d.day",
             [Level.CITY, self.city_code, self.city_name, Level.DISTRICT],
         )
         self._analyze("rollup_unit")
+        self._unit_items()
+
+    def _unit_items(self) -> None:
+        """Each unit's item results as JSON text, {"1": [meets, applicable], ...}, for the units with answers: the
+        street's own, a district's and the city's the sums of theirs."""
+        self._execute(
+            "CREATE TEMPORARY TABLE rollup_unit_item (day date, level varchar(8), code varchar(12), results text, "
+            "PRIMARY KEY (day, level, code))"
+        )
+        pairs = " || ', ' || ".join(f"'\"{n}\": [' || SUM(i.m{n}) || ', ' || SUM(i.a{n}) || ']'" for n in self.numbers)
+        results = f"'{{' || {pairs} || '}}'" if pairs else "'{}'"
+        street, district = _table(Street), _table(District)
+        for level, code, joins, group in (
+            (Level.STREET, "s.code", f"JOIN {street} s ON s.id = i.street_id", "s.code"),
+            (
+                Level.DISTRICT,
+                "t.code",
+                f"JOIN {street} s ON s.id = i.street_id JOIN {district} t ON t.id = s.district_id",
+                "t.code",
+            ),
+            (Level.CITY, "%s", "", ""),
+        ):
+            params = [level] + ([self.city_code] if level == Level.CITY else [])
+            self._execute(
+                f"INSERT INTO rollup_unit_item SELECT i.day, %s, {code}, {results} FROM rollup_item i {joins} "
+                f"GROUP BY i.day{', ' + group if group else ''} HAVING SUM(i.answers) > 0",
+                params,
+            )
+        self._analyze("rollup_unit_item")
 
     # --- judging and storing ----------------------------------------------------------------------------------
 
-    def _item_results(self, u: str) -> str:
-        """{"1": [meets, applicable], ...} as JSON text, or {} while no community of the unit was inspected."""
-        pairs = " || ', ' || ".join(f"'\"{n}\": [' || {u}.m{n} || ', ' || {u}.a{n} || ']'" for n in self.numbers)
-        text = f"CASE WHEN {u}.answers > 0 THEN '{{' || {pairs} || '}}' ELSE '{{}}' END" if pairs else "'{}'"
-        return f"CAST({text} AS jsonb)" if self.postgresql else text
-
-    def _store(self) -> int:
-        """Judge every unit of the stored dates as `rollups.judge` does, and upsert the rows that changed.
+    def _judged(self) -> None:
+        """Every unit of the stored dates judged as `rollups.judge` does, as the row to store.
 
         The pace runs from the same unit's shares at `then_day` (computed in this run), or from 0 at the
-        campaign's start. The city's rows are always rewritten: their `computed_at` tells when figures were last
-        checked.
+        campaign's start.
         """
-        q = connection.ops.quote_name
-        table = _table(ProgressSnapshot)
         share = "CASE WHEN {u}.roster > 0 THEN ROUND({u}.{part} * 1.0 / {u}.roster, 4) ELSE 0 END"
         shares = (
-            f"SELECT u.*, d.store, d.span, d.ahead, d.target_share, d.target_due_on, d.at_risk_share, "
+            f"SELECT u.*, d.span, d.ahead, d.target_share, d.target_due_on, d.at_risk_share, "
             f"{share.format(u='u', part='met')} AS share, {share.format(u='u', part='self_assessed')} AS assessed, "
             f"COALESCE({share.format(u='e', part='met')}, 0) AS share_then, "
             f"COALESCE({share.format(u='e', part='self_assessed')}, 0) AS assessed_then "
@@ -393,10 +448,12 @@ class Rollup:
             f"SELECT s.*, {pace.format(now='share', then='share_then')} AS by_met, "
             f"{pace.format(now='assessed', then='assessed_then')} AS by_assessed FROM ({shares}) s"
         )
-        best = "CASE WHEN p.by_met >= p.by_assessed THEN p.by_met ELSE p.by_assessed END"
-        clamped = f"ROUND(CASE WHEN {best} < 0 THEN 0 WHEN {best} > 1 THEN 1 ELSE {best} END, 4)"
-        judged = (
-            f"SELECT p.*, CASE WHEN p.target_share IS NULL OR p.target_due_on IS NULL OR p.roster = 0 THEN NULL "
+        greatest, least = ("GREATEST", "LEAST") if self.postgresql else ("MAX", "MIN")
+        clamped = f"ROUND({least}({greatest}({greatest}(p.by_met, p.by_assessed), 0), 1), 4)"
+        # Materialised, so that each projection is computed once, not once per mention in the status below.
+        self._execute(
+            f"CREATE TEMPORARY TABLE rollup_judged AS SELECT p.*, "
+            f"CASE WHEN p.target_share IS NULL OR p.target_due_on IS NULL OR p.roster = 0 THEN NULL "
             f"WHEN p.day >= p.target_due_on THEN p.share ELSE {clamped} END AS projected FROM ({projected}) p"
         )
         status = (
@@ -406,35 +463,67 @@ class Rollup:
             f"WHEN j.projected >= j.target_share THEN '{Status.ON_TRACK}' "
             f"WHEN j.projected >= j.at_risk_share THEN '{Status.AT_RISK}' ELSE '{Status.BEHIND}' END"
         )
-        columns = ["campaign_id", "on", "level", "unit_code", *COMPARED, "computed_at"]
-        values = (
-            f"%s, j.day, j.level, j.code, j.name, j.parent_code, "
-            f"{', '.join(f'j.{name}' for name in COUNTS)}, j.share, j.target_share, j.target_due_on, "
-            f"j.projected, {status}, {self._item_results('j')}, %s"
-        )
-        names = ", ".join(q(name) for name in columns)
-        keys = ", ".join(q(name) for name in ("campaign_id", "on", "level", "unit_code"))
-        updates = ", ".join(f"{q(name)} = EXCLUDED.{q(name)}" for name in (*COMPARED, "computed_at"))
-        old = ", ".join(f"{table}.{q(name)}" for name in COMPARED)
-        new = ", ".join(f"EXCLUDED.{q(name)}" for name in COMPARED)
-        differs = "IS DISTINCT FROM" if self.postgresql else "IS NOT"
+        results = "COALESCE(r.results, '{}')"
+        if self.postgresql:
+            results = f"CAST({results} AS jsonb)"
         self._execute(
-            f"INSERT INTO {table} ({names}) SELECT {values} FROM ({judged}) j WHERE 1 = 1 "
-            f"ON CONFLICT ({keys}) DO UPDATE SET {updates} "
-            f"WHERE {table}.{q('level')} = %s OR ({old}) {differs} ({new})",
-            [self.campaign.pk, connection.ops.adapt_datetimefield_value(self.now), Level.CITY],
+            f"CREATE TEMPORARY TABLE rollup_row AS SELECT j.day AS day, j.level AS level, j.code AS code, "
+            f"j.name AS unit_name, j.parent_code AS parent_code, "
+            f"{', '.join(f'j.{name} AS {name}' for name in COUNTS)}, j.share AS met_share, "
+            f"j.target_share AS target_share, j.target_due_on AS target_due_on, j.projected AS projected_share, "
+            f"{status} AS status, {results} AS item_results "
+            f"FROM rollup_judged j "
+            f"LEFT JOIN rollup_unit_item r ON r.day = j.day AND r.level = j.level AND r.code = j.code"
         )
-        self._execute("SELECT COUNT(*) FROM rollup_unit u JOIN rollup_day d ON d.day = u.day WHERE d.store")
-        return self.cursor.fetchone()[0]
+        self._analyze("rollup_row")
 
-    def _remove_gone(self) -> None:
-        """Rows of a stored date for a unit that no longer exists (a street merged away) are removed."""
+    def _store(self) -> int:
+        """Rewrite the stored rows whose figures changed, add the new ones: set-based, so a nightly run over every
+        month-end touches what moved. The city's rows are always rewritten: their `computed_at` tells when the
+        figures were last checked. Returns how many units the stored dates hold."""
+        self._judged()
         q = connection.ops.quote_name
         table = _table(ProgressSnapshot)
+        now = connection.ops.adapt_datetimefield_value(self.now)
+        if self.postgresql:  # one rollup at a time writes the snapshots (a second waits, then finds little to do)
+            self._execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
+        # One pass pairs each row with the stored one: which are new, which changed.
+        old = ", ".join(f"s.{q(name)}" for name in COMPARED)
+        new = ", ".join(f"r.{name}" for name in COMPARED)
+        differs = "IS DISTINCT FROM" if self.postgresql else "IS NOT"
         self._execute(
-            f"DELETE FROM {table} WHERE campaign_id = %s "
-            f"AND {q('on')} IN (SELECT day FROM rollup_day WHERE store) "
-            f"AND NOT EXISTS (SELECT 1 FROM rollup_unit u WHERE u.day = {table}.{q('on')} "
-            f"AND u.level = {table}.{q('level')} AND u.code = {table}.unit_code)",
-            [self.campaign.pk],
+            f"CREATE TEMPORARY TABLE rollup_diff AS SELECT r.*, s.id AS stored_id, "
+            f"CASE WHEN s.id IS NULL OR s.{q('level')} = %s OR ({old}) {differs} ({new}) THEN 1 ELSE 0 END "
+            f"AS changed FROM rollup_row r LEFT JOIN {table} s ON s.campaign_id = %s AND s.{q('on')} = r.day "
+            f"AND s.{q('level')} = r.level AND s.unit_code = r.code",
+            [Level.CITY, self.campaign.pk],
+        )
+        self._execute(
+            f"UPDATE {table} SET {', '.join(f'{q(name)} = d.{name}' for name in COMPARED)}, computed_at = %s "
+            f"FROM rollup_diff d WHERE d.stored_id = {table}.id AND d.changed = 1",
+            [now],
+        )
+        columns = ", ".join(q(name) for name in ("campaign_id", "on", "level", "unit_code", *COMPARED, "computed_at"))
+        self._execute(
+            f"INSERT INTO {table} ({columns}) SELECT %s, d.day, d.level, d.code, "
+            f"{', '.join(f'd.{name}' for name in COMPARED)}, %s FROM rollup_diff d WHERE d.stored_id IS NULL",
+            [self.campaign.pk, now],
+        )
+        self._execute("SELECT COUNT(*), COUNT(stored_id) FROM rollup_diff")
+        rows, matched = self.cursor.fetchone()
+        self._remove_gone(matched)
+        return rows
+
+    def _remove_gone(self, matched: int) -> None:
+        """Rows of a stored date for a unit that no longer exists (a street merged away) are removed. Looked for
+        only when the stored dates hold more rows than this run matched (a one-time filter, so usually no scan)."""
+        q = connection.ops.quote_name
+        table = _table(ProgressSnapshot)
+        stored_days = f"{q('on')} IN (SELECT day FROM rollup_day WHERE store)"
+        self._execute(
+            f"DELETE FROM {table} WHERE campaign_id = %s AND {stored_days} "
+            f"AND (SELECT COUNT(*) FROM {table} s WHERE s.campaign_id = %s AND s.{stored_days}) <> %s "
+            f"AND NOT EXISTS (SELECT 1 FROM rollup_row r WHERE r.day = {table}.{q('on')} "
+            f"AND r.level = {table}.{q('level')} AND r.code = {table}.unit_code)",
+            [self.campaign.pk, self.campaign.pk, matched],
         )
