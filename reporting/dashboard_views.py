@@ -11,15 +11,21 @@ import datetime
 import functools
 import hashlib
 import io
+import json
+import math
+import re
 import zoneinfo
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import chain
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -119,44 +125,113 @@ def percent_of(part: Decimal, whole: Decimal) -> Decimal:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+def _rate(part: str, whole: str) -> Case:
+    """`percent(part, whole)` in tenths of a percent, rounded half up in integers as the page shows it (so ties,
+    ordered by code, are the ones a reader sees); none when nothing is expected."""
+    tenths = (F(part) * 2000 + F(whole)) / (F(whole) * 2)
+    return Case(When(**{f"{whole}__gt": 0}, then=tenths), default=None, output_field=IntegerField())
+
+
+# What each sortable column orders by, in the database; empty values go last either way, ties by code.
 SORTS: dict[str, Any] = {
-    "name": lambda u: u.unit_code,
-    "met_share": lambda u: u.met_share,
-    "status": lambda u: STATUS_ORDER.get(u.status, 9),
-    "pilot_coverage": lambda u: u.pilot_coverage,
-    "reporting_rate": lambda u: u.reporting_rate,
-    "timeliness": lambda u: u.timeliness,
+    "name": F("unit_code"),
+    "met_share": F("met_share"),
+    "status": Case(
+        *(When(status=status, then=Value(rank)) for status, rank in STATUS_ORDER.items()),
+        default=Value(9),
+        output_field=IntegerField(),
+    ),
+    "pilot_coverage": _rate("streets_with_pilot", "streets"),
+    "reporting_rate": _rate("reports_submitted", "reports_expected"),
+    "timeliness": _rate("reports_timely", "reports_expected"),
+}
+# Columns whose first click sorts ascending (names A→Z, status worst first); the others start with the highest.
+ASCENDING_FIRST = {"name", "status"}
+PAGE_SIZE = 50
+# Filters of a unit table that the red flags link to: the full list behind a flag's first few names.
+ONLY = {
+    "behind": Q(status=Status.BEHIND),
+    "overdue": Q(reports_expected__gt=F("reports_submitted")),
+    "no_pilot": Q(streets__gt=F("streets_with_pilot")),
 }
 
 
-def _sorted(units: list[Unit], sort: str) -> tuple[list[Unit], str]:
-    """Sort by `sort` (a SORTS key, "-" for descending); empty values go last either way; ties by code."""
-    key = sort.lstrip("-")
-    if key not in SORTS:
-        sort, key = "-met_share", "met_share"
+@dataclass(frozen=True)
+class TableQuery:
+    """What the reader asked of a unit table: the column and direction to sort by, the page, a filter."""
+
+    sort: str
+    descending: bool
+    page: int
+    only: str
+    kept: dict[str, str]  # the other parameters every link of the table keeps (the date, the filter)
+
+    def link(self, **changes: Any) -> str:
+        params = {"sort": self.sort, "order": "desc" if self.descending else "asc", **self.kept, **changes}
+        return "?" + urlencode({key: value for key, value in params.items() if value})
+
+
+def _table_query(request: HttpRequest, *, on_param: dict[str, str], onlies: tuple[str, ...]) -> TableQuery:
+    """Read ?sort=<column>&order=asc|desc&page=N&only=<filter>; anything unknown gives the default (the highest share
+    met first, page 1). `sort=-column` (the links before paging) still means descending."""
+    sort = request.GET.get("sort", "")
     descending = sort.startswith("-")
-    known = [u for u in units if SORTS[key](u) is not None]
-    known.sort(key=lambda u: u.unit_code)
-    known.sort(key=SORTS[key], reverse=descending)
-    return known + [u for u in units if SORTS[key](u) is None], sort
+    sort = sort.lstrip("-")
+    order = request.GET.get("order", "")
+    if sort not in SORTS:
+        sort, descending = "met_share", True
+    elif order in ("asc", "desc"):
+        descending = order == "desc"
+    only = request.GET.get("only", "")
+    if only not in onlies:
+        only = ""
+    return TableQuery(
+        sort=sort, descending=descending, page=_page_number(request), only=only, kept={**on_param, "only": only}
+    )
 
 
-# Columns whose first click sorts ascending (names A→Z, status worst first); the others start with the highest.
-ASCENDING_FIRST = {"name", "status"}
+def _page_number(request: HttpRequest) -> int:
+    """?page=N; anything but a whole number from 1 gives the first page."""
+    page = request.GET.get("page", "")
+    return int(page) if re.fullmatch(r"[1-9][0-9]{0,5}", page) else 1
 
 
-def _sort_links(sort: str, on_query: str) -> dict[str, dict[str, str]]:
-    """For each sortable column: the link that sorts by it (toggling the direction) and its aria-sort value."""
+def _ordered(rows: QuerySet, query: TableQuery) -> QuerySet:
+    value = F("sort_value")
+    first = value.desc(nulls_last=True) if query.descending else value.asc(nulls_last=True)
+    return rows.annotate(sort_value=SORTS[query.sort]).order_by(first, "unit_code")
+
+
+def _page(rows: QuerySet, *, total: int, query: TableQuery) -> tuple[list[ProgressSnapshot], dict[str, Any] | None]:
+    """One page of `rows` (already ordered) and its pager; a page past the last gives the first. No pager when every
+    row fits on one page."""
+    pages = max(math.ceil(total / PAGE_SIZE), 1)
+    number = query.page if query.page <= pages else 1
+    start = (number - 1) * PAGE_SIZE
+    page = list(rows[start : start + PAGE_SIZE])
+    if pages == 1:
+        return page, None
+    return page, {
+        "number": number,
+        "pages": pages,
+        "previous": query.link(page=number - 1) if number > 1 else "",
+        "next": query.link(page=number + 1) if number < pages else "",
+    }
+
+
+def _sort_links(query: TableQuery) -> dict[str, dict[str, str]]:
+    """For each sortable column: the link that sorts by it (toggling the direction) and its aria-sort value. A new
+    sort starts at page 1 and keeps the date and the filter."""
     links = {}
     for key in SORTS:
-        if sort.lstrip("-") == key:
-            descending = sort.startswith("-")
-            following = key if descending else f"-{key}"
-            aria, arrow = ("descending", "↓") if descending else ("ascending", "↑")
+        if query.sort == key:
+            descending = not query.descending
+            aria, arrow = ("descending", "↓") if query.descending else ("ascending", "↑")
         else:
-            following = key if key in ASCENDING_FIRST else f"-{key}"
+            descending = key not in ASCENDING_FIRST
             aria, arrow = "none", ""
-        links[key] = {"href": f"?sort={following}{on_query}", "aria": aria, "arrow": arrow}
+        href = query.link(sort=key, order="desc" if descending else "asc")
+        links[key] = {"href": href, "aria": aria, "arrow": arrow}
     return links
 
 
@@ -168,6 +243,14 @@ def _campaign() -> Campaign:
     if campaign is None:
         raise Http404("no campaign is set up")
     return campaign
+
+
+def _latest(*, campaign: Campaign, on: datetime.date, level: str, code: str = "") -> ProgressSnapshot | None:
+    """The unit's latest snapshot on or before `on` (the city's when no code is given): its date is the page's."""
+    rows = ProgressSnapshot.objects.filter(campaign=campaign, level=level, on__lte=on)
+    if code:
+        rows = rows.filter(unit_code=code)
+    return rows.order_by("-on").first()
 
 
 def _snapshot_on(*, campaign: Campaign, on: datetime.date, level: str, code: str = "") -> datetime.date | None:
@@ -193,18 +276,19 @@ def _trend(*, campaign: Campaign, until: datetime.date, level: str, code: str = 
 def _returned_reports(*, user: Any, campaign: Campaign, on: datetime.date, district: District | None) -> list[Report]:
     """Reports sent back to their filer on or before `on` and not resubmitted by then, oldest return first."""
     end = datetime.datetime.combine(on + datetime.timedelta(days=1), datetime.time.min, tzinfo=LOCAL)
-    returned = ReportEvent.objects.filter(report=OuterRef("pk"), to_status=Report.Status.RETURNED, at__lt=end)
+    returned = ReportEvent.objects.filter(to_status=Report.Status.RETURNED, at__lt=end)
     resubmitted = ReportEvent.objects.filter(
         report=OuterRef("pk"), action=ReportEvent.Action.RESUBMITTED, at__gt=OuterRef("returned_at"), at__lt=end
     )
-    reports = Report.objects.visible_to(user).filter(campaign=campaign)
+    # Only the reports ever returned (read through the events' (to_status, at) index), not every report of the
+    # campaign each with a subquery: that was a quarter of a second with a hundred thousand reports.
+    reports = Report.objects.visible_to(user).filter(campaign=campaign, pk__in=returned.values("report_id"))
     if district is not None:
         reports = reports.filter(district=district)
     reports = (
-        reports.annotate(returned_at=Subquery(returned.order_by("-at").values("at")[:1]))
-        .filter(returned_at__isnull=False)
+        reports.annotate(returned_at=Subquery(returned.filter(report=OuterRef("pk")).order_by("-at").values("at")[:1]))
         .filter(~Exists(resubmitted))
-        .select_related("district", "department")
+        .select_related("district", "department", "campaign")  # the period's label reads the campaign
         .order_by("returned_at")
     )
     rows = list(reports[: FLAG_LIMIT + 1])
@@ -268,6 +352,10 @@ def _base_context(request: HttpRequest, campaign: Campaign, on: datetime.date, g
     }
 
 
+def _as_given(on: datetime.date, given: bool) -> dict[str, str]:
+    return {"on": on.isoformat()} if given else {}
+
+
 # --- pages ----------------------------------------------------------------------------------------------------
 
 
@@ -282,46 +370,88 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise Http404
     campaign = _campaign()
     on, given = as_of(request)
-    snap_on = _snapshot_on(campaign=campaign, on=on, level=Level.CITY)
+    city_row = _latest(campaign=campaign, on=on, level=Level.CITY)
+    snap_on = city_row.on if city_row else None
     context = _base_context(request, campaign, on, given, snap_on)
-    if snap_on is None:
+    if city_row is None:
         return render(request, "reporting/dashboard.html", context)
-    snapshots = list(
-        ProgressSnapshot.objects.filter(campaign=campaign, on=snap_on, level__in=[Level.CITY, Level.DISTRICT])
+    city = Unit(city_row)
+    # Every figure of the page but the table's page comes from the city row, counts, or a few named districts:
+    # with thousands of districts the page still reads a fixed, small number of rows.
+    districts = ProgressSnapshot.objects.filter(campaign=campaign, on=snap_on, level=Level.DISTRICT).defer(
+        "item_results"
     )
-    city = Unit(next(s for s in snapshots if s.level == Level.CITY))
-    districts = [
-        Unit(s, url=reverse("dashboard_district", args=[s.unit_code]) + context["on_param"])
-        for s in snapshots
-        if s.level == Level.DISTRICT
-    ]
-    ranking, sort = _sorted(districts, request.GET.get("sort", ""))
+    counts = districts.aggregate(
+        all=Count("pk"), **{name: Count("pk", filter=condition) for name, condition in ONLY.items()}
+    )
+    query = _table_query(request, on_param=_as_given(on, given), onlies=tuple(ONLY))
+    table_rows = districts.filter(ONLY[query.only]) if query.only else districts
+    page, pager = _page(_ordered(table_rows, query), total=counts[query.only or "all"], query=query)
+
+    def district_unit(snapshot: ProgressSnapshot) -> Unit:
+        return Unit(snapshot, url=reverse("dashboard_district", args=[snapshot.unit_code]) + context["on_param"])
+
     milestones = list(campaign.milestones.all())
-    names = {d.unit_code: d.unit_name for d in districts}
+    behind, overdue, mapped = _named_districts(districts)
     context.update(
         city=city,
-        ranking=ranking,
-        sort_links=_sort_links(sort, context["on_query"]),
+        ranking=[district_unit(s) for s in page],
+        pager=pager,
+        only=query.only,
+        show_all=query.link(only="") + "#ranking-heading",
+        sort_links=_sort_links(query),
         flags=_flags(
             request,
             campaign=campaign,
             on=snap_on,
             milestones=milestones,
-            units=districts,
-            street_filter=Q(),
-            names=names,
+            unit=city,
             district=None,
+            behind=[district_unit(s) for s in behind],
+            behind_count=counts["behind"],
+            overdue=[district_unit(s) for s in overdue],
+            overdue_count=counts["overdue"],
+            districts_lacking_pilot=counts["no_pilot"],
+            table_query=query,
         ),
         data={
             "labels": _chart_labels(),
             "map_url": reverse("dashboard_map"),
-            "map": [_map_item(d) for d in districts],
+            "map": [_map_item(district_unit(s)) for s in mapped],
             "trend": _trend(campaign=campaign, until=snap_on, level=Level.CITY),
             "targets": _targets(campaign, milestones),
             "projection": _projection(city),
         },
     )
     return render(request, "reporting/dashboard.html", context)
+
+
+def _missing(rows: QuerySet) -> QuerySet:
+    return rows.annotate(missing=F("reports_expected") - F("reports_submitted"))
+
+
+def _named_districts(
+    districts: QuerySet,
+) -> tuple[list[ProgressSnapshot], list[ProgressSnapshot], list[ProgressSnapshot]]:
+    """The districts the red flags name (the first FLAG_LIMIT behind by code, the FLAG_LIMIT with the most reports
+    missing) and those the map colours, read in one query. Each list's true first FLAG_LIMIT are among the rows read
+    and come first in its order, so sorting what was read and cutting gives exactly them."""
+    behind_first = districts.filter(ONLY["behind"]).order_by("unit_code").values("unit_code")[:FLAG_LIMIT]
+    overdue_first = (
+        _missing(districts.filter(ONLY["overdue"])).order_by("-missing", "unit_code").values("unit_code")[:FLAG_LIMIT]
+    )
+    rows = list(
+        _missing(districts)
+        .filter(
+            Q(unit_code__in=_map_codes())
+            | Q(unit_code__in=Subquery(behind_first))
+            | Q(unit_code__in=Subquery(overdue_first))
+        )
+        .order_by("unit_code")
+    )
+    behind = [s for s in rows if s.status == Status.BEHIND][:FLAG_LIMIT]
+    overdue = sorted((s for s in rows if s.missing > 0), key=lambda s: (-s.missing, s.unit_code))[:FLAG_LIMIT]
+    return behind, overdue, [s for s in rows if s.unit_code in _map_codes()]
 
 
 def _map_item(unit: Unit) -> dict[str, Any]:
@@ -346,32 +476,55 @@ def _flags(
     campaign: Campaign,
     on: datetime.date,
     milestones: list[Milestone],
-    units: list[Unit],
-    street_filter: Q,
-    names: dict[str, str],
+    unit: Unit,
     district: District | None,
+    behind: list[Unit],
+    behind_count: int,
+    overdue: list[Unit],
+    overdue_count: int,
+    districts_lacking_pilot: int,
+    table_query: TableQuery,
 ) -> dict[str, Any]:
-    """Red flags: 街道 without a pilot past the pilot deadline, units behind, reports overdue or sent back."""
+    """Red flags: 街道 without a pilot past the pilot deadline, units behind, reports overdue or sent back. Each list
+    of units names the first FLAG_LIMIT and links to the table filtered to all of them."""
     pilot_milestone = _pilot_milestone(milestones, on)
     lacking: list[ProgressSnapshot] = []
-    lacking_count = 0
-    if pilot_milestone is not None:
-        # A street-level row counts 1 in `streets` when it is a 街道 (other kinds are shown, not counted).
-        street_rows = ProgressSnapshot.objects.filter(
-            street_filter, campaign=campaign, on=on, level=Level.STREET, streets__gt=0, streets_with_pilot=0
-        ).order_by("parent_code", "unit_code")
-        lacking = list(street_rows[:FLAG_LIMIT])
-        lacking_count = len(lacking) if len(lacking) < FLAG_LIMIT else street_rows.count()
-        for row in lacking:
-            row.district_name = names.get(row.parent_code, "")
+    # A 街道's row counts 1 in `streets`, and 1 in `streets_with_pilot` once it has a pilot; the unit's row sums them.
+    lacking_count = max(unit.streets - unit.streets_with_pilot, 0) if pilot_milestone is not None else 0
+    if lacking_count:
+        streets = ProgressSnapshot.objects.filter(
+            campaign=campaign, on=on, level=Level.STREET, streets__gt=0, streets_with_pilot=0
+        )
+        if district is None:
+            # The first streets in code order lie in the first districts lacking a pilot: reading those districts'
+            # streets (by the parent_code index) spares a scan of every street in the country.
+            concerned = ProgressSnapshot.objects.filter(
+                ONLY["no_pilot"], campaign=campaign, on=on, level=Level.DISTRICT
+            ).order_by("unit_code")
+            streets = streets.filter(parent_code__in=Subquery(concerned.values("unit_code")[:FLAG_LIMIT]))
+        else:
+            streets = streets.filter(parent_code=district.code)
+        district_name = ProgressSnapshot.objects.filter(
+            campaign=campaign, on=on, level=Level.DISTRICT, unit_code=OuterRef("parent_code")
+        ).values("unit_name")[:1]
+        lacking = list(
+            streets.annotate(district_name=Subquery(district_name))
+            .defer("item_results")
+            .order_by("parent_code", "unit_code")[:FLAG_LIMIT]
+        )
+    anchor = "#ranking-heading" if district is None else "#streets-heading"
     return {
         "pilot_milestone": pilot_milestone,
         "streets_lacking_pilot": lacking,
         "streets_lacking_pilot_count": lacking_count,
-        "behind": [u for u in units if u.status == Status.BEHIND],
-        "overdue_reports": sorted(
-            (u for u in units if u.reports_missing), key=lambda u: (-u.reports_missing, u.unit_code)
-        ),
+        "lacking_link": table_query.link(only="no_pilot", page="") + anchor,
+        "districts_lacking_pilot": districts_lacking_pilot,
+        "behind": behind,
+        "behind_count": behind_count,
+        "behind_link": table_query.link(only="behind", page="") + anchor,
+        "overdue_reports": overdue,
+        "overdue_count": overdue_count,
+        "overdue_link": table_query.link(only="overdue", page="") + anchor,
         "returned": _returned_reports(user=request.user, campaign=campaign, on=on, district=district),
         "flag_limit": FLAG_LIMIT,
     }
@@ -384,46 +537,66 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
     scope = scope_of(request.user)
     campaign = _campaign()
     on, given = as_of(request)
-    snap_on = _snapshot_on(campaign=campaign, on=on, level=Level.DISTRICT, code=district.code)
+    district_row = _latest(campaign=campaign, on=on, level=Level.DISTRICT, code=district.code)
+    snap_on = district_row.on if district_row else None
     context = _base_context(request, campaign, on, given, snap_on)
     context["district"] = district
-    if snap_on is None:
+    if district_row is None:
         return render(request, "reporting/dashboard_district.html", context)
-    snapshots = list(
-        ProgressSnapshot.objects.filter(campaign=campaign, on=snap_on).filter(
-            Q(level=Level.DISTRICT, unit_code=district.code) | Q(level=Level.STREET, parent_code=district.code)
-        )
-    )
-    unit = Unit(next(s for s in snapshots if s.level == Level.DISTRICT))
+    unit = Unit(district_row)
     # Street staff see their district's figures but may open only their own street's roster.
     own_street = _own_street_code(scope)
 
     def roster_url(code: str) -> str:
         return reverse("roster_street", args=[code]) + context["on_param"] if own_street in {"", code} else ""
 
-    streets = [Unit(s, url=roster_url(s.unit_code)) for s in snapshots if s.level == Level.STREET]
-    rows, sort = _sorted(streets, request.GET.get("sort", ""))
+    streets = ProgressSnapshot.objects.filter(
+        campaign=campaign, on=snap_on, level=Level.STREET, parent_code=district.code
+    ).defer("item_results")
+    # The chart shows every street of the district (a district has tens, not thousands); the table a page of them.
+    bars = list(
+        streets.order_by("unit_code").values(
+            "unit_code", "unit_name", "met", "roster", "met_share", "streets", "streets_with_pilot"
+        )
+    )
+    query = _table_query(request, on_param=_as_given(on, given), onlies=("no_pilot",))
+    table_rows = streets.filter(ONLY[query.only]) if query.only else streets
+    total = sum(1 for s in bars if s["streets"] > s["streets_with_pilot"]) if query.only else len(bars)
+    page, pager = _page(_ordered(table_rows, query), total=total, query=query)
     milestones = list(campaign.milestones.all())
     context.update(
         unit=unit,
-        streets=rows,
-        sort_links=_sort_links(sort, context["on_query"]),
+        streets=[Unit(s, url=roster_url(s.unit_code)) for s in page],
+        pager=pager,
+        only=query.only,
+        show_all=query.link(only="") + "#streets-heading",
+        sort_links=_sort_links(query),
         can_see_city=scope.sees_whole_city,
         flags=_flags(
             request,
             campaign=campaign,
             on=snap_on,
             milestones=milestones,
-            units=[unit],
-            street_filter=Q(parent_code=district.code),
-            names={district.code: district.name},
+            unit=unit,
             district=district,
+            behind=[unit] if unit.status == Status.BEHIND else [],
+            behind_count=int(unit.status == Status.BEHIND),
+            overdue=[unit] if unit.reports_missing else [],
+            overdue_count=int(bool(unit.reports_missing)),
+            districts_lacking_pilot=0,
+            table_query=query,
         ),
         data={
             "labels": _chart_labels(),
             "bars": [
-                {"name": s.unit_name, "value": float(s.met_percent), "met": s.met, "roster": s.roster, "url": s.url}
-                for s in sorted(streets, key=lambda s: s.unit_code)
+                {
+                    "name": s["unit_name"],
+                    "value": float(_share_percent(s["met_share"])),
+                    "met": s["met"],
+                    "roster": s["roster"],
+                    "url": roster_url(s["unit_code"]),
+                }
+                for s in bars
             ],
             "bar_target": None if unit.target_percent is None else float(unit.target_percent),
             "trend": _trend(campaign=campaign, until=snap_on, level=Level.DISTRICT, code=district.code),
@@ -468,20 +641,23 @@ def dashboard_department(request: HttpRequest) -> HttpResponse:
     department, items, choices = _department_items(request)
     campaign = _campaign()
     on, given = as_of(request)
-    snap_on = _snapshot_on(campaign=campaign, on=on, level=Level.CITY)
+    city_row = _latest(campaign=campaign, on=on, level=Level.CITY)
+    snap_on = city_row.on if city_row else None
     context = _base_context(request, campaign, on, given, snap_on)
     context.update(department=department, departments=choices, items=items)
-    if snap_on is None:
+    if city_row is None:
         return render(request, "reporting/dashboard_department.html", context)
-    snapshots = list(
-        ProgressSnapshot.objects.filter(campaign=campaign, on=snap_on, level__in=[Level.CITY, Level.DISTRICT])
-    )
-    city = Unit(next(s for s in snapshots if s.level == Level.CITY))
-    districts = sorted((s for s in snapshots if s.level == Level.DISTRICT), key=lambda s: s.unit_code)
+    city = Unit(city_row)
+    districts = ProgressSnapshot.objects.filter(campaign=campaign, on=snap_on, level=Level.DISTRICT)
+    # The matrix keeps its order by code; its pages keep the date and the department chosen.
+    kept = {**_as_given(on, given), "department": department.code if department and choices else ""}
+    query = TableQuery(sort="name", descending=False, page=_page_number(request), only="", kept=kept)
+    page, pager = _page(districts.order_by("unit_code"), total=districts.count(), query=query)
     context.update(
         city=city,
         item_rows=[(item, *_item_rate(city.item_results, item.number)) for item in items],
-        matrix=[(d, [_item_rate(d.item_results, item.number) for item in items]) for d in districts],
+        matrix=[(d, [_item_rate(d.item_results, item.number) for item in items]) for d in page],
+        pager=pager,
         data={
             "labels": _chart_labels(),
             "items": [
@@ -506,6 +682,12 @@ def dashboard_department(request: HttpRequest) -> HttpResponse:
 def _map_file() -> tuple[bytes, str]:
     content = MAP_FILE.read_bytes()
     return content, hashlib.sha256(content).hexdigest()[:16]
+
+
+@functools.cache
+def _map_codes() -> frozenset[str]:
+    """The districts the map draws (Tianjin's 16): only their figures go to the map, whatever the database holds."""
+    return frozenset(str(feature["id"]) for feature in json.loads(_map_file()[0])["features"])
 
 
 @login_required
@@ -598,42 +780,59 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
 
 def _units_sheet(
     *, campaign: Campaign, on: datetime.date, level: str, district: District | None
-) -> tuple[dict[str, Any], list[list[Any]]]:
+) -> tuple[dict[str, Any], Iterator[list[Any]]]:
+    """Every unit, not a page: the highest share met first, as the table starts. Rows are read as they are written."""
     snap_on = _snapshot_on(
         campaign=campaign,
         on=on,
         level=Level.CITY if district is None else Level.DISTRICT,
         code=district.code if district else "",
     )
-    snapshots = ProgressSnapshot.objects.filter(campaign=campaign, on=snap_on, level=level)
+    snapshots = ProgressSnapshot.objects.filter(campaign=campaign, on=snap_on, level=level).defer("item_results")
     if district is not None:
         snapshots = snapshots.filter(parent_code=district.code)
-    units, _sort = _sorted([Unit(s) for s in snapshots], "-met_share")
+    ordered = _ordered(snapshots, TableQuery(sort="met_share", descending=True, page=1, only="", kept={}))
     title = _("District ranking") if district is None else _("%(district)s by street") % {"district": district.name}
-    rows = [[str(header) for header, _value in UNIT_COLUMNS]]
-    rows += [[value(u) for _header, value in UNIT_COLUMNS] for u in units]
-    return {"title": title, "on": snap_on}, rows
+
+    def rows() -> Iterator[list[Any]]:
+        yield [str(header) for header, _value in UNIT_COLUMNS]
+        for snapshot in ordered.iterator(chunk_size=2000):
+            unit = Unit(snapshot)
+            yield [value(unit) for _header, value in UNIT_COLUMNS]
+
+    return {"title": title, "on": snap_on}, rows()
 
 
 def _items_sheet(
     request: HttpRequest, *, campaign: Campaign, on: datetime.date
-) -> tuple[dict[str, Any], list[list[Any]]]:
+) -> tuple[dict[str, Any], Iterator[list[Any]]]:
     department, items, _choices = _department_items(request)
     snap_on = _snapshot_on(campaign=campaign, on=on, level=Level.CITY)
-    snapshots = sorted(
-        ProgressSnapshot.objects.filter(campaign=campaign, on=snap_on, level__in=[Level.CITY, Level.DISTRICT]),
-        key=lambda s: (s.level != Level.CITY, s.unit_code),
+    snapshots = ProgressSnapshot.objects.filter(campaign=campaign, on=snap_on).only(
+        "level", "unit_code", "unit_name", "item_results"
     )
-    rows = [
-        [_("Item"), _("Category"), _("Standard"), _("Area"), _("Meet the item"), _("Inspected"), _("Pass rate (%)")]
-    ]
-    for item in items:
-        for snapshot in snapshots:
-            meets, answered, rate = _item_rate(snapshot.item_results, item.number)
-            area = _("Whole city") if snapshot.level == Level.CITY else snapshot.unit_name
-            rows.append([item.number, item.category.name, item.text, area, meets, answered, rate])
+    city = snapshots.filter(level=Level.CITY)
+    districts = snapshots.filter(level=Level.DISTRICT).order_by("unit_code")
+
+    def rows() -> Iterator[list[Any]]:
+        yield [
+            _("Item"),
+            _("Category"),
+            _("Standard"),
+            _("Area"),
+            _("Meet the item"),
+            _("Inspected"),
+            _("Pass rate (%)"),
+        ]
+        for item in items:
+            # Once per item over the districts, a chunk at a time: thousands of districts are never all in memory.
+            for snapshot in chain(city, districts.iterator(chunk_size=2000)):
+                meets, answered, rate = _item_rate(snapshot.item_results, item.number)
+                area = _("Whole city") if snapshot.level == Level.CITY else snapshot.unit_name
+                yield [item.number, item.category.name, item.text, area, meets, answered, rate]
+
     title = _("Items of %(department)s") % {"department": department.name} if department else _("Items of the standard")
-    return {"title": title, "on": snap_on}, rows
+    return {"title": title, "on": snap_on}, rows()
 
 
 def _cell(value: Any) -> Any:
@@ -644,20 +843,29 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _workbook(sheet: dict[str, Any], rows: list[list[Any]]) -> bytes:
+def _workbook(sheet: dict[str, Any], rows: Iterator[list[Any]]) -> bytes:
+    """The workbook, written row by row (openpyxl's write-only mode keeps no cell objects for the rows written)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    data = book.active
-    data.title = "数据"
+    book = Workbook(write_only=True)
+    data = book.create_sheet("数据")
+    headers = next(rows)
+    # A write-only sheet takes its layout before its first row.
+    for index in range(1, len(headers) + 1):
+        data.column_dimensions[get_column_letter(index)].width = 14
+    data.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(data, value=_cell(header))
+        cell.font = bold
+        header_cells.append(cell)
+    data.append(header_cells)
     for row in rows:
         data.append([_cell(value) for value in row])
-    for cell in data[1]:
-        cell.font = Font(bold=True)
-    data.freeze_panes = "A2"
-    for column in data.columns:
-        data.column_dimensions[column[0].column_letter].width = 14
     about = book.create_sheet("说明")
     snap_on = sheet["on"]
     about.append([_("Table"), _cell(sheet["title"])])

@@ -395,6 +395,8 @@ class ReportEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        # The dashboards' red flag finds the returned reports through their return events.
+        indexes = [models.Index(fields=["to_status", "at"])]
         verbose_name = _("report event")
         verbose_name_plural = _("report history")
 

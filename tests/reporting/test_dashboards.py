@@ -6,6 +6,7 @@ import io
 import json
 import re
 import zoneinfo
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -436,3 +437,195 @@ def test_the_map_serves_sixteen_districts_with_caching_headers(reviewer, client_
     assert "max-age" in response["Cache-Control"]
     again = client.get("/dashboard/map/tianjin-districts.geojson", headers={"If-None-Match": response["ETag"]})
     assert again.status_code == 304 and not again.content
+
+
+# --- many districts: paged tables -----------------------------------------------------------------------------
+
+
+def _snapshots_of_districts(campaign, count, on=YEAR_END):
+    """The city row and `count` district rows for `on`, written straight to the table: Tianjin's 16 districts and
+    made-up ones after them. Shares met fall with the code, so the default order (the highest first) is code order;
+    every other district is behind and has reports missing."""
+    codes = sorted(District.objects.values_list("code", flat=True))[:count]
+    codes += [f"1399{n:02d}" for n in range(count - len(codes))]
+    for code in codes:
+        District.objects.get_or_create(code=code, defaults={"name": f"测试区{code}"})
+    now = timezone.now()
+    common = {"campaign": campaign, "on": on, "computed_at": now, "target_share": "0.3000", "target_due_on": on}
+    ProgressSnapshot.objects.filter(campaign=campaign, on=on).delete()
+    ProgressSnapshot.objects.create(
+        **common,
+        level="city",
+        unit_code="12",
+        unit_name="天津市",
+        roster=100 * count,
+        met_share="0.2000",
+        streets=4 * count,
+        streets_with_pilot=sum(index % 5 for index in range(count)),
+    )
+    # Four 街道 a district, the first `index % 5` of them with a pilot.
+    ProgressSnapshot.objects.bulk_create(
+        ProgressSnapshot(
+            **common,
+            level="street",
+            unit_code=f"{code}{number:03d}",
+            unit_name=f"街道{code}{number:03d}",
+            parent_code=code,
+            streets=1,
+            streets_with_pilot=int(number <= index % 5),
+        )
+        for index, code in enumerate(codes)
+        for number in range(1, 5)
+    )
+    ProgressSnapshot.objects.bulk_create(
+        ProgressSnapshot(
+            **common,
+            level="district",
+            unit_code=code,
+            unit_name=District.objects.get(code=code).name,
+            parent_code="12",
+            roster=100,
+            met=100 - index,
+            met_share=Decimal(100 - index) / 100,
+            status="behind" if index % 2 else "on_track",
+            reports_expected=12,
+            reports_submitted=12 - index % 2,
+            streets=4,
+            streets_with_pilot=index % 5,
+        )
+        for index, code in enumerate(codes)
+    )
+    return codes
+
+
+def _codes(html):
+    return re.findall(r'<tr data-code="(\d{6})">', html)
+
+
+def test_a_ranking_longer_than_a_page_is_paged_and_sorted_by_the_database(campaign, reviewer, client_for):
+    codes = _snapshots_of_districts(campaign, 60)
+    client = client_for(reviewer)
+    html = client.get("/dashboard/?on=2021-12-31").content.decode()
+    assert _codes(html) == codes[:50]
+    assert "第1页，共2页" in html
+    assert 'href="?sort=met_share&amp;order=desc&amp;on=2021-12-31&amp;page=2#ranking-heading"' in html
+    second = client.get("/dashboard/?sort=met_share&order=desc&page=2&on=2021-12-31").content.decode()
+    assert _codes(second) == codes[50:]
+    assert "第2页，共2页" in second and "上一页" in second and "下一页" not in second
+    by_name = client.get("/dashboard/?sort=name&order=desc&page=2&on=2021-12-31").content.decode()
+    assert _codes(by_name) == sorted(codes, reverse=True)[50:]
+    # Status sorts worst first, then by code; the sorting links keep the date and start again at page 1.
+    by_status = _codes(client.get("/dashboard/?sort=status&order=asc&on=2021-12-31").content.decode())
+    assert by_status[:30] == codes[1::2] and by_status[30:] == codes[0::2][:20]
+    assert 'href="?sort=name&amp;order=asc&amp;on=2021-12-31"' in html
+    # The map stays Tianjin's 16 districts.
+    assert len(_data(html)["map"]) == 16
+
+
+def test_pilot_coverage_sorts_by_the_rate_shown_with_ties_by_code(campaign, reviewer, client_for):
+    codes = _snapshots_of_districts(campaign, 60)
+    html = client_for(reviewer).get("/dashboard/?sort=pilot_coverage&order=desc&on=2021-12-31").content.decode()
+    expected = sorted(codes, key=lambda code: (-(codes.index(code) % 5), code))
+    assert _codes(html) == expected[:50]
+
+
+@pytest.mark.parametrize(
+    "query", ["page=abc", "page=0", "page=-1", "page=99", "page=1.5", "sort=drop%20table&order=sideways", "only=x"]
+)
+def test_a_bad_page_or_sort_gives_the_first_page(campaign, reviewer, client_for, query):
+    codes = _snapshots_of_districts(campaign, 60)
+    response = client_for(reviewer).get(f"/dashboard/?{query}&on=2021-12-31")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert _codes(html) == codes[:50] and "第1页，共2页" in html
+
+
+def test_sixteen_districts_fit_on_one_page_with_no_pager(campaign, reviewer, client_for):
+    codes = _snapshots_of_districts(campaign, 16)
+    html = client_for(reviewer).get("/dashboard/?on=2021-12-31").content.decode()
+    assert _codes(html) == codes and "共1页" not in html and "dashboard-pager" not in html
+    assert "查看全部" not in _section(html, "flags-heading")
+
+
+def test_red_flags_name_the_first_districts_and_link_to_all_of_them(campaign, reviewer, client_for):
+    codes = _snapshots_of_districts(campaign, 60)
+    client = client_for(reviewer)
+    flags = _section(client.get("/dashboard/?on=2021-12-31").content.decode(), "flags-heading")
+    behind = codes[1::2]
+    assert "30个区进度滞后" in flags
+    assert all(District.objects.get(code=code).name in flags for code in behind[:20])
+    assert District.objects.get(code=behind[20]).name not in flags
+    assert 'href="?sort=met_share&amp;order=desc&amp;on=2021-12-31&amp;only=behind#ranking-heading"' in flags
+    assert "查看全部30个" in flags
+    listed = client.get("/dashboard/?sort=met_share&order=desc&on=2021-12-31&only=behind").content.decode()
+    assert _codes(listed) == behind and "仅显示进度滞后的区" in listed and "dashboard-pager" not in listed
+    # 120 街道 lack a pilot (4 a district less the 0–4 with one), in the 48 districts with fewer than 4 pilots: the
+    # count, the first 20 in code order with their districts, and a link to those districts.
+    lacking = [f"{code}{n:03d}" for index, code in enumerate(codes) for n in range(1, 5) if n > index % 5]
+    assert "120个街道" in flags and "查看涉及的48个区" in flags
+    assert all(f"街道{code}" in flags for code in lacking[:20]) and f"街道{lacking[20]}" not in flags
+    assert f"{District.objects.get(code=codes[0]).name}·<a" in flags
+    concerned = client.get("/dashboard/?on=2021-12-31&only=no_pilot").content.decode()
+    assert _codes(concerned) == [code for index, code in enumerate(codes) if index % 5 != 4][:50]
+
+
+def test_query_counts_do_not_grow_with_the_number_of_districts(
+    campaign, reviewer, department_staff, client_for, django_assert_max_num_queries
+):
+    urls = ["/dashboard/?on=2021-12-31", "/dashboard/?on=2021-12-31&page=2&sort=name", "/dashboard/department/"]
+    _snapshots_of_districts(campaign, 16)
+    few = [_queries(client_for(reviewer), url) for url in urls[:2]] + [_queries(client_for(department_staff), urls[2])]
+    _snapshots_of_districts(campaign, 60)
+    many = [_queries(client_for(reviewer), url) for url in urls[:2]] + [_queries(client_for(department_staff), urls[2])]
+    assert many == few and max(many) <= 15
+
+
+def test_the_department_matrix_is_paged_by_code(campaign, department_staff, client_for):
+    codes = _snapshots_of_districts(campaign, 60)
+    client = client_for(department_staff)
+    html = _section(client.get("/dashboard/department/?on=2021-12-31").content.decode(), "matrix-heading")
+    names = dict(District.objects.values_list("code", "name"))
+    rows = re.findall(r'<th scope="row">(.*?)</th>', html)
+    assert rows == [names[code] for code in sorted(codes)[:50]] and "第1页，共2页" in html
+    html = _section(client.get("/dashboard/department/?on=2021-12-31&page=2").content.decode(), "matrix-heading")
+    assert re.findall(r'<th scope="row">(.*?)</th>', html) == [names[code] for code in sorted(codes)[50:]]
+
+
+def test_the_ranking_export_has_every_district_not_a_page(campaign, reviewer, client_for):
+    codes = _snapshots_of_districts(campaign, 60)
+    data, _about = _sheet(client_for(reviewer).get("/dashboard/export.xlsx?table=ranking&on=2021-12-31"))
+    assert [row[0] for row in data.iter_rows(min_row=2, values_only=True)] == codes
+
+
+def test_a_district_with_more_streets_than_a_page_pages_them_and_charts_them_all(campaign, heping_staff, client_for):
+    codes = _snapshots_of_districts(campaign, 16)
+    heping = codes[0]
+    ProgressSnapshot.objects.filter(level="street", parent_code=heping).delete()
+    now = timezone.now()
+    ProgressSnapshot.objects.bulk_create(
+        ProgressSnapshot(
+            campaign=campaign,
+            on=YEAR_END,
+            computed_at=now,
+            level="street",
+            unit_code=f"{heping}{number:03d}",
+            unit_name=f"街道{number:03d}",
+            parent_code=heping,
+            roster=10,
+            met=number % 10,
+            met_share=Decimal(number % 10) / 10,
+            streets=1,
+            streets_with_pilot=number % 2,
+        )
+        for number in range(1, 61)
+    )
+    client = client_for(heping_staff)
+    html = client.get(f"/dashboard/district/{heping}/?on=2021-12-31&sort=name&order=asc").content.decode()
+    streets = [f"{heping}{number:03d}" for number in range(1, 61)]
+    assert re.findall(r'<tr data-code="(\d{9})">', html) == streets[:50] and "第1页，共2页" in html
+    assert len(_data(html)["bars"]) == 60
+    second = client.get(f"/dashboard/district/{heping}/?on=2021-12-31&sort=name&order=asc&page=2").content.decode()
+    assert re.findall(r'<tr data-code="(\d{9})">', second) == streets[50:]
+    lacking = client.get(f"/dashboard/district/{heping}/?on=2021-12-31&sort=name&only=no_pilot").content.decode()
+    assert re.findall(r'<tr data-code="(\d{9})">', lacking) == streets[1::2] and "dashboard-pager" not in lacking
+    assert "仅显示尚无试点社区的街道" in lacking
