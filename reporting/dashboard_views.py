@@ -18,7 +18,6 @@ import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import chain
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -808,11 +807,13 @@ def _items_sheet(
 ) -> tuple[dict[str, Any], Iterator[list[Any]]]:
     department, items, _choices = _department_items(request)
     snap_on = _snapshot_on(campaign=campaign, on=on, level=Level.CITY)
-    snapshots = ProgressSnapshot.objects.filter(campaign=campaign, on=snap_on).only(
-        "level", "unit_code", "unit_name", "item_results"
+    # Item-major rows need every area once per item: read the areas' names and results once (a few small values a
+    # district), not whole snapshots, and not once per item.
+    areas = list(
+        ProgressSnapshot.objects.filter(campaign=campaign, on=snap_on, level__in=[Level.CITY, Level.DISTRICT])
+        .order_by(Case(When(level=Level.CITY, then=Value(0)), default=Value(1)), "unit_code")
+        .values_list("level", "unit_name", "item_results")
     )
-    city = snapshots.filter(level=Level.CITY)
-    districts = snapshots.filter(level=Level.DISTRICT).order_by("unit_code")
 
     def rows() -> Iterator[list[Any]]:
         yield [
@@ -825,10 +826,9 @@ def _items_sheet(
             _("Pass rate (%)"),
         ]
         for item in items:
-            # Once per item over the districts, a chunk at a time: thousands of districts are never all in memory.
-            for snapshot in chain(city, districts.iterator(chunk_size=2000)):
-                meets, answered, rate = _item_rate(snapshot.item_results, item.number)
-                area = _("Whole city") if snapshot.level == Level.CITY else snapshot.unit_name
+            for level, name, results in areas:
+                meets, answered, rate = _item_rate(results, item.number)
+                area = _("Whole city") if level == Level.CITY else name
                 yield [item.number, item.category.name, item.text, area, meets, answered, rate]
 
     title = _("Items of %(department)s") % {"department": department.name} if department else _("Items of the standard")
