@@ -353,12 +353,16 @@ def _nightly_change() -> None:
 def rollups(runs: int) -> list[dict]:
     today = datetime.date(2023, 10, 31)
     bounds = [sql_bound() for _ in range(runs)]
+    print("SQL bound:", ", ".join(f"{s:.1f} s" for s in bounds), flush=True)
     cold, rows = _rollup(today)
+    print(f"rollup into an empty table: {cold:.1f} s", flush=True)
     unchanged = [_rollup(today)[0] for _ in range(runs)]
+    print("rollup, nothing changed:", ", ".join(f"{s:.1f} s" for s in unchanged), flush=True)
     nightly = []
     for _ in range(runs):
         _nightly_change()
         nightly.append(_rollup(today)[0])
+    print("rollup, nightly:", ", ".join(f"{s:.1f} s" for s in nightly), flush=True)
     bound = statistics.median(bounds)
     results = [
         {"name": "SQL bound: one aggregate, every month-end × unit", "value": round(bound, 2), "unit": "s"},

@@ -39,7 +39,7 @@ def _database_url(suffix: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def suite(name: str, out: Path) -> None:
+def suite(name: str, out: str) -> None:
     """Run one suite in this process (set up by `main` in a child process) and write its results to `out`."""
     os.environ.pop("REDIS_URL", None)  # tasks run in process: the benchmark measures the web side
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greencommunity.settings")
@@ -68,7 +68,7 @@ def suite(name: str, out: Path) -> None:
             call_command("seed_demo", verbosity=0)
             call_command("rollup", verbosity=0)
             results = dashboard_bench.run(scale="tianjin", district_code="120116") + document_bench.run()
-    out.write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
+    Path(out).write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
 
 
 def _print(results: list[dict]) -> None:
