@@ -491,9 +491,8 @@ def _flags(
     # A 街道's row counts 1 in `streets`, and 1 in `streets_with_pilot` once it has a pilot; the unit's row sums them.
     lacking_count = max(unit.streets - unit.streets_with_pilot, 0) if pilot_milestone is not None else 0
     if lacking_count:
-        streets = ProgressSnapshot.objects.filter(
-            campaign=campaign, on=on, level=Level.STREET, streets__gt=0, streets_with_pilot=0
-        )
+        # Street-level rows, by their parent district below (as for the district's table: no `level`, for the index).
+        streets = ProgressSnapshot.objects.filter(campaign=campaign, on=on, streets__gt=0, streets_with_pilot=0)
         if district is None:
             # The first streets in code order lie in the first districts lacking a pilot: reading those districts'
             # streets (by the parent_code index) spares a scan of every street in the country.
@@ -549,9 +548,11 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
     def roster_url(code: str) -> str:
         return reverse("roster_street", args=[code]) + context["on_param"] if own_street in {"", code} else ""
 
-    streets = ProgressSnapshot.objects.filter(
-        campaign=campaign, on=snap_on, level=Level.STREET, parent_code=district.code
-    ).defer("item_results")
+    # Only street-level rows have a district as parent; leaving `level` out keeps the planner on the
+    # (campaign, parent_code, on) index (with `level` it may walk every street of the date by the unique index).
+    streets = ProgressSnapshot.objects.filter(campaign=campaign, on=snap_on, parent_code=district.code).defer(
+        "item_results"
+    )
     # The chart shows every street of the district (a district has tens, not thousands); the table a page of them.
     bars = list(
         streets.order_by("unit_code").values(
