@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reporting', '0008_document_and_annual_schedules'),
+        ("reporting", "0008_document_and_annual_schedules"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='reportevent',
-            index=models.Index(fields=['to_status', 'at'], name='reporting_r_to_stat_8b45ed_idx'),
+            model_name="reportevent",
+            index=models.Index(fields=["to_status", "at"], name="reporting_r_to_stat_8b45ed_idx"),
         ),
     ]
