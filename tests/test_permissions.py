@@ -714,7 +714,10 @@ def api_cases(world: dict[str, Any]) -> dict[str, Case]:
         "api_token_get": Case("GET", f"{base}/auth/token/", f"{base}/auth/token/", {r: _same(405) for r in ROLES}),
         # Any other address under the API is a JSON 404 for everyone, saying nothing about what exists.
         "api_not_found": Case(
-            "GET", f"{base}/no-such-thing/", f"{base}/communities/not-a-code/", {r: _same(404) for r in ROLES}
+            "GET",
+            f"{base}/no-such-thing/",
+            f"{base}/communities/120101001/no-such-part/",
+            {r: _same(404) for r in ROLES},
         ),
     }
 
