@@ -152,6 +152,17 @@ def subprocess_env(**values: str) -> dict[str, str]:
 VISIBILITY_TIMEOUT = 8
 
 
+def stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM to the process's whole group, SIGKILL if it has not gone within 20 s."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
 class Worker:
     """`celery worker` in a process group of its own, so SIGKILL takes the pool's children as well."""
 
@@ -198,13 +209,7 @@ class Worker:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_group(self.process)
 
 
 @pytest.fixture
@@ -246,13 +251,7 @@ class Server:
         wait_for(listening, timeout=60, what="gunicorn to listen", every=0.1)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_group(self.process)
 
 
 @pytest.fixture
