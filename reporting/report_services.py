@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -167,7 +167,7 @@ def report_rows_sync(*, report: Report) -> int:
     Rows that exist are left alone, so this is safe to call on every visit; communities that withdrew in the
     month are marked withdrawn. Returns the number of rows added.
     """
-    if report.kind != Report.Kind.MONTHLY or not report.is_editable:
+    if report.kind != Report.Kind.MONTHLY or not report.is_editable or not _rows_need_sync(report):
         return 0
     end = month_end(report.period)
     enrolments = {e.community_id: e for e in participating_in_month(report).order_by("joined_on")}
@@ -212,6 +212,19 @@ def report_rows_sync(*, report: Report) -> int:
                 stage=SelfAssessment.Stage.WITHDRAWN, version=F("version") + 1
             )
     return len(missing)
+
+
+def _rows_need_sync(report: Report) -> bool:
+    """Whether a community taking part in the month has no row yet, or withdrew by its end and its row is not marked.
+
+    One query, so that the report page, which syncs on every view, pays little when (as almost always) nothing is
+    to do. It may answer yes when the full sync then finds nothing (a community that withdrew and joined again in the
+    same month), never no when there is something.
+    """
+    rows = SelfAssessment.objects.filter(period=report.period, community=OuterRef("community_id"))
+    open_row = rows.exclude(stage=SelfAssessment.Stage.WITHDRAWN)
+    withdrawn = Q(withdrawn_on__lte=month_end(report.period))
+    return participating_in_month(report).filter(~Exists(rows) | (withdrawn & Exists(open_row))).exists()
 
 
 def _last_accepted_period(report: Report) -> datetime.date | None:

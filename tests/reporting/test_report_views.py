@@ -306,3 +306,29 @@ def test_every_free_text_of_an_implementation_plan_is_escaped(client_for, heping
         page = client.get(url).content.decode()
         assert "<script>alert" not in page and "<b>粗</b>" not in page
         assert page.count("&lt;script&gt;alert") >= 2
+
+
+def test_a_view_with_nothing_to_sync_costs_one_query_and_a_change_still_syncs(client_for, heping_staff, march):
+    from reporting.services import enrolment_withdraw
+
+    client = client_for(heping_staff)
+    client.get(march.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        client.get(march.get_absolute_url())
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [s for s in sql if "SAVEPOINT" in s or "INSERT" in s or s.startswith("UPDATE")]
+    # The check is the one query reading enrolments other than as the figures' subqueries (aliased U0, U1…).
+    assert len([s for s in sql if re.search(r'FROM "reporting_enrolment" (?!U\d)', s)]) == 1
+    # Since the report was opened: one community joins, one withdraws. The next view gives the first its row and
+    # marks the second's withdrawn.
+    newcomer = Community.objects.filter(street__code="120101001").order_by("code")[5]
+    enrolment_enrol(
+        campaign=march.campaign, communities=[newcomer], kind="batch", joined_on=D(2021, 3, 20), by=heping_staff
+    )
+    leaving = SelfAssessment.objects.filter(period=march.period).order_by("community__code").first()
+    enrolment_withdraw(enrolment=leaving.community.enrolments.get(), on=D(2021, 3, 25), reason="撤并", by=heping_staff)
+    page = client.get(march.get_absolute_url()).content.decode()
+    added = SelfAssessment.objects.get(period=march.period, community=newcomer)
+    assert f'id="row-{added.pk}"' in page
+    leaving.refresh_from_db()
+    assert leaving.stage == "withdrawn" and f'id="row-{leaving.pk}" class="stage-withdrawn' in page
