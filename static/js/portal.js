@@ -1,11 +1,21 @@
 // Behaviour every page may use, declared in the markup with data attributes (the Content-Security-Policy runs no
 // inline handlers): data-confirm on a form asks before sending, data-autosubmit on a select sends its form,
 // data-print prints the page, data-tick-all="<selector>" on a checkbox ticks or clears every box it selects.
+// A form's question may count: with data-confirm-count="<name>", "{n}" in it becomes the number of the form's ticked
+// boxes of that name. A ticked box of the form (form= attribute included) with its own data-confirm asks that instead.
 (function () {
   "use strict";
+  function question(form) {
+    const ticked = Array.from(form.elements).filter((el) => el.type === "checkbox" && el.checked);
+    const own = ticked.find((box) => box.dataset.confirm);
+    if (own) return own.dataset.confirm;
+    const count = form.dataset.confirmCount;
+    const text = form.dataset.confirm || "";
+    return count ? text.replace("{n}", String(ticked.filter((box) => box.name === count).length)) : text;
+  }
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(question(form))) {
       event.preventDefault();
     }
   });

@@ -332,3 +332,144 @@ def test_a_view_with_nothing_to_sync_costs_one_query_and_a_change_still_syncs(cl
     assert f'id="row-{added.pk}"' in page
     leaving.refresh_from_db()
     assert leaving.stage == "withdrawn" and f'id="row-{leaving.pk}" class="stage-withdrawn' in page
+
+
+# --- the table's pages and the bulk change across them ---------------------------------------------------------
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def heping_all(campaign, heping_staff):
+    """和平区's report with all 64 of its communities taking part: two pages of rows (50 and 14)."""
+    heping = District.objects.get(code="120101")
+    communities = list(Community.objects.filter(district=heping).order_by("code"))
+    enrolment_enrol(campaign=campaign, communities=communities, kind="batch", joined_on=D(2021, 1, 10), by=heping_staff)
+    return report_open(campaign=campaign, kind="monthly", period=D(2021, 3, 1), district=heping, by=heping_staff)
+
+
+def _row_ids(response) -> list[int]:
+    return [int(pk) for pk in re.findall(r'<tr id="row-(\d+)"', response.content.decode())]
+
+
+def _in_order(report, **filters) -> list[int]:
+    rows = SelfAssessment.objects.filter(district=report.district, period=report.period, **filters)
+    return list(rows.order_by("community__street__code", "community__code").values_list("pk", flat=True))
+
+
+def test_the_table_shows_fifty_rows_a_page_in_street_and_community_order(client_for, heping_staff, heping_all):
+    everything = _in_order(heping_all)
+    assert len(everything) == 64
+    url, rows_url = heping_all.get_absolute_url(), reverse("report_rows", args=[heping_all.pk])
+    client = client_for(heping_staff)
+    first = client.get(url)
+    assert _row_ids(first) == everything[:50]
+    page = _text(first)
+    assert "64个社区" in page and "第1页，共2页" in page and 'rel="prev"' not in page
+    assert f'<a href="{url}?page=2#rows" hx-get="{rows_url}?page=2"' in page  # works with and without JavaScript
+    second = client.get(f"{rows_url}?page=2", headers=HX)
+    assert _row_ids(second) == everything[50:]
+    assert second["HX-Replace-Url"] == f"{url}?page=2"  # a reload shows the same page
+    assert "第2页，共2页" in _text(second) and 'rel="next"' not in _text(second)
+    assert _row_ids(client.get(f"{url}?page=2")) == everything[50:]  # the same page without JavaScript
+    assert _row_ids(client.get(f"{url}?page=99")) == everything[50:]  # past the end: the last page
+    assert _row_ids(client.get(f"{url}?page=abc")) == everything[:50]
+
+
+def test_filters_narrow_the_pages_and_the_pager_keeps_them(client_for, heping_staff, heping_all):
+    everything = _in_order(heping_all)
+    SelfAssessment.objects.filter(pk__in=everything[48:53]).update(stage="creating")
+    url, rows_url = heping_all.get_absolute_url(), reverse("report_rows", args=[heping_all.pk])
+    client = client_for(heping_staff)
+    creating = client.get(f"{rows_url}?street=&stage=creating&q=", headers=HX)
+    assert _row_ids(creating) == everything[48:53]
+    assert "5个社区" in _text(creating) and "rows-pager" not in _text(creating)
+    assert creating["HX-Replace-Url"] == f"{url}?stage=creating"
+    street = _row_ids(client.get(f"{rows_url}?street=120101001", headers=HX))
+    assert street == _in_order(heping_all, community__street__code="120101001") and len(street) == 12
+    waiting = client.get(f"{url}?stage=not_started")
+    assert _row_ids(waiting) == _in_order(heping_all, stage="not_started")[:50]
+    assert f'href="{url}?stage=not_started&amp;page=2#rows"' in _text(waiting)
+    last = client.get(f"{rows_url}?stage=not_started&page=2", headers=HX)
+    assert _row_ids(last) == _in_order(heping_all, stage="not_started")[50:]
+    name = Community.objects.get(self_assessments__pk=everything[60]).name
+    assert everything[60] in _row_ids(client.get(f"{rows_url}?q={name}", headers=HX))
+
+
+def test_bulk_changes_the_ticked_rows_or_every_row_that_matches_on_every_page(client_for, heping_staff, heping_all):
+    everything = _in_order(heping_all)
+    SelfAssessment.objects.filter(pk=everything[55]).update(stage="withdrawn")
+    url, bulk = heping_all.get_absolute_url(), reverse("report_rows_bulk", args=[heping_all.pk])
+    client = client_for(heping_staff)
+    # Ticked rows: only those, and back to the page the officer was on.
+    response = client.post(
+        bulk, {"row": everything[50:52], "stage": "creating", "filter_stage": "", "filter_street": "", "page": "2"}
+    )
+    assert response["Location"] == f"{url}?page=2#rows"
+    assert _in_order(heping_all, stage="creating") == everything[50:52]
+    # Every row the filter matches, on both pages: the page offers it with the number it will change.
+    page = client.get(f"{url}?stage=not_started").content.decode()
+    offered = re.search(r'name="matching" value="(\d+)" data-confirm="([^"]+)"', page)
+    assert offered.groups() == ("61", "确定对符合筛选条件的全部61个社区（所有页）执行此修改吗？")
+    response = client.post(
+        bulk, {"matching": "61", "item": "3", "item_status": "in_progress", "filter_stage": "not_started", "page": "2"}
+    )
+    assert response["Location"] == f"{url}?stage=not_started&page=2#rows"
+    rows = SelfAssessment.objects.filter(pk__in=everything)
+    assert sorted(r.pk for r in rows if r.items.get("3") == "in_progress") == sorted(
+        _in_order(heping_all, stage="not_started")
+    )
+    assert SelfAssessment.objects.get(pk=everything[55]).items == {}  # the withdrawn community is left alone
+    assert all(r.items == {} for r in rows if r.stage == "creating")  # outside the filter
+
+
+def test_bulk_on_every_matching_row_is_refused_when_the_rows_changed_since_the_page(
+    client_for, heping_staff, heping_all
+):
+    everything = _in_order(heping_all)
+    client = client_for(heping_staff)
+    page = client.get(f"{heping_all.get_absolute_url()}?stage=not_started").content.decode()
+    assert 'name="matching" value="64"' in page
+    SelfAssessment.objects.filter(pk=everything[0]).update(stage="creating")  # a colleague moves one on meanwhile
+    response = client.post(
+        reverse("report_rows_bulk", args=[heping_all.pk]),
+        {"matching": "64", "item": "1", "item_status": "meets", "filter_stage": "not_started"},
+        follow=True,
+    )
+    assert "现在符合筛选条件的社区为63个，与您确认的数量不同，未作任何修改。" in _text(response)
+    assert not [r for r in SelfAssessment.objects.filter(pk__in=everything) if r.items]
+
+
+def test_street_staff_change_every_matching_row_of_their_own_street_only(client_for, heping_street_staff, heping_all):
+    own = _in_order(heping_all, community__street__code="120101001")
+    client = client_for(heping_street_staff)
+    page = client.get(heping_all.get_absolute_url())
+    ticks = re.findall(r'name="row" value="(\d+)"', page.content.decode())
+    assert {int(pk) for pk in ticks} <= set(own)  # no box on another street's row
+    assert 'name="matching" value="12"' in page.content.decode()
+    client.post(reverse("report_rows_bulk", args=[heping_all.pk]), {"matching": "12", "stage": "creating"})
+    assert _in_order(heping_all, stage="creating") == own
+
+
+def test_a_withdrawn_row_offers_no_tick_and_no_stage_picker(client_for, heping_staff, march):
+    row = SelfAssessment.objects.filter(period=march.period).order_by("pk").first()
+    SelfAssessment.objects.filter(pk=row.pk).update(stage="withdrawn")
+    page = client_for(heping_staff).get(march.get_absolute_url()).content.decode()
+    html = re.search(rf'<tr id="row-{row.pk}" class="stage-withdrawn">(.*?)</tr>', page, re.S).group(1)
+    assert 'name="row"' not in html and "<select" not in html
+    assert '<span class="flag stage-withdrawn">已退出</span>' in html and ">详情</button>" in html
+    others = re.findall(r'<input type="checkbox" form="bulk" name="row" value="(\d+)"', page)
+    assert len(others) == 2 and str(row.pk) not in others  # "tick all" cannot take it into a bulk change
+
+
+def test_community_names_are_escaped_in_the_table_and_in_a_saved_row(client_for, heping_staff, march):
+    row = SelfAssessment.objects.filter(period=march.period).order_by("pk").first()
+    Community.objects.filter(pk=row.community_id).update(name=SCRIPT)
+    client = client_for(heping_staff)
+    page = client.get(march.get_absolute_url()).content.decode()
+    saved = client.post(
+        reverse("report_row", args=[march.pk, row.pk]), {"version": row.version, "stage": "creating"}, headers=HX
+    ).content.decode()
+    for html in (page, saved):
+        assert SCRIPT not in html and 'aria-label="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;b&gt;粗' in html
+    assert 'class="stage-creating just-saved"' in saved and '<span class="saved" role="status">已保存</span>' in saved
