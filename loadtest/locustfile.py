@@ -169,6 +169,7 @@ FORM_VERSION_RE = re.compile(r'<input type="hidden" name="version" value="(\d+)"
 CSRF_INPUT_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 ANSWER_URL_RE = re.compile(r'data-answer-url="/inspect/answer/(\d+)/"')
 ANSWERED_RE = re.compile(r'<fieldset id="item-(\d+)" class="[^"]*" data-item="\d+" data-saved-at=')
+PAGES_RE = re.compile(r'<nav class="pagination rows-pager"[^>]* data-pages="(\d+)"')
 
 
 def _selected(block: str) -> str:
@@ -185,6 +186,12 @@ def parse_rows(page: str) -> list[dict]:
         if version and stage != "withdrawn":
             rows.append({"pk": int(pk), "stage": stage, "version": int(version.group(1)), "meets": int(meets.group(1))})
     return rows
+
+
+def parse_pages(page: str) -> int:
+    """How many pages the report's community table has (the pager is shown only when there is more than one)."""
+    match = PAGES_RE.search(page)
+    return int(match.group(1)) if match else 1
 
 
 def parse_row_form(partial: str) -> dict | None:
@@ -278,8 +285,8 @@ class PortalUser(HttpUser):
 
 
 class Officer(PortalUser):
-    """A district officer: opens the report, edits community rows (full form or the inline stage picker), saves the
-    narrative now and then; the first officer of each district submits the report at its time."""
+    """A district officer: opens the report, turns to a page of the community table, edits rows there (full form or
+    the inline stage picker), saves the narrative now and then; each district's first officer submits the report."""
 
     fixed_count = int(os.environ.get("LOADTEST_OFFICERS", "80"))
     think = (3.0, 8.0)
@@ -290,6 +297,7 @@ class Officer(PortalUser):
         self.is_submitter = self.number == 0
         self.submitting = False
         self.rows: list[dict] = []
+        self.pages = 1  # of the community table, 50 rows a page
         self.page_narrative: dict | None = None
         super().on_start()
         self.then(self.open_list, self.open_report)
@@ -311,7 +319,7 @@ class Officer(PortalUser):
             # The report is in (or going in): look at it and at the district's dashboard, edit nothing.
             self.then(self.open_list, self.open_report, self.open_dashboard)
             return
-        steps: list[Callable[[], None]] = [self.open_report]
+        steps: list[Callable[[], None]] = [self.open_report, self.open_rows_page]
         for _ in range(random.randint(2, 4)):
             if random.random() < 0.3:
                 steps.append(self.change_stage)
@@ -340,6 +348,7 @@ class Officer(PortalUser):
             if page.status_code != 200:
                 return ""
             self.rows = parse_rows(text)
+            self.pages = parse_pages(text)
             version = NARRATIVE_VERSION_RE.search(text)
             fields = {name: html.unescape(value).lstrip("\n") for name, value in TEXTAREA_RE.findall(text)}
             self.page_narrative = {"version": int(version.group(1)), "fields": fields} if version else None
@@ -354,9 +363,36 @@ class Officer(PortalUser):
 
     # --- community rows ---
 
+    def open_rows_page(self) -> None:
+        """In a district with more communities than one page of the table shows, turn to a page of "their" share
+        (85 %) or any other: the pager swaps the table alone (htmx). With one page there is nothing to do."""
+        if self.pages <= 1 or not self.editing_allowed():
+            self.next_think = (0.0, 0.0)
+            return
+        officers = len(self.desk.officers)
+        mine = [n for n in range(1, self.pages + 1) if (n - 1) % officers == self.number]
+        number = random.choice(mine if mine and random.random() < 0.85 else range(1, self.pages + 1))
+        if number == 1:
+            self.next_think = (0.0, 0.0)  # the page already shown
+            return
+        with self.client.get(
+            f"{self.report_url}rows/?page={number}",
+            headers={"HX-Request": "true", "HX-Current-URL": self.origin + self.report_url},
+            name="report rows page",
+            catch_response=True,
+        ) as partial:
+            text = partial.text or ""
+            if partial.status_code == 200 and '<tr id="row-' not in text:
+                partial.failure(f"page {number} of the table has no rows")
+                return
+        self.rows = parse_rows(text) or self.rows  # a page of withdrawn communities only: stay on the last one
+        self.next_think = (2.0, 5.0)
+
     def pick_row(self) -> dict | None:
         if not self.rows:
             return None
+        if self.pages > 1:  # the page turned to is already the officer's share (or, 15 %, someone else's)
+            return random.choice(self.rows)
         mine = self.rows[self.number :: len(self.desk.officers)] or self.rows
         return random.choice(mine if random.random() < 0.85 else self.rows)
 
