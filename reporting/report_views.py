@@ -213,6 +213,7 @@ def _report_context(request: HttpRequest, report: Report, **extra: Any) -> dict[
     scope = scope_of(request.user)
     editable = report.is_editable and can_edit_report(scope, report)
     fields = NARRATIVE_FIELDS[report.kind]
+    events = list(report.events.select_related("actor"))
     narrative_form = extra.pop("narrative_form", None) or NarrativeForm(
         initial={"version": report.version, **{name: getattr(report, name) for name, _label in fields}},
         fields=fields,
@@ -227,7 +228,8 @@ def _report_context(request: HttpRequest, report: Report, **extra: Any) -> dict[
         "can_unlock": can_review(scope) and report.status == Report.Status.ACCEPTED,
         "narrative_form": narrative_form,
         "narrative": [(label, getattr(report, name)) for name, label in fields],
-        "events": report.events.select_related("actor"),
+        "events": events,
+        "last_event": events[-1] if events else None,
         "comment_form": CommentForm(),
         "unlock_form": UnlockForm(),
         "evidence": Evidence.objects.current()

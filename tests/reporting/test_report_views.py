@@ -210,7 +210,7 @@ def test_review_return_accept_lock_and_unlock_through_the_pages(client_for, hepi
     assert march.status == "submitted"
     commission.post(reverse("report_return", args=[march.pk]), {"comment": "请补充照片"})
     page = _text(filer.get(march.get_absolute_url()))
-    assert "请补充照片" in page
+    assert '<div class="notice warn"><strong>市住房城乡建设委退回意见：</strong> 请补充照片</div>' in page
     filer.post(reverse("report_submit", args=[march.pk]))
     commission.post(reverse("report_accept", args=[march.pk]))
     march.refresh_from_db()
