@@ -2,24 +2,29 @@
 of dates, units or communities, and no row of data passing through Python.
 
 `rollups.py` decides which dates to compute and what each is judged against (`Day`); this module turns that into
-statements over temporary tables:
+statements over temporary tables. The dates are numbered 0…n-1, and everything that counts does so over a span of
+date numbers: a community is on the roster from its opening to its closing, takes part from joining to withdrawing,
+an inspection is its community's latest from its signing to the next one's, and met once its notice period is over.
+So the work grows with the number of things counted, not with things × dates:
 
     rollup_day         the dates: those to store, and the dates three months earlier that their pace reads
-    rollup_expected    the monthly reports each date expects
-    rollup_inspection  each signed inspection, the days it is its community's latest, and its answers per item
-    rollup_objection   each objection and the days it blocks its inspection
-    rollup_item        per date and street: met, and the answers of its communities' latest inspections
-    rollup_roster      per date and street: the roster (undated communities counted once, dated ones per date)
-    rollup_enrolled    per date and street: communities taking part, pilots
-    rollup_assessed    per date and street: self-assessed as meeting
-    rollup_unit        every street, district and the city per date, with districts' report counts
-    rollup_unit_item   the item results of the units that have any, as JSON text
-    rollup_row         every unit of the stored dates judged (share, projection, status; `rollups.judge` is the
-                       same rule in Python): the rows to store
+    rollup_position    every calendar day between the first and last date → the number of the first date on or after
+    rollup_expected    each month whose monthly report a date expects, with the number of the first such date
+    rollup_community   each community the campaign counts, with its span on the roster
+    rollup_inspection  each signed inspection: its span as the latest, its notice, its answers per item
+    rollup_span        every span: (street, from, until) and what it adds while it lasts
+    rollup_change      per unit (street, district, city), its figures at each date number where they change — a
+                       running sum of the spans' edges; the figures of any date are those of its latest change.
+                       A district's monthly reports are spans too: counted from the first date that expects the
+                       month and follows the report's first submission
+    rollup_unit        every unit's code, name, parent and number of 街道
+    rollup_assessed    per unit and date, the self-assessments of the month that meet (a figure of each month, not
+                       a span)
 
-then one join pairs them with the stored rows, an UPDATE rewrites those whose figures changed and an INSERT adds
-the missing ones — set-based, not a probe per row, so a nightly run over three years of month-ends touches what moved, not a million rows. The
-same statements run on PostgreSQL and SQLite.
+then one query expands the changes to every unit × stored date, judges them (share, projection, status;
+`rollups.judge` is the same rule in Python) and pairs them with the stored rows, keeping only those that are new or
+changed (`rollup_diff`); an UPDATE rewrites the changed, an INSERT adds the new. The same statements run on
+PostgreSQL and SQLite.
 
 Every definition is the one the ORM selectors use: `Community.objects.on_roster` and `urban`,
 `Enrolment.objects.active_on`, `standards.acceptance.latest_signed` and `met_inspections`,
@@ -47,21 +52,25 @@ from .timeliness import LOCAL
 
 Level = ProgressSnapshot.Level
 Status = ProgressSnapshot.Status
+# The levels as numbers inside the temporary tables: sorted and hashed many times, an integer is cheaper than text.
+NUMBER = {Level.CITY: 0, Level.DISTRICT: 1, Level.STREET: 2}
 TEMPORARY = (
     "rollup_day",
+    "rollup_position",
     "rollup_expected",
+    "rollup_community",
     "rollup_inspection",
-    "rollup_objection",
-    "rollup_item",
-    "rollup_roster",
-    "rollup_enrolled",
-    "rollup_assessed",
+    "rollup_span",
+    "rollup_change",
     "rollup_unit",
-    "rollup_unit_item",
-    "rollup_judged",
-    "rollup_row",
+    "rollup_assessed",
     "rollup_diff",
 )
+# What a span adds while it lasts, besides each item's meets and applicable answers (m1, a1, …).
+SPAN_COUNTS = ("roster", "participating", "pilots", "met", "answers")
+# What districts and the city count besides the sums of the spans: 街道 with a pilot, monthly reports.
+DISTRICT_COUNTS = ("streets_with_pilot", "reports_submitted", "reports_timely")
+ONE_DAY = datetime.timedelta(days=1)
 # pg_advisory_xact_lock key: snapshot writers queue behind one another.
 ADVISORY_LOCK = 4_151_001
 COUNTS = (
@@ -122,23 +131,29 @@ class Rollup:
         now: datetime.datetime,
     ) -> None:
         self.campaign = campaign
-        self.days = days
+        self.days = sorted(days, key=lambda day: day.on)
+        self.n = len(self.days)
         self.numbers = [number for _id, number in items]
         self.items = items  # the standard's (id, number), in order
         self.city_code, self.city_name = city
         self.now = now
         self.postgresql = connection.vendor == "postgresql"
+        self.greatest, self.least = ("GREATEST", "LEAST") if self.postgresql else ("MAX", "MIN")
 
     def run(self) -> int:
         """Returns how many rows were stored or found unchanged (every unit of every stored date)."""
+        if not self.days:
+            return 0
         with connection.cursor() as cursor:
             self.cursor = cursor
             self._drop()
             self._days()
+            self._communities()
             self._inspections()
-            self._objections()
-            self._streets()
+            self._spans()
+            self._changes()
             self._units()
+            self._assessed()
             stored = self._store()
             self._drop()
         return stored
@@ -163,83 +178,163 @@ class Rollup:
         # SQLite keeps numbers as floats; a Decimal would reach it as text.
         return value if value is None or self.postgresql else float(value)
 
-    def _item_columns(self, template: str) -> str:
-        return ", ".join(template.format(m=f"m{n}", a=f"a{n}") for n in self.numbers)
+    def _columns(self, template: str, *, sep: str = ", ") -> str:
+        """`template` once per value the spans carry: the counts, then each item's meets and applicable answers."""
+        return sep.join(template.format(c=name) for name in self.values)
 
-    def _roster(self, alias: str) -> tuple[str, list[Any]]:
-        """The roster as of d.day for community `alias`: `on_roster`, and `urban` as the campaign counts it."""
-        sql = (
-            f"({alias}.established_on IS NULL OR {alias}.established_on <= d.day) "
-            f"AND ({alias}.closed_on IS NULL OR {alias}.closed_on > d.day)"
+    @property
+    def values(self) -> list[str]:
+        return [*SPAN_COUNTS, *(f"{p}{n}" for n in self.numbers for p in ("m", "a"))]
+
+    def _position(self, expression: str, *, empty: str) -> str:
+        """The index of the first date on or after `expression`: a date before the first counts from 0, one after
+        the last never (`self.n`); `empty` is the index a NULL stands for (0 for "since always", n for "never")."""
+        first, last = self.days[0].on.isoformat(), self.days[-1].on.isoformat()
+        return (
+            f"(CASE WHEN {expression} IS NULL THEN {empty} WHEN {expression} <= '{first}' THEN 0 "
+            f"WHEN {expression} > '{last}' THEN {self.n} "
+            f"ELSE (SELECT p.k FROM rollup_position p WHERE p.on_day = {expression}) END)"
         )
-        if self.campaign.counts_similar_communities:
-            return sql, []
-        return f"{sql} AND {alias}.kind = %s", [Community.Kind.RESIDENTS_COMMITTEE]
 
     # --- the dates --------------------------------------------------------------------------------------------
 
     def _days(self) -> None:
+        """The dates, numbered 0…n-1 in order; `rollup_position` numbers every calendar day between the first and
+        the last by the first date on or after it, so that "from day x" becomes "from date number k"."""
+        index = {day.on: k for k, day in enumerate(self.days)}
         self._execute(
-            "CREATE TEMPORARY TABLE rollup_day (day date PRIMARY KEY, store boolean, period date, then_day date, "
-            "span numeric, ahead numeric, target_share numeric, target_due_on date, at_risk_share numeric)"
+            "CREATE TEMPORARY TABLE rollup_day (k integer PRIMARY KEY, day date, store integer, period date, "
+            "then_k integer, back integer, span numeric, ahead numeric, target_share numeric, target_due_on date, "
+            "at_risk_share numeric, expected integer)"
         )
-        self.cursor.executemany(
-            "INSERT INTO rollup_day VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [
+        rows = []
+        for k, day in enumerate(self.days):
+            then_k = index.get(day.then) if day.then is not None else None
+            rows.append(
                 (
+                    k,
                     day.on,
-                    day.store,
+                    int(day.store),
                     day.on.replace(day=1),
-                    day.then,
+                    then_k,
+                    k - then_k if then_k is not None else 0,
                     self._number(day.span),
                     self._number(day.ahead),
                     self._number(day.target_share),
                     day.target_due_on,
                     self._number(day.at_risk_share),
+                    len(day.expected_periods),
                 )
-                for day in self.days
-            ],
-        )
-        self._execute("CREATE TEMPORARY TABLE rollup_expected (day date, period date, PRIMARY KEY (day, period))")
-        expected = [(day.on, period) for day in self.days for period in day.expected_periods]
-        if expected:
-            self.cursor.executemany("INSERT INTO rollup_expected VALUES (%s, %s)", expected)
+            )
+        self.cursor.executemany("INSERT INTO rollup_day VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
+        self._execute("CREATE TEMPORARY TABLE rollup_position (on_day date PRIMARY KEY, k integer)")
+        positions, k, on = [], 1, self.days[0].on + ONE_DAY
+        while on <= self.days[-1].on:
+            positions.append((on, k))
+            if on == self.days[k].on:
+                k += 1
+            on += ONE_DAY
+        if positions:
+            self.cursor.executemany("INSERT INTO rollup_position VALUES (%s, %s)", positions)
+        self._execute("CREATE TEMPORARY TABLE rollup_expected (period date PRIMARY KEY, k integer)")
+        first: dict[datetime.date, int] = {}
+        for k, day in enumerate(self.days):
+            for period in day.expected_periods:
+                first.setdefault(period, k)
+        if first:
+            self.cursor.executemany("INSERT INTO rollup_expected VALUES (%s, %s)", list(first.items()))
         self._analyze("rollup_day")
+        self._analyze("rollup_position")
         self._analyze("rollup_expected")
 
-    # --- inspections ------------------------------------------------------------------------------------------
+    # --- communities and inspections --------------------------------------------------------------------------
+
+    def _communities(self) -> None:
+        """Every community the campaign counts, with the dates it is on the roster: `on_roster` and `urban`."""
+        kind, params = "", []
+        if not self.campaign.counts_similar_communities:
+            kind, params = "WHERE c.kind = %s", [Community.Kind.RESIDENTS_COMMITTEE]
+        self._execute(
+            "CREATE TEMPORARY TABLE rollup_community (id integer PRIMARY KEY, street_id integer, k_from integer, "
+            "k_until integer)"
+        )
+        self._execute(
+            f"INSERT INTO rollup_community SELECT c.id, c.street_id, "
+            f"{self._position('c.established_on', empty='0')}, {self._position('c.closed_on', empty=str(self.n))} "
+            f"FROM {_table(Community)} c {kind}",
+            params,
+        )
+        self._analyze("rollup_community")
 
     def _inspections(self) -> None:
-        """Each signed inspection with the days it is its community's latest (`latest_signed`: from its signing
-        day until the next one's, in signing order), and its answers: how many, and per item how many meet and
-        how many apply."""
-        per_item = ", ".join(
-            "SUM(CASE WHEN a.item_id = %s AND a.result = %s THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN a.item_id = %s AND a.result <> %s THEN 1 ELSE 0 END)"
-            for _item in self.items
-        )
-        params: list[Any] = []
-        for item_id, _number in self.items:
+        """Each signed inspection of a counted community with the dates it is the community's latest and the
+        community on the roster (`latest_signed`: from its signing day until the next one's, in signing order),
+        whether objections were raised against it, and its answers: how many, and per item how many meet and how
+        many apply."""
+        per_item, params = [], []
+        for item_id, number in self.items:
+            per_item += [
+                f"SUM(CASE WHEN a.item_id = %s AND a.result = %s THEN 1 ELSE 0 END) AS m{number}",
+                f"SUM(CASE WHEN a.item_id = %s AND a.result <> %s THEN 1 ELSE 0 END) AS a{number}",
+            ]
             params += [item_id, InspectionAnswer.Result.MEETS, item_id, InspectionAnswer.Result.NOT_APPLICABLE]
-        columns = self._item_columns("{m} integer, {a} integer")
+        answers = (
+            f"SELECT a.inspection_id, {', '.join(['COUNT(*) AS answers', *per_item])} "
+            f"FROM {_table(InspectionAnswer)} a GROUP BY a.inspection_id"
+        )
+        counted = ", ".join(f"COALESCE(n.{name}, 0)" for name in ["answers", *self.values[len(SPAN_COUNTS) :]])
+        items = "".join(f", m{n} integer, a{n} integer" for n in self.numbers)
         self._execute(
-            "CREATE TEMPORARY TABLE rollup_inspection (id integer PRIMARY KEY, community_id integer, passed boolean, "
-            "notice_ends_on date, latest_from date, latest_until date, answers integer, " + columns + ")"
+            "CREATE TEMPORARY TABLE rollup_inspection (id integer PRIMARY KEY, street_id integer, passed integer, "
+            f"objected integer, k_from integer, k_until integer, k_notice integer, answers integer{items})"
+        )
+        latest = (
+            f"SELECT i.id, i.community_id, i.passed, i.notice_ends_on, i.signed_on, "
+            f"LEAD(i.signed_on) OVER (PARTITION BY i.community_id ORDER BY i.signed_at, i.id) AS until_day "
+            f"FROM {_table(Inspection)} i WHERE i.status = %s"
         )
         self._execute(
-            f"INSERT INTO rollup_inspection "
-            f"SELECT i.id, i.community_id, i.passed, i.notice_ends_on, i.signed_on, "
-            f"LEAD(i.signed_on) OVER (PARTITION BY i.community_id ORDER BY i.signed_at, i.id), "
-            f"COUNT(a.id), {per_item} "
-            f"FROM {_table(Inspection)} i LEFT JOIN {_table(InspectionAnswer)} a ON a.inspection_id = i.id "
-            f"WHERE i.status = %s GROUP BY i.id, i.community_id, i.passed, i.notice_ends_on, i.signed_on, i.signed_at",
-            [*params, Inspection.Status.SIGNED],
+            f"INSERT INTO rollup_inspection SELECT i.id, c.street_id, CASE WHEN i.passed THEN 1 ELSE 0 END, "
+            f"CASE WHEN EXISTS (SELECT 1 FROM {_table(Objection)} o WHERE o.inspection_id = i.id) THEN 1 ELSE 0 END, "
+            f"{self.greatest}({self._position('i.signed_on', empty='0')}, c.k_from), "
+            f"{self.least}({self._position('i.until_day', empty=str(self.n))}, c.k_until), "
+            f"{self._position('i.notice_ends_on', empty=str(self.n))}, {counted} "
+            f"FROM ({latest}) i JOIN rollup_community c ON c.id = i.community_id "
+            f"LEFT JOIN ({answers}) n ON n.inspection_id = i.id",
+            [Inspection.Status.SIGNED, *params],
         )
         self._analyze("rollup_inspection")
 
-    def _objections(self) -> None:
-        """Each objection: blocking from the day it was received until the local day it was dismissed, or for good
-        while pending or once upheld (NULL) — `met_inspections`' rule."""
+    # --- what counts on which dates: spans of date numbers ----------------------------------------------------
+
+    def _spans(self) -> None:
+        """Each thing counted, as the street-level unit it counts for, the date numbers it counts on [k_from,
+        k_until), and what it adds: a community on the roster (roster), a community taking part or a pilot (its
+        enrolments merged, so overlapping ones count once: `active_on` with DISTINCT), the answers of a community's
+        latest inspection, and a passed inspection once its notice period is over (met). A passed inspection with
+        objections is counted date by date, for the dates no objection blocks it (`met_inspections`)."""
+        self._execute(
+            "CREATE TEMPORARY TABLE rollup_span (street_id integer, k_from integer, k_until integer, "
+            + self._columns("{c} integer DEFAULT 0")
+            + ")"
+        )
+        self._execute(
+            "INSERT INTO rollup_span (street_id, k_from, k_until, roster) "
+            "SELECT street_id, k_from, k_until, 1 FROM rollup_community WHERE k_from < k_until"
+        )
+        for column, kind in (("participating", None), ("pilots", Enrolment.Kind.PILOT)):
+            self._enrolments(column, kind)
+        items = ", ".join(self.values[len(SPAN_COUNTS) :])
+        self._execute(
+            f"INSERT INTO rollup_span (street_id, k_from, k_until, answers, {items}) "
+            f"SELECT street_id, k_from, k_until, answers, {items} FROM rollup_inspection "
+            f"WHERE answers > 0 AND k_from < k_until"
+        )
+        self._execute(
+            f"INSERT INTO rollup_span (street_id, k_from, k_until, met) "
+            f"SELECT street_id, {self.greatest}(k_from, k_notice), k_until, 1 FROM rollup_inspection "
+            f"WHERE passed = 1 AND objected = 0 AND {self.greatest}(k_from, k_notice) < k_until"
+        )
         queryset = (
             Objection.objects.order_by()
             .annotate(
@@ -251,210 +346,234 @@ class Rollup:
             )
             .values("inspection_id", "received_on", "blocks_until")
         )
-        sql, params = queryset.query.sql_with_params()
+        objections, params = queryset.query.sql_with_params()
+        # Blocking from the day it was received until the local day it was dismissed, or for good while pending
+        # or once upheld (NULL).
         self._execute(
-            "CREATE TEMPORARY TABLE rollup_objection (inspection_id integer, received_on date, blocks_until date)"
+            f"INSERT INTO rollup_span (street_id, k_from, k_until, met) "
+            f"SELECT i.street_id, d.k, d.k + 1, 1 FROM rollup_inspection i "
+            f"JOIN rollup_day d ON d.k >= {self.greatest}(i.k_from, i.k_notice) AND d.k < i.k_until "
+            f"WHERE i.passed = 1 AND i.objected = 1 AND NOT EXISTS (SELECT 1 FROM ({objections}) o "
+            f"WHERE o.inspection_id = i.id AND o.received_on <= d.day "
+            f"AND (o.blocks_until IS NULL OR o.blocks_until > d.day))",
+            params,
         )
-        self._execute(f"INSERT INTO rollup_objection {sql}", params)
-        self._execute("CREATE INDEX rollup_objection_inspection ON rollup_objection (inspection_id)")
-        self._analyze("rollup_objection")
+        self._analyze("rollup_span")
 
-    # --- street-level units -----------------------------------------------------------------------------------
+    def _enrolments(self, column: str, kind: str | None) -> None:
+        """The campaign's enrolments (of `kind`, or all) on the roster, merged per community where they overlap."""
+        params: list[Any] = [self.campaign.pk]
+        which = ""
+        if kind is not None:
+            which, params = " AND e.kind = %s", [*params, kind]
+        spans = (
+            f"SELECT e.community_id, c.street_id, "
+            f"{self.greatest}({self._position('e.joined_on', empty='0')}, c.k_from) AS k_from, "
+            f"{self.least}({self._position('e.withdrawn_on', empty=str(self.n))}, c.k_until) AS k_until "
+            f"FROM {_table(Enrolment)} e JOIN rollup_community c ON c.id = e.community_id "
+            f"WHERE e.campaign_id = %s{which}"
+        )
+        ordered = "PARTITION BY s.community_id ORDER BY s.k_from, s.k_until"
+        reach = (
+            f"SELECT s.*, MAX(s.k_until) OVER ({ordered} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach "
+            f"FROM ({spans}) s WHERE s.k_from < s.k_until"
+        )
+        islands = (
+            f"SELECT s.*, SUM(CASE WHEN s.reach IS NULL OR s.k_from > s.reach THEN 1 ELSE 0 END) "
+            f"OVER ({ordered} ROWS UNBOUNDED PRECEDING) AS island FROM ({reach}) s"
+        )
+        self._execute(
+            f"INSERT INTO rollup_span (street_id, k_from, k_until, {column}) "
+            f"SELECT s.street_id, MIN(s.k_from), MAX(s.k_until), 1 FROM ({islands}) s "
+            f"GROUP BY s.community_id, s.street_id, s.island",
+            params,
+        )
 
-    def _streets(self) -> None:
-        """Each street-level unit's counts per date, and (in `rollup_item`) what its communities' latest signed
-        inspections answered, kept apart: few units have answers, and the many that have none need no columns."""
-        community = _table(Community)
-        roster, roster_params = self._roster("c")
-        blocked = (
-            "SELECT 1 FROM rollup_objection o WHERE o.inspection_id = i.id AND o.received_on <= d.day "
-            "AND (o.blocks_until IS NULL OR o.blocks_until > d.day)"
+    # --- the figures where they change ------------------------------------------------------------------------
+
+    def _changes(self) -> None:
+        """Each unit's figures at the date numbers where they change (and at 0): a running sum of the spans'
+        edges for street-level units; for districts and the city, of their members' changes. Pilot coverage counts
+        街道 only (towns and the like are shown, not counted)."""
+        items = "".join(f", m{n} integer, a{n} integer" for n in self.numbers)
+        self._execute(
+            "CREATE TEMPORARY TABLE rollup_change (level integer, unit_id integer, k integer, roster integer, "
+            "participating integer, pilots integer, met integer, answers integer" + items + ", "
+            "streets_with_pilot integer, reports_submitted integer DEFAULT 0, reports_timely integer DEFAULT 0, "
+            "items " + ("jsonb" if self.postgresql else "text") + ")"
+        )
+        zeros = self._columns("0")
+        edges = (
+            f"SELECT street_id AS unit_id, k_from AS k, {self._columns('{c}')} FROM rollup_span "
+            f"WHERE k_from < k_until "
+            f"UNION ALL SELECT street_id, k_until, {self._columns('-{c}')} FROM rollup_span "
+            f"WHERE k_from < k_until AND k_until < {self.n} "
+            f"UNION ALL SELECT id, 0, {zeros} FROM {_table(Street)}"
+        )
+        self._insert_changes(
+            Level.STREET,
+            edges,
+            pilot=f"CASE WHEN s.kind = '{Street.Kind.SUBDISTRICT}' AND x.pilots > 0 THEN 1 ELSE 0 END",
+            join=f"JOIN {_table(Street)} s ON s.id = x.unit_id",
+        )
+        members = [*self.values, *DISTRICT_COUNTS]
+        diffs = ", ".join(f"{c} - LAG({c}, 1, 0) OVER (PARTITION BY unit_id ORDER BY k) AS {c}" for c in members)
+        zeros = ", ".join("0" for _ in members)
+        reports, params = self._report_edges(members)
+        self._insert_changes(
+            Level.DISTRICT,
+            f"SELECT s.district_id AS unit_id, x.k, {', '.join(f'x.{c}' for c in members)} FROM "
+            f"(SELECT unit_id, k, {diffs} FROM rollup_change WHERE level = {NUMBER[Level.STREET]}) x "
+            f"JOIN {_table(Street)} s ON s.id = x.unit_id "
+            f"UNION ALL {reports} "
+            f"UNION ALL SELECT id, 0, {zeros} FROM {_table(District)}",
+            pilot="x.streets_with_pilot",
+            params=params,
+        )
+        self._insert_changes(
+            Level.CITY,
+            f"SELECT 0 AS unit_id, k, {', '.join(members)} FROM "
+            f"(SELECT unit_id, k, {diffs} FROM rollup_change WHERE level = {NUMBER[Level.DISTRICT]}) x "
+            f"UNION ALL SELECT 0, 0, {zeros}",
+            pilot="x.streets_with_pilot",
+        )
+        self._analyze("rollup_change")
+
+    def _insert_changes(
+        self, level: str, edges: str, *, pilot: str, join: str = "", params: Sequence[Any] = ()
+    ) -> None:
+        """Running sums of `edges` (unit_id, k, the values…) per unit, one row per unit and date number."""
+        summed = [*self.values] + (list(DISTRICT_COUNTS) if level != Level.STREET else [])
+        reports = "x.reports_submitted, x.reports_timely" if level != Level.STREET else "0, 0"
+        running = ", ".join(f"SUM(SUM(e.{c})) OVER w AS {c}" for c in summed)
+        pairs = " || ', ' || ".join(f"'\"{n}\": [' || x.m{n} || ', ' || x.a{n} || ']'" for n in self.numbers)
+        results = f"CASE WHEN x.answers > 0 THEN '{{' || {pairs} || '}}' END" if pairs else "NULL"
+        if self.postgresql:
+            results = f"CAST({results} AS jsonb)"
+        self._execute(
+            f"INSERT INTO rollup_change (level, unit_id, k, {', '.join(self.values)}, {', '.join(DISTRICT_COUNTS)}, "
+            f"items) SELECT {NUMBER[level]}, x.unit_id, x.k, {', '.join(f'x.{c}' for c in self.values)}, {pilot}, "
+            f"{reports}, {results} "
+            f"FROM (SELECT e.unit_id, e.k, {running} FROM ({edges}) e GROUP BY e.unit_id, e.k "
+            f"WINDOW w AS (PARTITION BY e.unit_id ORDER BY e.k)) x {join}",
+            params,
+        )
+
+    # --- the units, and the figures that are not spans --------------------------------------------------------
+
+    def _units(self) -> None:
+        """Every unit: its code, name, parent's code, and how many 街道 it has."""
+        self._execute(
+            "CREATE TEMPORARY TABLE rollup_unit (level integer, unit_id integer, level_name varchar(8), code varchar(12), "
+            "name varchar(100), parent_code varchar(12), streets integer, PRIMARY KEY (level, unit_id))"
+        )
+        subdistrict = f"CASE WHEN s.kind = '{Street.Kind.SUBDISTRICT}' THEN 1 ELSE 0 END"
+        self._execute(
+            f"INSERT INTO rollup_unit SELECT {NUMBER[Level.STREET]}, s.id, '{Level.STREET}', s.code, s.name, t.code, {subdistrict} "
+            f"FROM {_table(Street)} s JOIN {_table(District)} t ON t.id = s.district_id"
         )
         self._execute(
-            "CREATE TEMPORARY TABLE rollup_item (day date, street_id integer, met integer, answers integer, "
-            + self._item_columns("{m} integer, {a} integer")
-            + ", PRIMARY KEY (day, street_id))"
+            f"INSERT INTO rollup_unit SELECT {NUMBER[Level.DISTRICT]}, t.id, '{Level.DISTRICT}', t.code, t.name, %s, "
+            f"(SELECT COUNT(*) FROM {_table(Street)} s WHERE s.district_id = t.id AND s.kind = %s) "
+            f"FROM {_table(District)} t",
+            [self.city_code, Street.Kind.SUBDISTRICT],
         )
         self._execute(
-            f"INSERT INTO rollup_item SELECT d.day, c.street_id, "
-            f"SUM(CASE WHEN i.passed AND i.notice_ends_on <= d.day AND NOT EXISTS ({blocked}) THEN 1 ELSE 0 END), "
-            f"SUM(i.answers), {self._item_columns('SUM(i.{m}), SUM(i.{a})')} "
-            f"FROM rollup_day d JOIN rollup_inspection i ON i.latest_from <= d.day "
-            f"AND (i.latest_until IS NULL OR i.latest_until > d.day) "
-            f"JOIN {community} c ON c.id = i.community_id AND {roster} GROUP BY d.day, c.street_id",
-            roster_params,
+            f"INSERT INTO rollup_unit SELECT {NUMBER[Level.CITY]}, 0, '{Level.CITY}', %s, %s, '', "
+            f"(SELECT COUNT(*) FROM {_table(Street)} s WHERE s.kind = %s)",
+            [self.city_code, self.city_name, Street.Kind.SUBDISTRICT],
         )
-        self._analyze("rollup_item")
-        # The roster: most communities have no opening or closing date and are on it every day, counted once;
-        # only the dated ones are matched against each date.
+        self._analyze("rollup_unit")
+
+    def _assessed(self) -> None:
+        """Per unit and date: communities on the roster whose self-assessment for the date's month meets."""
         self._execute(
-            "CREATE TEMPORARY TABLE rollup_roster (day date, street_id integer, roster integer, "
-            "PRIMARY KEY (day, street_id))"
-        )
-        undated, undated_params = self._roster("c")
-        undated = undated.replace("(c.established_on IS NULL OR c.established_on <= d.day)", "c.established_on IS NULL")
-        undated = undated.replace("(c.closed_on IS NULL OR c.closed_on > d.day)", "c.closed_on IS NULL")
-        self._execute(
-            f"INSERT INTO rollup_roster SELECT d.day, r.street_id, r.roster FROM rollup_day d CROSS JOIN ("
-            f"SELECT c.street_id, COUNT(*) AS roster FROM {community} c WHERE {undated} GROUP BY c.street_id) r",
-            undated_params,
-        )
-        dated = (
-            f"SELECT d.day AS day, c.street_id AS street_id, COUNT(*) AS roster FROM rollup_day d "
-            f"JOIN {community} c ON (c.established_on IS NOT NULL OR c.closed_on IS NOT NULL) AND {roster} "
-            f"GROUP BY d.day, c.street_id"
+            "CREATE TEMPORARY TABLE rollup_assessed (level integer, unit_id integer, k integer, self_assessed integer)"
         )
         self._execute(
-            f"UPDATE rollup_roster SET roster = rollup_roster.roster + n.roster FROM ({dated}) n "
-            f"WHERE n.day = rollup_roster.day AND n.street_id = rollup_roster.street_id",
-            roster_params,
-        )
-        self._execute(
-            f"INSERT INTO rollup_roster SELECT n.day, n.street_id, n.roster FROM ({dated}) n WHERE NOT EXISTS "
-            f"(SELECT 1 FROM rollup_roster r WHERE r.day = n.day AND r.street_id = n.street_id)",
-            roster_params,
-        )
-        self._analyze("rollup_roster")
-        self._execute(
-            "CREATE TEMPORARY TABLE rollup_enrolled (day date, street_id integer, participating integer, "
-            "pilots integer, PRIMARY KEY (day, street_id))"
-        )
-        self._execute(
-            f"INSERT INTO rollup_enrolled SELECT d.day, c.street_id, COUNT(DISTINCT e.community_id), "
-            f"COUNT(DISTINCT CASE WHEN e.kind = %s THEN e.community_id END) "
-            f"FROM rollup_day d JOIN {_table(Enrolment)} e ON e.campaign_id = %s AND e.joined_on <= d.day "
-            f"AND (e.withdrawn_on IS NULL OR e.withdrawn_on > d.day) "
-            f"JOIN {community} c ON c.id = e.community_id AND {roster} GROUP BY d.day, c.street_id",
-            [Enrolment.Kind.PILOT, self.campaign.pk, *roster_params],
-        )
-        self._analyze("rollup_enrolled")
-        self._execute(
-            "CREATE TEMPORARY TABLE rollup_assessed (day date, street_id integer, self_assessed integer, "
-            "PRIMARY KEY (day, street_id))"
-        )
-        self._execute(
-            f"INSERT INTO rollup_assessed SELECT d.day, c.street_id, COUNT(*) "
+            f"INSERT INTO rollup_assessed SELECT {NUMBER[Level.STREET]}, c.street_id, d.k, COUNT(*) "
             f"FROM rollup_day d JOIN {_table(SelfAssessment)} s ON s.period = d.period AND s.stage = %s "
-            f"JOIN {community} c ON c.id = s.community_id AND {roster} GROUP BY d.day, c.street_id",
-            [SelfAssessment.Stage.MEETS, *roster_params],
+            f"JOIN rollup_community c ON c.id = s.community_id AND c.k_from <= d.k AND c.k_until > d.k "
+            f"GROUP BY c.street_id, d.k",
+            [SelfAssessment.Stage.MEETS],
+        )
+        self._execute(
+            f"INSERT INTO rollup_assessed SELECT {NUMBER[Level.DISTRICT]}, s.district_id, a.k, SUM(a.self_assessed) "
+            f"FROM rollup_assessed a JOIN {_table(Street)} s ON s.id = a.unit_id GROUP BY s.district_id, a.k"
+        )
+        self._execute(
+            f"INSERT INTO rollup_assessed SELECT {NUMBER[Level.CITY]}, 0, a.k, SUM(a.self_assessed) "
+            f"FROM rollup_assessed a WHERE a.level = {NUMBER[Level.DISTRICT]} GROUP BY a.k"
         )
         self._analyze("rollup_assessed")
 
-    # --- every unit -------------------------------------------------------------------------------------------
-
-    def _units(self) -> None:
-        self._execute(
-            "CREATE TEMPORARY TABLE rollup_unit (day date, level varchar(8), code varchar(12), name varchar(100), "
-            "parent_code varchar(12), roster integer, participating integer, pilots integer, streets integer, "
-            "streets_with_pilot integer, self_assessed integer, met integer, reports_expected integer, "
-            "reports_submitted integer, reports_timely integer, PRIMARY KEY (day, level, code))"
-        )
-        # Every street-level unit on every date, those without urban communities too. Pilot coverage counts 街道
-        # only (towns and the like are shown, not counted); streets file no reports.
-        self._execute(
-            f"INSERT INTO rollup_unit SELECT d.day, %s, s.code, s.name, t.code, "
-            f"COALESCE(r.roster, 0), COALESCE(e.participating, 0), COALESCE(e.pilots, 0), "
-            f"CASE WHEN s.kind = %s THEN 1 ELSE 0 END, "
-            f"CASE WHEN s.kind = %s AND e.pilots > 0 THEN 1 ELSE 0 END, "
-            f"COALESCE(a.self_assessed, 0), COALESCE(i.met, 0), 0, 0, 0 "
-            f"FROM rollup_day d CROSS JOIN {_table(Street)} s JOIN {_table(District)} t ON t.id = s.district_id "
-            f"LEFT JOIN rollup_roster r ON r.day = d.day AND r.street_id = s.id "
-            f"LEFT JOIN rollup_enrolled e ON e.day = d.day AND e.street_id = s.id "
-            f"LEFT JOIN rollup_assessed a ON a.day = d.day AND a.street_id = s.id "
-            f"LEFT JOIN rollup_item i ON i.day = d.day AND i.street_id = s.id",
-            [Level.STREET, Street.Kind.SUBDISTRICT, Street.Kind.SUBDISTRICT],
-        )
-        # Every district: the sums of its streets, and its monthly reports (`reporting_rates`).
+    def _report_edges(self, members: list[str]) -> tuple[str, Sequence[Any]]:
+        """Each district's monthly report as an edge (district, k, … submitted, on time): counted from the first
+        date that expects its month and is on or after the local day it was first submitted (`reporting_rates`)."""
         reports = (
             Report.objects.order_by()
             .filter(campaign=self.campaign, kind=Report.Kind.MONTHLY, district__isnull=False)
             .annotate(first_on=TruncDate("first_submitted_at", tzinfo=LOCAL))
             .values("district_id", "period", "due_on", "first_on")
         )
-        reports_sql, reports_params = reports.query.sql_with_params()
-        summed = ("roster", "participating", "pilots", "streets", "streets_with_pilot", "self_assessed", "met")
-        self._execute(
-            f"INSERT INTO rollup_unit SELECT d.day, %s, t.code, t.name, %s, "
-            f"{', '.join(f'COALESCE(u.{name}, 0)' for name in summed)}, "
-            f"(SELECT COUNT(*) FROM rollup_expected x WHERE x.day = d.day), "
-            f"COALESCE(r.submitted, 0), COALESCE(r.timely, 0) "
-            f"FROM rollup_day d CROSS JOIN {_table(District)} t "
-            f"LEFT JOIN (SELECT day, parent_code, {', '.join(f'SUM({name}) AS {name}' for name in summed)} "
-            f"FROM rollup_unit GROUP BY day, parent_code) u ON u.day = d.day AND u.parent_code = t.code "
-            f"LEFT JOIN (SELECT x.day, r.district_id, COUNT(*) AS submitted, "
-            f"SUM(CASE WHEN r.first_on <= r.due_on THEN 1 ELSE 0 END) AS timely "
-            f"FROM rollup_expected x JOIN ({reports_sql}) r ON r.period = x.period AND r.first_on <= x.day "
-            f"GROUP BY x.day, r.district_id) r ON r.day = d.day AND r.district_id = t.id",
-            [Level.DISTRICT, self.city_code, *reports_params],
+        sql, params = reports.query.sql_with_params()
+        values = {
+            "reports_submitted": "1",
+            "reports_timely": "CASE WHEN r.first_on <= r.due_on THEN 1 ELSE 0 END",
+        }
+        k_from = f"{self.greatest}(x.k, {self._position('r.first_on', empty=str(self.n))})"
+        return (
+            f"SELECT r.district_id, {k_from}, {', '.join(values.get(c, '0') for c in members)} "
+            f"FROM ({sql}) r JOIN rollup_expected x ON x.period = r.period "
+            f"WHERE {k_from} < {self.n}",
+            params,
         )
-        # The city: the sum of the districts (the division list has no row of its own for it).
-        self._execute(
-            f"INSERT INTO rollup_unit SELECT d.day, %s, %s, %s, '', "
-            f"{', '.join(f'COALESCE(SUM(u.{name}), 0)' for name in COUNTS)} "
-            f"FROM rollup_day d LEFT JOIN rollup_unit u ON u.day = d.day AND u.level = %s GROUP BY d.day",
-            [Level.CITY, self.city_code, self.city_name, Level.DISTRICT],
-        )
-        self._analyze("rollup_unit")
-        self._unit_items()
-
-    def _unit_items(self) -> None:
-        """Each unit's item results as JSON text, {"1": [meets, applicable], ...}, for the units with answers: the
-        street's own, a district's and the city's the sums of theirs."""
-        self._execute(
-            "CREATE TEMPORARY TABLE rollup_unit_item (day date, level varchar(8), code varchar(12), results text, "
-            "PRIMARY KEY (day, level, code))"
-        )
-        pairs = " || ', ' || ".join(f"'\"{n}\": [' || SUM(i.m{n}) || ', ' || SUM(i.a{n}) || ']'" for n in self.numbers)
-        results = f"'{{' || {pairs} || '}}'" if pairs else "'{}'"
-        street, district = _table(Street), _table(District)
-        for level, code, joins, group in (
-            (Level.STREET, "s.code", f"JOIN {street} s ON s.id = i.street_id", "s.code"),
-            (
-                Level.DISTRICT,
-                "t.code",
-                f"JOIN {street} s ON s.id = i.street_id JOIN {district} t ON t.id = s.district_id",
-                "t.code",
-            ),
-            (Level.CITY, "%s", "", ""),
-        ):
-            params = [level] + ([self.city_code] if level == Level.CITY else [])
-            self._execute(
-                f"INSERT INTO rollup_unit_item SELECT i.day, %s, {code}, {results} FROM rollup_item i {joins} "
-                f"GROUP BY i.day{', ' + group if group else ''} HAVING SUM(i.answers) > 0",
-                params,
-            )
-        self._analyze("rollup_unit_item")
 
     # --- judging and storing ----------------------------------------------------------------------------------
 
-    def _judged(self) -> None:
-        """Every unit of the stored dates judged as `rollups.judge` does, as the row to store.
+    def _rows(self) -> str:
+        """Every unit of every stored date, judged as `rollups.judge` does: the rows to store, as one query.
 
-        The pace runs from the same unit's shares at `then_day` (computed in this run), or from 0 at the
-        campaign's start.
-        """
-        share = "CASE WHEN {u}.roster > 0 THEN ROUND({u}.{part} * 1.0 / {u}.roster, 4) ELSE 0 END"
-        shares = (
-            f"SELECT u.*, d.span, d.ahead, d.target_share, d.target_due_on, d.at_risk_share, "
-            f"{share.format(u='u', part='met')} AS share, {share.format(u='u', part='self_assessed')} AS assessed, "
-            f"COALESCE({share.format(u='e', part='met')}, 0) AS share_then, "
-            f"COALESCE({share.format(u='e', part='self_assessed')}, 0) AS assessed_then "
-            f"FROM rollup_unit u JOIN rollup_day d ON d.day = u.day "
-            f"LEFT JOIN rollup_unit e ON e.day = d.then_day AND e.level = u.level AND e.code = u.code "
-            f"WHERE d.store"
+        The figures of each date come from the unit's latest change on or before it; the pace runs from the same
+        unit's shares `back` dates earlier (computed in this run), or from 0 at the campaign's start."""
+        fence = " OFFSET 0" if self.postgresql else ""  # PostgreSQL would otherwise compute each projection per use
+        share = "CASE WHEN {r} > 0 THEN ROUND({p} * 1.0 / {r}, 4) ELSE 0 END"
+        # Narrow until the pace is read (that needs the rows in order, and sorting carries every column); the
+        # date's own figures join afterwards.
+        changes = (
+            f"SELECT c.level, c.unit_id, c.k, c.roster, c.participating, c.pilots, c.streets_with_pilot, c.met, "
+            f"c.reports_submitted, c.reports_timely, "
+            f"LEAD(c.k, 1, {self.n}) OVER (PARTITION BY c.level, c.unit_id ORDER BY c.k) AS k_next FROM rollup_change c"
         )
-        pace = "CASE WHEN s.span > 0 THEN s.{now} + (s.{now} - s.{then}) / s.span * s.ahead ELSE s.{now} END"
+        grid = (
+            f"SELECT c.level, c.unit_id, d.k, d.then_k, d.back, c.k AS changed_at, c.roster, c.participating, "
+            f"c.pilots, c.streets_with_pilot, c.met, c.reports_submitted, c.reports_timely, "
+            f"COALESCE(a.self_assessed, 0) AS self_assessed, {share.format(r='c.roster', p='c.met')} AS share, "
+            f"{share.format(r='c.roster', p='COALESCE(a.self_assessed, 0)')} AS assessed "
+            f"FROM ({changes}) c JOIN rollup_day d ON d.k >= c.k AND d.k < c.k_next "
+            f"LEFT JOIN rollup_assessed a ON a.level = c.level AND a.unit_id = c.unit_id AND a.k = d.k{fence}"
+        )
+        then = "CASE WHEN g.then_k IS NULL THEN 0 ELSE COALESCE(LAG(g.{c}, g.back) OVER w, 0) END AS {c}_then"
+        paced = (
+            f"SELECT g.*, {then.format(c='share')}, {then.format(c='assessed')} FROM ({grid}) g "
+            f"WINDOW w AS (PARTITION BY g.level, g.unit_id ORDER BY g.k)"
+        )
+        pace = "CASE WHEN s.span > 0 THEN s.{now} + (s.{now} - s.{now}_then) / s.span * s.ahead ELSE s.{now} END"
+        dated = (
+            f"SELECT g.*, d.day, d.span, d.ahead, d.target_share, d.target_due_on, d.at_risk_share, "
+            f"CASE g.level WHEN {NUMBER[Level.STREET]} THEN 0 WHEN {NUMBER[Level.DISTRICT]} THEN d.expected "
+            f"ELSE d.expected * (SELECT COUNT(*) FROM rollup_unit WHERE level = {NUMBER[Level.DISTRICT]}) END "
+            f"AS reports_expected FROM ({paced}) g JOIN rollup_day d ON d.k = g.k AND d.store = 1"
+        )
         projected = (
-            f"SELECT s.*, {pace.format(now='share', then='share_then')} AS by_met, "
-            f"{pace.format(now='assessed', then='assessed_then')} AS by_assessed FROM ({shares}) s"
+            f"SELECT s.*, {pace.format(now='share')} AS by_met, {pace.format(now='assessed')} AS by_assessed "
+            f"FROM ({dated}) s{fence}"
         )
-        greatest, least = ("GREATEST", "LEAST") if self.postgresql else ("MAX", "MIN")
-        clamped = f"ROUND({least}({greatest}({greatest}(p.by_met, p.by_assessed), 0), 1), 4)"
-        # Materialised, so that each projection is computed once, not once per mention in the status below.
-        self._execute(
-            f"CREATE TEMPORARY TABLE rollup_judged AS SELECT p.*, "
-            f"CASE WHEN p.target_share IS NULL OR p.target_due_on IS NULL OR p.roster = 0 THEN NULL "
-            f"WHEN p.day >= p.target_due_on THEN p.share ELSE {clamped} END AS projected FROM ({projected}) p"
+        g, least = self.greatest, self.least
+        clamped = f"ROUND({least}({g}({g}(p.by_met, p.by_assessed), 0), 1), 4)"
+        judged = (
+            f"SELECT p.*, CASE WHEN p.target_share IS NULL OR p.target_due_on IS NULL OR p.roster = 0 THEN NULL "
+            f"WHEN p.day >= p.target_due_on THEN p.share ELSE {clamped} END AS projected FROM ({projected}) p{fence}"
         )
         status = (
             f"CASE WHEN j.projected IS NULL THEN '{Status.NONE}' "
@@ -463,44 +582,49 @@ class Rollup:
             f"WHEN j.projected >= j.target_share THEN '{Status.ON_TRACK}' "
             f"WHEN j.projected >= j.at_risk_share THEN '{Status.AT_RISK}' ELSE '{Status.BEHIND}' END"
         )
-        results = "COALESCE(r.results, '{}')"
-        if self.postgresql:
-            results = f"CAST({results} AS jsonb)"
-        self._execute(
-            f"CREATE TEMPORARY TABLE rollup_row AS SELECT j.day AS day, j.level AS level, j.code AS code, "
-            f"j.name AS unit_name, j.parent_code AS parent_code, "
-            f"{', '.join(f'j.{name} AS {name}' for name in COUNTS)}, j.share AS met_share, "
+        empty = "CAST('{}' AS jsonb)" if self.postgresql else "'{}'"
+        return (
+            f"SELECT j.day AS day, u.level_name AS level, u.code AS code, u.name AS unit_name, "
+            f"u.parent_code AS parent_code, j.roster AS roster, j.participating AS participating, "
+            f"j.pilots AS pilots, u.streets AS streets, j.streets_with_pilot AS streets_with_pilot, "
+            f"j.self_assessed AS self_assessed, j.met AS met, j.reports_expected AS reports_expected, "
+            f"j.reports_submitted AS reports_submitted, j.reports_timely AS reports_timely, j.share AS met_share, "
             f"j.target_share AS target_share, j.target_due_on AS target_due_on, j.projected AS projected_share, "
-            f"{status} AS status, {results} AS item_results "
-            f"FROM rollup_judged j "
-            f"LEFT JOIN rollup_unit_item r ON r.day = j.day AND r.level = j.level AND r.code = j.code"
+            f"{status} AS status, COALESCE(i.items, {empty}) AS item_results "
+            f"FROM ({judged}) j JOIN rollup_unit u ON u.level = j.level AND u.unit_id = j.unit_id "
+            f"LEFT JOIN rollup_change i ON i.items IS NOT NULL AND i.level = j.level AND i.unit_id = j.unit_id "
+            f"AND i.k = j.changed_at"
         )
-        self._analyze("rollup_row")
 
     def _store(self) -> int:
         """Rewrite the stored rows whose figures changed, add the new ones: set-based, so a nightly run over every
         month-end touches what moved. The city's rows are always rewritten: their `computed_at` tells when the
         figures were last checked. Returns how many units the stored dates hold."""
-        self._judged()
         q = connection.ops.quote_name
         table = _table(ProgressSnapshot)
         now = connection.ops.adapt_datetimefield_value(self.now)
         if self.postgresql:  # one rollup at a time writes the snapshots (a second waits, then finds little to do)
             self._execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
-        # One pass pairs each row with the stored one: which are new, which changed.
+        # One pass pairs each row with the stored one and keeps those that are new or changed.
         old = ", ".join(f"s.{q(name)}" for name in COMPARED)
         new = ", ".join(f"r.{name}" for name in COMPARED)
         differs = "IS DISTINCT FROM" if self.postgresql else "IS NOT"
+        if self.postgresql:
+            # Every join here but the dates' ranges pairs hundreds of thousands of rows by equality; the planner,
+            # misjudging the sizes of what the window yields, would otherwise probe an index once per row.
+            self._execute("SET LOCAL enable_nestloop = off")
         self._execute(
-            f"CREATE TEMPORARY TABLE rollup_diff AS SELECT r.*, s.id AS stored_id, "
-            f"CASE WHEN s.id IS NULL OR s.{q('level')} = %s OR ({old}) {differs} ({new}) THEN 1 ELSE 0 END "
-            f"AS changed FROM rollup_row r LEFT JOIN {table} s ON s.campaign_id = %s AND s.{q('on')} = r.day "
-            f"AND s.{q('level')} = r.level AND s.unit_code = r.code",
-            [Level.CITY, self.campaign.pk],
+            f"CREATE TEMPORARY TABLE rollup_diff AS SELECT r.*, s.id AS stored_id FROM ({self._rows()}) r "
+            f"LEFT JOIN {table} s ON s.campaign_id = %s AND s.{q('on')} = r.day "
+            f"AND s.{q('level')} = r.level AND s.unit_code = r.code "
+            f"WHERE s.id IS NULL OR r.level = %s OR ({old}) {differs} ({new})",
+            [self.campaign.pk, Level.CITY],
         )
+        if self.postgresql:
+            self._execute("SET LOCAL enable_nestloop = on")
         self._execute(
             f"UPDATE {table} SET {', '.join(f'{q(name)} = d.{name}' for name in COMPARED)}, computed_at = %s "
-            f"FROM rollup_diff d WHERE d.stored_id = {table}.id AND d.changed = 1",
+            f"FROM rollup_diff d WHERE d.stored_id = {table}.id",
             [now],
         )
         columns = ", ".join(q(name) for name in ("campaign_id", "on", "level", "unit_code", *COMPARED, "computed_at"))
@@ -509,21 +633,18 @@ class Rollup:
             f"{', '.join(f'd.{name}' for name in COMPARED)}, %s FROM rollup_diff d WHERE d.stored_id IS NULL",
             [self.campaign.pk, now],
         )
-        self._execute("SELECT COUNT(*), COUNT(stored_id) FROM rollup_diff")
-        rows, matched = self.cursor.fetchone()
-        self._remove_gone(matched)
-        return rows
-
-    def _remove_gone(self, matched: int) -> None:
-        """Rows of a stored date for a unit that no longer exists (a street merged away) are removed. Looked for
-        only when the stored dates hold more rows than this run matched (a one-time filter, so usually no scan)."""
-        q = connection.ops.quote_name
-        table = _table(ProgressSnapshot)
-        stored_days = f"{q('on')} IN (SELECT day FROM rollup_day WHERE store)"
+        stored_days = f"{q('on')} IN (SELECT day FROM rollup_day WHERE store = 1)"
         self._execute(
-            f"DELETE FROM {table} WHERE campaign_id = %s AND {stored_days} "
-            f"AND (SELECT COUNT(*) FROM {table} s WHERE s.campaign_id = %s AND s.{stored_days}) <> %s "
-            f"AND NOT EXISTS (SELECT 1 FROM rollup_row r WHERE r.day = {table}.{q('on')} "
-            f"AND r.level = {table}.{q('level')} AND r.code = {table}.unit_code)",
-            [self.campaign.pk, self.campaign.pk, matched],
+            f"SELECT (SELECT COUNT(*) FROM rollup_unit) * (SELECT COUNT(*) FROM rollup_day WHERE store = 1), "
+            f"(SELECT COUNT(*) FROM {table} WHERE campaign_id = %s AND {stored_days})",
+            [self.campaign.pk],
         )
+        rows, stored = self.cursor.fetchone()
+        if stored != rows:
+            # Rows of a stored date for a unit that no longer exists (a street merged away) are removed.
+            self._execute(
+                f"DELETE FROM {table} WHERE campaign_id = %s AND {stored_days} AND NOT EXISTS "
+                f"(SELECT 1 FROM rollup_unit u WHERE u.level_name = {table}.{q('level')} AND u.code = {table}.unit_code)",
+                [self.campaign.pk],
+            )
+        return rows
