@@ -538,15 +538,19 @@ class Rollup:
         unit's shares `back` dates earlier (computed in this run), or from 0 at the campaign's start."""
         fence = " OFFSET 0" if self.postgresql else ""  # PostgreSQL would otherwise compute each projection per use
         share = "CASE WHEN {r} > 0 THEN ROUND({p} * 1.0 / {r}, 4) ELSE 0 END"
-        # Narrow until the pace is read (that needs the rows in order, and sorting carries every column); the
-        # date's own figures join afterwards.
+        # Narrow until the pace is read: that needs the rows in order, and sorting carries every column. The
+        # item results join afterwards.
         changes = (
             f"SELECT c.level, c.unit_id, c.k, c.roster, c.participating, c.pilots, c.streets_with_pilot, c.met, "
             f"c.reports_submitted, c.reports_timely, "
             f"LEAD(c.k, 1, {self.n}) OVER (PARTITION BY c.level, c.unit_id ORDER BY c.k) AS k_next FROM rollup_change c"
         )
         grid = (
-            f"SELECT c.level, c.unit_id, d.k, d.then_k, d.back, c.k AS changed_at, c.roster, c.participating, "
+            f"SELECT c.level, c.unit_id, d.k, d.then_k, d.back, d.day, d.store, d.span, d.ahead, d.target_share, "
+            f"d.target_due_on, d.at_risk_share, "
+            f"CASE c.level WHEN {NUMBER[Level.STREET]} THEN 0 WHEN {NUMBER[Level.DISTRICT]} THEN d.expected "
+            f"ELSE d.expected * (SELECT COUNT(*) FROM rollup_unit WHERE level = {NUMBER[Level.DISTRICT]}) END "
+            f"AS reports_expected, c.k AS changed_at, c.roster, c.participating, "
             f"c.pilots, c.streets_with_pilot, c.met, c.reports_submitted, c.reports_timely, "
             f"COALESCE(a.self_assessed, 0) AS self_assessed, {share.format(r='c.roster', p='c.met')} AS share, "
             f"{share.format(r='c.roster', p='COALESCE(a.self_assessed, 0)')} AS assessed "
@@ -559,15 +563,9 @@ class Rollup:
             f"WINDOW w AS (PARTITION BY g.level, g.unit_id ORDER BY g.k)"
         )
         pace = "CASE WHEN s.span > 0 THEN s.{now} + (s.{now} - s.{now}_then) / s.span * s.ahead ELSE s.{now} END"
-        dated = (
-            f"SELECT g.*, d.day, d.span, d.ahead, d.target_share, d.target_due_on, d.at_risk_share, "
-            f"CASE g.level WHEN {NUMBER[Level.STREET]} THEN 0 WHEN {NUMBER[Level.DISTRICT]} THEN d.expected "
-            f"ELSE d.expected * (SELECT COUNT(*) FROM rollup_unit WHERE level = {NUMBER[Level.DISTRICT]}) END "
-            f"AS reports_expected FROM ({paced}) g JOIN rollup_day d ON d.k = g.k AND d.store = 1"
-        )
         projected = (
             f"SELECT s.*, {pace.format(now='share')} AS by_met, {pace.format(now='assessed')} AS by_assessed "
-            f"FROM ({dated}) s{fence}"
+            f"FROM ({paced}) s WHERE s.store = 1{fence}"
         )
         g, least = self.greatest, self.least
         clamped = f"ROUND({least}({g}({g}(p.by_met, p.by_assessed), 0), 1), 4)"
