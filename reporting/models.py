@@ -522,6 +522,8 @@ class ProgressSnapshot(models.Model):
         indexes = [
             models.Index(fields=["campaign", "level", "on"]),
             models.Index(fields=["campaign", "parent_code", "on"]),
+            # One unit's history (a district's trend line, its latest snapshot): a few rows, not every unit's.
+            models.Index(fields=["campaign", "level", "unit_code", "on"]),
         ]
 
     def __str__(self) -> str:
