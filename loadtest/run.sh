@@ -7,7 +7,7 @@
 # conflict is expected, not an error), and every save and submission the scenario counted present in the database.
 # Exits non-zero when a target is missed. Figures and logs go to loadtest/results/.
 #
-# Settings (environment): LOADTEST_DURATION (3m), LOADTEST_SPAWN_RATE (10), LOADTEST_OFFICERS (80),
+# Settings (environment): LOADTEST_DURATION (5m), LOADTEST_SPAWN_RATE (1), LOADTEST_OFFICERS (80),
 # LOADTEST_COMMISSION (10), LOADTEST_INSPECTORS (20), LOADTEST_WORKERS (3), LOADTEST_THREADS (4),
 # LOADTEST_PORT (a free one), LOADTEST_DATABASE_URL, LOADTEST_REDIS_URL (redis://127.0.0.1:6379/7),
 # LOADTEST_P95_MS (300; "off" checks everything but the response times).
@@ -15,8 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=.venv/bin/python
-DURATION=${LOADTEST_DURATION:-3m}
-SPAWN_RATE=${LOADTEST_SPAWN_RATE:-10}
+DURATION=${LOADTEST_DURATION:-5m}
+SPAWN_RATE=${LOADTEST_SPAWN_RATE:-1}
 WORKERS=${LOADTEST_WORKERS:-3}
 THREADS=${LOADTEST_THREADS:-4}
 # A free loopback port unless one is given: a fixed one may be taken by another server on the machine.
