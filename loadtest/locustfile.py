@@ -375,12 +375,7 @@ class Officer(PortalUser):
         if number == 1:
             self.next_think = (0.0, 0.0)  # the page already shown
             return
-        with self.client.get(
-            f"{self.report_url}rows/?page={number}",
-            headers={"HX-Request": "true", "HX-Current-URL": self.origin + self.report_url},
-            name="report rows page",
-            catch_response=True,
-        ) as partial:
+        with self.htmx_get(f"{self.report_url}rows/?page={number}", name="report rows page") as partial:
             text = partial.text or ""
             if partial.status_code == 200 and '<tr id="row-' not in text:
                 partial.failure(f"page {number} of the table has no rows")
@@ -396,13 +391,17 @@ class Officer(PortalUser):
         mine = self.rows[self.number :: len(self.desk.officers)] or self.rows
         return random.choice(mine if random.random() < 0.85 else self.rows)
 
-    def row_form(self, pk: int) -> dict | None:
-        with self.client.get(
-            f"{self.report_url}rows/{pk}/",
+    def htmx_get(self, url: str, *, name: str) -> Any:
+        """A GET as htmx sends it from the report page (the answer is checked by the caller)."""
+        return self.client.get(
+            url,
             headers={"HX-Request": "true", "HX-Current-URL": self.origin + self.report_url},
-            name="row form",
+            name=name,
             catch_response=True,
-        ) as partial:
+        )
+
+    def row_form(self, pk: int) -> dict | None:
+        with self.htmx_get(f"{self.report_url}rows/{pk}/", name="row form") as partial:
             form = parse_row_form(partial.text or "") if partial.status_code == 200 else None
             if partial.status_code == 200 and form is None:
                 partial.failure("row form without its fields")
