@@ -178,13 +178,18 @@ class Rollup:
         # SQLite keeps numbers as floats; a Decimal would reach it as text.
         return value if value is None or self.postgresql else float(value)
 
-    def _columns(self, template: str, *, sep: str = ", ") -> str:
+    def _columns(self, template: str) -> str:
         """`template` once per value the spans carry: the counts, then each item's meets and applicable answers."""
-        return sep.join(template.format(c=name) for name in self.values)
+        return ", ".join(template.format(c=name) for name in self.values)
 
     @property
     def values(self) -> list[str]:
-        return [*SPAN_COUNTS, *(f"{p}{n}" for n in self.numbers for p in ("m", "a"))]
+        return [*SPAN_COUNTS, *self.item_values]
+
+    @property
+    def item_values(self) -> list[str]:
+        """Each item's meets and applicable answers: m1, a1, m2, a2, …"""
+        return [f"{p}{n}" for n in self.numbers for p in ("m", "a")]
 
     def _position(self, expression: str, *, empty: str) -> str:
         """The index of the first date on or after `expression`: a date before the first counts from 0, one after
@@ -282,8 +287,8 @@ class Rollup:
             f"SELECT a.inspection_id, {', '.join(['COUNT(*) AS answers', *per_item])} "
             f"FROM {_table(InspectionAnswer)} a GROUP BY a.inspection_id"
         )
-        counted = ", ".join(f"COALESCE(n.{name}, 0)" for name in ["answers", *self.values[len(SPAN_COUNTS) :]])
-        items = "".join(f", m{n} integer, a{n} integer" for n in self.numbers)
+        counted = ", ".join(f"COALESCE(n.{name}, 0)" for name in ["answers", *self.item_values])
+        items = "".join(f", {c} integer" for c in self.item_values)
         self._execute(
             "CREATE TEMPORARY TABLE rollup_inspection (id integer PRIMARY KEY, street_id integer, passed integer, "
             f"objected integer, k_from integer, k_until integer, k_notice integer, answers integer{items})"
@@ -324,7 +329,7 @@ class Rollup:
         )
         for column, kind in (("participating", None), ("pilots", Enrolment.Kind.PILOT)):
             self._enrolments(column, kind)
-        items = ", ".join(self.values[len(SPAN_COUNTS) :])
+        items = ", ".join(self.item_values)
         self._execute(
             f"INSERT INTO rollup_span (street_id, k_from, k_until, answers, {items}) "
             f"SELECT street_id, k_from, k_until, answers, {items} FROM rollup_inspection "
@@ -395,7 +400,7 @@ class Rollup:
         """Each unit's figures at the date numbers where they change (and at 0): a running sum of the spans'
         edges for street-level units; for districts and the city, of their members' changes. Pilot coverage counts
         街道 only (towns and the like are shown, not counted)."""
-        items = "".join(f", m{n} integer, a{n} integer" for n in self.numbers)
+        items = "".join(f", {c} integer" for c in self.item_values)
         self._execute(
             "CREATE TEMPORARY TABLE rollup_change (level integer, unit_id integer, k integer, roster integer, "
             "participating integer, pilots integer, met integer, answers integer" + items + ", "
