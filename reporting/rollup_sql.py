@@ -22,9 +22,10 @@ So the work grows with the number of things counted, not with things × dates:
                        a span)
 
 then one query expands the changes to every unit × stored date, judges them (share, projection, status;
-`rollups.judge` is the same rule in Python) and pairs them with the stored rows, keeping only those that are new or
-changed (`rollup_diff`); an UPDATE rewrites the changed, an INSERT adds the new. The same statements run on
-PostgreSQL and SQLite.
+`rollups.judge` is the same rule in Python), hashes each row's figures into its fingerprint and pairs the rows with
+the stored ones by key, keeping those that are new, changed (another fingerprint) or no longer computed
+(`rollup_diff`); an UPDATE rewrites the changed, an INSERT adds the new, a DELETE removes the gone. The same
+statements run on PostgreSQL and SQLite.
 
 Every definition is the one the ORM selectors use: `Community.objects.on_roster` and `urban`,
 `Enrolment.objects.active_on`, `standards.acceptance.latest_signed` and `met_inspections`,
@@ -85,7 +86,7 @@ COUNTS = (
     "reports_submitted",
     "reports_timely",
 )
-# What the stored row holds besides its key; the row is rewritten only when one of these changes.
+# What the stored row holds besides its key and fingerprint; the row is rewritten when one of these changes.
 COMPARED = (
     "unit_name",
     "parent_code",
@@ -170,9 +171,11 @@ class Rollup:
         for table in TEMPORARY:  # SQLite drops one table a statement
             self._execute(f"DROP TABLE IF EXISTS {table}")
 
-    def _analyze(self, table: str) -> None:
-        if self.postgresql:  # otherwise the planner knows nothing of a new temporary table's size
-            self._execute(f"ANALYZE {table}")
+    def _analyze(self, table: str, columns: str = "") -> None:
+        """Otherwise PostgreSQL's planner knows nothing of a new temporary table's size; `columns` limits the
+        statistics to those the later statements join or filter on."""
+        if self.postgresql:
+            self._execute(f"ANALYZE {table}" + (f" ({columns})" if columns else ""))
 
     def _number(self, value: Decimal | None) -> Any:
         # SQLite keeps numbers as floats; a Decimal would reach it as text.
@@ -308,7 +311,7 @@ class Rollup:
             f"LEFT JOIN ({answers}) n ON n.inspection_id = i.id",
             [Inspection.Status.SIGNED, *params],
         )
-        self._analyze("rollup_inspection")
+        self._analyze("rollup_inspection", "id, street_id, passed, objected, k_from, k_until, k_notice")
 
     # --- what counts on which dates: spans of date numbers ----------------------------------------------------
 
@@ -363,7 +366,7 @@ class Rollup:
             f"AND (o.blocks_until IS NULL OR o.blocks_until > d.day))",
             params,
         )
-        self._analyze("rollup_span")
+        self._analyze("rollup_span", "street_id, k_from, k_until")
 
     def _enrolments(self, column: str, kind: str | None) -> None:
         """The campaign's enrolments (of `kind`, or all) on the roster, merged per community where they overlap."""
@@ -405,7 +408,7 @@ class Rollup:
             "CREATE TEMPORARY TABLE rollup_change (level integer, unit_id integer, k integer, roster integer, "
             "participating integer, pilots integer, met integer, answers integer" + items + ", "
             "streets_with_pilot integer, reports_submitted integer DEFAULT 0, reports_timely integer DEFAULT 0, "
-            "items " + ("jsonb" if self.postgresql else "text") + ")"
+            "items " + ("jsonb" if self.postgresql else "text") + ", items_hash varchar(32))"
         )
         zeros = self._columns("0")
         edges = (
@@ -442,25 +445,31 @@ class Rollup:
             f"UNION ALL SELECT 0, 0, {zeros}",
             pilot="x.streets_with_pilot",
         )
-        self._analyze("rollup_change")
+        self._analyze("rollup_change", "level, unit_id, k")
 
     def _insert_changes(
         self, level: str, edges: str, *, pilot: str, join: str = "", params: Sequence[Any] = ()
     ) -> None:
         """Running sums of `edges` (unit_id, k, the values…) per unit, one row per unit and date number."""
         summed = [*self.values] + (list(DISTRICT_COUNTS) if level != Level.STREET else [])
-        reports = "x.reports_submitted, x.reports_timely" if level != Level.STREET else "0, 0"
+        reports = (
+            "x.reports_submitted, x.reports_timely"
+            if level != Level.STREET
+            else "0 AS reports_submitted, 0 AS reports_timely"
+        )
         running = ", ".join(f"SUM(SUM(e.{c})) OVER w AS {c}" for c in summed)
         pairs = " || ', ' || ".join(f"'\"{n}\": [' || x.m{n} || ', ' || x.a{n} || ']'" for n in self.numbers)
         results = f"CASE WHEN x.answers > 0 THEN '{{' || {pairs} || '}}' END" if pairs else "NULL"
-        if self.postgresql:
-            results = f"CAST({results} AS jsonb)"
+        columns = [*self.values, *DISTRICT_COUNTS]
+        fence = " OFFSET 0" if self.postgresql else ""  # the results' text is built once, then stored and hashed
         self._execute(
-            f"INSERT INTO rollup_change (level, unit_id, k, {', '.join(self.values)}, {', '.join(DISTRICT_COUNTS)}, "
-            f"items) SELECT {NUMBER[level]}, x.unit_id, x.k, {', '.join(f'x.{c}' for c in self.values)}, {pilot}, "
-            f"{reports}, {results} "
+            f"INSERT INTO rollup_change (level, unit_id, k, {', '.join(columns)}, items, items_hash) "
+            f"SELECT {NUMBER[level]}, t.unit_id, t.k, {', '.join(f't.{c}' for c in columns)}, "
+            f"{'CAST(t.results AS jsonb)' if self.postgresql else 't.results'}, MD5(t.results) "
+            f"FROM (SELECT x.unit_id, x.k, {', '.join(f'x.{c}' for c in self.values)}, {pilot} AS streets_with_pilot, "
+            f"{reports}, {results} AS results "
             f"FROM (SELECT e.unit_id, e.k, {running} FROM ({edges}) e GROUP BY e.unit_id, e.k "
-            f"WINDOW w AS (PARTITION BY e.unit_id ORDER BY e.k)) x {join}",
+            f"WINDOW w AS (PARTITION BY e.unit_id ORDER BY e.k)) x {join}{fence}) t",
             params,
         )
 
@@ -547,7 +556,7 @@ class Rollup:
         # item results join afterwards.
         changes = (
             f"SELECT c.level, c.unit_id, c.k, c.roster, c.participating, c.pilots, c.streets_with_pilot, c.met, "
-            f"c.reports_submitted, c.reports_timely, "
+            f"c.reports_submitted, c.reports_timely, c.items_hash, "
             f"LEAD(c.k, 1, {self.n}) OVER (PARTITION BY c.level, c.unit_id ORDER BY c.k) AS k_next FROM rollup_change c"
         )
         grid = (
@@ -556,7 +565,7 @@ class Rollup:
             f"CASE c.level WHEN {NUMBER[Level.STREET]} THEN 0 WHEN {NUMBER[Level.DISTRICT]} THEN d.expected "
             f"ELSE d.expected * (SELECT COUNT(*) FROM rollup_unit WHERE level = {NUMBER[Level.DISTRICT]}) END "
             f"AS reports_expected, c.k AS changed_at, c.roster, c.participating, "
-            f"c.pilots, c.streets_with_pilot, c.met, c.reports_submitted, c.reports_timely, "
+            f"c.pilots, c.streets_with_pilot, c.met, c.reports_submitted, c.reports_timely, c.items_hash, "
             f"COALESCE(a.self_assessed, 0) AS self_assessed, {share.format(r='c.roster', p='c.met')} AS share, "
             f"{share.format(r='c.roster', p='COALESCE(a.self_assessed, 0)')} AS assessed "
             f"FROM ({changes}) c JOIN rollup_day d ON d.k >= c.k AND d.k < c.k_next "
@@ -585,69 +594,85 @@ class Rollup:
             f"WHEN j.projected >= j.target_share THEN '{Status.ON_TRACK}' "
             f"WHEN j.projected >= j.at_risk_share THEN '{Status.AT_RISK}' ELSE '{Status.BEHIND}' END"
         )
-        empty = "CAST('{}' AS jsonb)" if self.postgresql else "'{}'"
+        # Every figure the stored row holds. PostgreSQL hashes them as they are (64 bits: a collision among a
+        # unit's rows is not a practical concern); SQLite hashes them as text, the unit's name last (the only free
+        # text, so no two rows read alike). Each database only compares with what it wrote itself.
+        figures = [
+            "u.parent_code",
+            *(f"j.{c}" for c in COUNTS if c != "streets"),
+            "u.streets",
+            "j.share",
+            "j.target_share",
+            "j.target_due_on",
+            "j.projected",
+            status,
+            "j.items_hash",
+            "u.name",
+        ]
+        if self.postgresql:
+            fingerprint = f"CAST(hash_record_extended(ROW({', '.join(figures)}), 0) AS text)"
+        else:
+            fingerprint = "MD5(" + " || '|' || ".join(f"COALESCE(CAST({f} AS TEXT), '-')" for f in figures) + ")"
         return (
-            f"SELECT j.day AS day, u.level_name AS level, u.code AS code, u.name AS unit_name, "
-            f"u.parent_code AS parent_code, j.roster AS roster, j.participating AS participating, "
+            f"SELECT j.day AS day, u.level_name AS level, u.code AS code, j.roster AS roster, j.participating AS participating, "
             f"j.pilots AS pilots, u.streets AS streets, j.streets_with_pilot AS streets_with_pilot, "
             f"j.self_assessed AS self_assessed, j.met AS met, j.reports_expected AS reports_expected, "
             f"j.reports_submitted AS reports_submitted, j.reports_timely AS reports_timely, j.share AS met_share, "
             f"j.target_share AS target_share, j.target_due_on AS target_due_on, j.projected AS projected_share, "
-            f"{status} AS status, COALESCE(i.items, {empty}) AS item_results "
-            f"FROM ({judged}) j JOIN rollup_unit u ON u.level = j.level AND u.unit_id = j.unit_id "
-            f"LEFT JOIN rollup_change i ON i.items IS NOT NULL AND i.level = j.level AND i.unit_id = j.unit_id "
-            f"AND i.k = j.changed_at"
+            f"{status} AS status, j.level AS level_number, j.unit_id AS unit_id, j.changed_at AS changed_at, "
+            f"{fingerprint} AS fingerprint "
+            f"FROM ({judged}) j JOIN rollup_unit u ON u.level = j.level AND u.unit_id = j.unit_id"
         )
 
     def _store(self) -> int:
-        """Rewrite the stored rows whose figures changed, add the new ones: set-based, so a nightly run over every
-        month-end touches what moved. The city's rows are always rewritten: their `computed_at` tells when the
-        figures were last checked. Returns how many units the stored dates hold."""
+        """Rewrite the stored rows whose figures changed, add the new ones, remove those of units that no longer
+        exist: set-based, so a nightly run over every month-end touches what moved. A row's figures are compared
+        through its fingerprint, one column instead of twenty. The city's rows are always rewritten: their
+        `computed_at` tells when the figures were last checked. Returns how many units the stored dates hold."""
         q = connection.ops.quote_name
         table = _table(ProgressSnapshot)
         now = connection.ops.adapt_datetimefield_value(self.now)
         if self.postgresql:  # one rollup at a time writes the snapshots (a second waits, then finds little to do)
             self._execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
-        # One pass pairs each row with the stored one and keeps those that are new or changed.
-        old = ", ".join(f"s.{q(name)}" for name in COMPARED)
-        new = ", ".join(f"r.{name}" for name in COMPARED)
-        differs = "IS DISTINCT FROM" if self.postgresql else "IS NOT"
         if self.postgresql:
             # Every join here but the dates' ranges pairs hundreds of thousands of rows by equality; the planner,
             # misjudging the sizes of what the window yields, would otherwise probe an index once per row.
             self._execute("SET LOCAL enable_nestloop = off")
+        # One pass pairs each row with the stored one: new, changed, or stored for a unit that is gone (a street
+        # merged away). Only the rows kept fetch their names and item results.
+        stored = (
+            f"SELECT s.id, s.{q('on')} AS day, s.{q('level')} AS level, s.unit_code, s.fingerprint FROM {table} s "
+            f"WHERE s.campaign_id = %s AND s.{q('on')} IN (SELECT day FROM rollup_day WHERE store = 1)"
+        )
+        empty = "CAST('{}' AS jsonb)" if self.postgresql else "'{}'"
+        differs = "IS DISTINCT FROM" if self.postgresql else "IS NOT"
         self._execute(
-            f"CREATE TEMPORARY TABLE rollup_diff AS SELECT r.*, s.id AS stored_id FROM ({self._rows()}) r "
-            f"LEFT JOIN {table} s ON s.campaign_id = %s AND s.{q('on')} = r.day "
-            f"AND s.{q('level')} = r.level AND s.unit_code = r.code "
-            f"WHERE s.id IS NULL OR r.level = %s OR ({old}) {differs} ({new})",
+            f"CREATE TEMPORARY TABLE rollup_diff AS SELECT d.*, u.name AS unit_name, u.parent_code AS parent_code, "
+            f"COALESCE(i.items, {empty}) AS item_results "
+            f"FROM (SELECT r.*, s.id AS stored_id FROM ({self._rows()}) r FULL JOIN ({stored}) s "
+            f"ON s.day = r.day AND s.level = r.level AND s.unit_code = r.code "
+            f"WHERE s.id IS NULL OR r.code IS NULL OR r.level = %s OR s.fingerprint {differs} r.fingerprint) d "
+            f"LEFT JOIN rollup_unit u ON u.level = d.level_number AND u.unit_id = d.unit_id "
+            f"LEFT JOIN rollup_change i ON i.items IS NOT NULL AND i.level = d.level_number "
+            f"AND i.unit_id = d.unit_id AND i.k = d.changed_at",
             [self.campaign.pk, Level.CITY],
         )
         if self.postgresql:
             self._execute("SET LOCAL enable_nestloop = on")
+        written = (*COMPARED, "fingerprint")
         self._execute(
-            f"UPDATE {table} SET {', '.join(f'{q(name)} = d.{name}' for name in COMPARED)}, computed_at = %s "
-            f"FROM rollup_diff d WHERE d.stored_id = {table}.id",
+            f"DELETE FROM {table} WHERE id IN (SELECT stored_id FROM rollup_diff WHERE code IS NULL)",
+        )
+        self._execute(
+            f"UPDATE {table} SET {', '.join(f'{q(name)} = d.{name}' for name in written)}, computed_at = %s "
+            f"FROM rollup_diff d WHERE d.stored_id = {table}.id AND d.code IS NOT NULL",
             [now],
         )
-        columns = ", ".join(q(name) for name in ("campaign_id", "on", "level", "unit_code", *COMPARED, "computed_at"))
+        columns = ", ".join(q(name) for name in ("campaign_id", "on", "level", "unit_code", *written, "computed_at"))
         self._execute(
             f"INSERT INTO {table} ({columns}) SELECT %s, d.day, d.level, d.code, "
-            f"{', '.join(f'd.{name}' for name in COMPARED)}, %s FROM rollup_diff d WHERE d.stored_id IS NULL",
+            f"{', '.join(f'd.{name}' for name in written)}, %s FROM rollup_diff d WHERE d.stored_id IS NULL",
             [self.campaign.pk, now],
         )
-        stored_days = f"{q('on')} IN (SELECT day FROM rollup_day WHERE store = 1)"
-        self._execute(
-            f"SELECT (SELECT COUNT(*) FROM rollup_unit) * (SELECT COUNT(*) FROM rollup_day WHERE store = 1), "
-            f"(SELECT COUNT(*) FROM {table} WHERE campaign_id = %s AND {stored_days})",
-            [self.campaign.pk],
-        )
-        rows, stored = self.cursor.fetchone()
-        if stored != rows:
-            # Rows of a stored date for a unit that no longer exists (a street merged away) are removed.
-            self._execute(
-                f"DELETE FROM {table} WHERE campaign_id = %s AND {stored_days} AND NOT EXISTS "
-                f"(SELECT 1 FROM rollup_unit u WHERE u.level_name = {table}.{q('level')} AND u.code = {table}.unit_code)",
-                [self.campaign.pk],
-            )
-        return rows
+        self._execute("SELECT (SELECT COUNT(*) FROM rollup_unit) * (SELECT COUNT(*) FROM rollup_day WHERE store = 1)")
+        return self.cursor.fetchone()[0]

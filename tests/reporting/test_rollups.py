@@ -390,6 +390,30 @@ def test_running_twice_gives_the_same_rows(rolled):
     assert _stored() == first
 
 
+def test_only_rows_whose_figures_changed_are_rewritten(rolled):
+    long_ago = timezone.now() - datetime.timedelta(days=30)
+    ProgressSnapshot.objects.update(computed_at=long_ago)
+    # A figure altered behind the rollup's back (its fingerprint no longer matches) is put right.
+    tampered = ProgressSnapshot.objects.get(on=D(2021, 8, 31), unit_code=HX1)
+    ProgressSnapshot.objects.filter(pk=tampered.pk).update(roster=99, fingerprint="")
+    # A renamed street: its rows on every date, and only those.
+    Street.objects.filter(code=HP2).update(name="小白楼街道（更名）")
+    first = _stored()
+    rollup_all(campaign=rolled.campaign, today=END)
+
+    rewritten = set(ProgressSnapshot.objects.exclude(computed_at=long_ago).values_list("unit_code", "on").order_by())
+    dates = set(ProgressSnapshot.objects.values_list("on", flat=True))
+    assert rewritten == {(HP2, on) for on in dates} | {(CITY, on) for on in dates} | {(HX1, D(2021, 8, 31))}
+    tampered.refresh_from_db()
+    assert tampered.roster == 4 and tampered.fingerprint
+    assert set(ProgressSnapshot.objects.filter(unit_code=HP2).values_list("unit_name", flat=True)) == {
+        "小白楼街道（更名）"
+    }
+    # Everything else is as it was, fingerprints included.
+    unchanged = {pk: row for pk, row in _stored().items() if row["unit_code"] not in (HP2, HX1)}
+    assert unchanged == {pk: row for pk, row in first.items() if row["unit_code"] not in (HP2, HX1)}
+
+
 def test_units_and_dates_that_no_longer_exist_are_removed(rolled):
     gone = {"campaign": rolled.campaign, "level": "street", "unit_name": "已撤销街道", "computed_at": timezone.now()}
     ProgressSnapshot.objects.create(on=D(2021, 12, 31), unit_code="120101099", **gone)
