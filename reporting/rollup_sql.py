@@ -405,7 +405,8 @@ class Rollup:
         街道 only (towns and the like are shown, not counted)."""
         items = "".join(f", {c} integer" for c in self.item_values)
         self._execute(
-            "CREATE TEMPORARY TABLE rollup_change (level integer, unit_id integer, k integer, roster integer, "
+            "CREATE TEMPORARY TABLE rollup_change (level integer, unit_id integer, k integer, k_next integer, "
+            "roster integer, "
             "participating integer, pilots integer, met integer, answers integer" + items + ", "
             "streets_with_pilot integer, reports_submitted integer DEFAULT 0, reports_timely integer DEFAULT 0, "
             "items " + ("jsonb" if self.postgresql else "text") + ", items_hash varchar(32))"
@@ -457,16 +458,20 @@ class Rollup:
             if level != Level.STREET
             else "0 AS reports_submitted, 0 AS reports_timely"
         )
-        running = ", ".join(f"SUM(SUM(e.{c})) OVER w AS {c}" for c in summed)
+        # Each change lasts until the unit's next one (k_next), or to the end.
+        running = ", ".join(
+            [f"LEAD(e.k, 1, {self.n}) OVER w AS k_next", *(f"SUM(SUM(e.{c})) OVER w AS {c}" for c in summed)]
+        )
         pairs = " || ', ' || ".join(f"'\"{n}\": [' || x.m{n} || ', ' || x.a{n} || ']'" for n in self.numbers)
         results = f"CASE WHEN x.answers > 0 THEN '{{' || {pairs} || '}}' END" if pairs else "NULL"
         columns = [*self.values, *DISTRICT_COUNTS]
         fence = " OFFSET 0" if self.postgresql else ""  # the results' text is built once, then stored and hashed
         self._execute(
-            f"INSERT INTO rollup_change (level, unit_id, k, {', '.join(columns)}, items, items_hash) "
-            f"SELECT {NUMBER[level]}, t.unit_id, t.k, {', '.join(f't.{c}' for c in columns)}, "
+            f"INSERT INTO rollup_change (level, unit_id, k, k_next, {', '.join(columns)}, items, items_hash) "
+            f"SELECT {NUMBER[level]}, t.unit_id, t.k, t.k_next, {', '.join(f't.{c}' for c in columns)}, "
             f"{'CAST(t.results AS jsonb)' if self.postgresql else 't.results'}, MD5(t.results) "
-            f"FROM (SELECT x.unit_id, x.k, {', '.join(f'x.{c}' for c in self.values)}, {pilot} AS streets_with_pilot, "
+            f"FROM (SELECT x.unit_id, x.k, x.k_next, {', '.join(f'x.{c}' for c in self.values)}, "
+            f"{pilot} AS streets_with_pilot, "
             f"{reports}, {results} AS results "
             f"FROM (SELECT e.unit_id, e.k, {running} FROM ({edges}) e GROUP BY e.unit_id, e.k "
             f"WINDOW w AS (PARTITION BY e.unit_id ORDER BY e.k)) x {join}{fence}) t",
@@ -553,12 +558,7 @@ class Rollup:
         fence = " OFFSET 0" if self.postgresql else ""  # PostgreSQL would otherwise compute each projection per use
         share = "CASE WHEN {r} > 0 THEN ROUND({p} * 1.0 / {r}, 4) ELSE 0 END"
         # Narrow until the pace is read: that needs the rows in order, and sorting carries every column. The
-        # item results join afterwards.
-        changes = (
-            f"SELECT c.level, c.unit_id, c.k, c.roster, c.participating, c.pilots, c.streets_with_pilot, c.met, "
-            f"c.reports_submitted, c.reports_timely, c.items_hash, "
-            f"LEAD(c.k, 1, {self.n}) OVER (PARTITION BY c.level, c.unit_id ORDER BY c.k) AS k_next FROM rollup_change c"
-        )
+        # item results join afterwards, for the rows written.
         grid = (
             f"SELECT c.level, c.unit_id, d.k, d.then_k, d.back, d.day, d.store, d.span, d.ahead, d.target_share, "
             f"d.target_due_on, d.at_risk_share, "
@@ -568,7 +568,7 @@ class Rollup:
             f"c.pilots, c.streets_with_pilot, c.met, c.reports_submitted, c.reports_timely, c.items_hash, "
             f"COALESCE(a.self_assessed, 0) AS self_assessed, {share.format(r='c.roster', p='c.met')} AS share, "
             f"{share.format(r='c.roster', p='COALESCE(a.self_assessed, 0)')} AS assessed "
-            f"FROM ({changes}) c JOIN rollup_day d ON d.k >= c.k AND d.k < c.k_next "
+            f"FROM rollup_change c JOIN rollup_day d ON d.k >= c.k AND d.k < c.k_next "
             f"LEFT JOIN rollup_assessed a ON a.level = c.level AND a.unit_id = c.unit_id AND a.k = d.k{fence}"
         )
         then = "CASE WHEN g.then_k IS NULL THEN 0 ELSE COALESCE(LAG(g.{c}, g.back) OVER w, 0) END AS {c}_then"
