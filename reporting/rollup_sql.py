@@ -13,7 +13,9 @@ So the work grows with the number of things counted, not with things × dates:
     rollup_community   each community the campaign counts, with its span on the roster
     rollup_inspection  each signed inspection: its span as the latest, its notice, its answers per item
     rollup_span        every span: (street, from, until) and what it adds while it lasts
-    rollup_change      per unit (street, district, city), its figures at each date number where they change — a
+    rollup_item        per unit (street, district, city), its item results at each date number where they change:
+                       a running sum of the inspections' spans' edges, summed apart from the counts below
+    rollup_change      per unit, its figures at each date number where they change — a
                        running sum of the spans' edges; the figures of any date are those of its latest change.
                        A district's monthly reports are spans too: counted from the first date that expects the
                        month and follows the report's first submission
@@ -62,6 +64,7 @@ TEMPORARY = (
     "rollup_community",
     "rollup_inspection",
     "rollup_span",
+    "rollup_item",
     "rollup_change",
     "rollup_unit",
     "rollup_assessed",
@@ -402,37 +405,35 @@ class Rollup:
     def _changes(self) -> None:
         """Each unit's figures at the date numbers where they change (and at 0): a running sum of the spans'
         edges for street-level units; for districts and the city, of their members' changes. Pilot coverage counts
-        街道 only (towns and the like are shown, not counted)."""
-        items = "".join(f", {c} integer" for c in self.item_values)
+        街道 only (towns and the like are shown, not counted).
+
+        The item results change only with inspections, so they are summed apart over the inspections' spans
+        (`_item_changes`), and each change row points at the item row in force on its date (`item_k`). Every
+        inspection's edge also changes `answers` here, so no item row starts between two change rows."""
+        self._item_changes()
+        counts = [*SPAN_COUNTS, *DISTRICT_COUNTS]
         self._execute(
             "CREATE TEMPORARY TABLE rollup_change (level integer, unit_id integer, k integer, k_next integer, "
-            "roster integer, "
-            "participating integer, pilots integer, met integer, answers integer" + items + ", "
-            "streets_with_pilot integer, reports_submitted integer DEFAULT 0, reports_timely integer DEFAULT 0, "
-            "items " + ("jsonb" if self.postgresql else "text") + ", items_hash varchar(32))"
+            + ", ".join(f"{c} integer" for c in counts)
+            + ", item_k integer, items_hash varchar(32))"
         )
-        zeros = self._columns("0")
-        edges = (
-            f"SELECT street_id AS unit_id, k_from AS k, {self._columns('{c}')} FROM rollup_span "
-            f"WHERE k_from < k_until "
-            f"UNION ALL SELECT street_id, k_until, {self._columns('-{c}')} FROM rollup_span "
-            f"WHERE k_from < k_until AND k_until < {self.n} "
-            f"UNION ALL SELECT id, 0, {zeros} FROM {_table(Street)}"
-        )
+        values = ", ".join(SPAN_COUNTS)
+        negated = ", ".join(f"-{c}" for c in SPAN_COUNTS)
         self._insert_changes(
             Level.STREET,
-            edges,
+            f"SELECT street_id AS unit_id, k_from AS k, {values} FROM rollup_span WHERE k_from < k_until "
+            f"UNION ALL SELECT street_id, k_until, {negated} FROM rollup_span "
+            f"WHERE k_from < k_until AND k_until < {self.n} "
+            f"UNION ALL SELECT id, 0, {', '.join('0' for _ in SPAN_COUNTS)} FROM {_table(Street)}",
             pilot=f"CASE WHEN s.kind = '{Street.Kind.SUBDISTRICT}' AND x.pilots > 0 THEN 1 ELSE 0 END",
             join=f"JOIN {_table(Street)} s ON s.id = x.unit_id",
         )
-        members = [*self.values, *DISTRICT_COUNTS]
-        diffs = ", ".join(f"{c} - LAG({c}, 1, 0) OVER (PARTITION BY unit_id ORDER BY k) AS {c}" for c in members)
-        zeros = ", ".join("0" for _ in members)
-        reports, params = self._report_edges(members)
+        zeros = ", ".join("0" for _ in counts)
+        reports, params = self._report_edges(counts)
         self._insert_changes(
             Level.DISTRICT,
-            f"SELECT s.district_id AS unit_id, x.k, {', '.join(f'x.{c}' for c in members)} FROM "
-            f"(SELECT unit_id, k, {diffs} FROM rollup_change WHERE level = {NUMBER[Level.STREET]}) x "
+            f"SELECT s.district_id AS unit_id, x.k, {', '.join(f'x.{c}' for c in counts)} "
+            f"FROM ({self._member_changes('rollup_change', Level.STREET, counts)}) x "
             f"JOIN {_table(Street)} s ON s.id = x.unit_id "
             f"UNION ALL {reports} "
             f"UNION ALL SELECT id, 0, {zeros} FROM {_table(District)}",
@@ -441,41 +442,85 @@ class Rollup:
         )
         self._insert_changes(
             Level.CITY,
-            f"SELECT 0 AS unit_id, k, {', '.join(members)} FROM "
-            f"(SELECT unit_id, k, {diffs} FROM rollup_change WHERE level = {NUMBER[Level.DISTRICT]}) x "
+            f"SELECT 0 AS unit_id, k, {', '.join(counts)} "
+            f"FROM ({self._member_changes('rollup_change', Level.DISTRICT, counts)}) x "
             f"UNION ALL SELECT 0, 0, {zeros}",
             pilot="x.streets_with_pilot",
         )
         self._analyze("rollup_change", "level, unit_id, k")
 
+    def _running(self, edges: str, values: Sequence[str]) -> str:
+        """Running sums of `edges` (unit_id, k, `values`…) per unit: one row per unit and date number where one of
+        them has an edge, lasting until the unit's next such row (k_next) or to the end."""
+        running = ", ".join(f"SUM(SUM(e.{c})) OVER w AS {c}" for c in values)
+        return (
+            f"SELECT e.unit_id, e.k, LEAD(e.k, 1, {self.n}) OVER w AS k_next, {running} FROM ({edges}) e "
+            f"GROUP BY e.unit_id, e.k WINDOW w AS (PARTITION BY e.unit_id ORDER BY e.k)"
+        )
+
+    def _member_changes(self, table: str, level: str, values: Sequence[str]) -> str:
+        """The changes of `table`'s rows of `level` as edges: each row's values less the same unit's before."""
+        diffs = ", ".join(f"{c} - LAG({c}, 1, 0) OVER (PARTITION BY unit_id ORDER BY k) AS {c}" for c in values)
+        return f"SELECT unit_id, k, {diffs} FROM {table} WHERE level = {NUMBER[level]}"
+
     def _insert_changes(
         self, level: str, edges: str, *, pilot: str, join: str = "", params: Sequence[Any] = ()
     ) -> None:
-        """Running sums of `edges` (unit_id, k, the values…) per unit, one row per unit and date number."""
-        summed = [*self.values] + (list(DISTRICT_COUNTS) if level != Level.STREET else [])
-        reports = (
-            "x.reports_submitted, x.reports_timely"
-            if level != Level.STREET
-            else "0 AS reports_submitted, 0 AS reports_timely"
+        """The running sums of `edges` for `level`'s units, with the item row in force at each."""
+        summed = [*SPAN_COUNTS] + (list(DISTRICT_COUNTS) if level != Level.STREET else [])
+        reports = "x.reports_submitted, x.reports_timely" if level != Level.STREET else "0, 0"
+        self._execute(
+            f"INSERT INTO rollup_change (level, unit_id, k, k_next, {', '.join([*SPAN_COUNTS, *DISTRICT_COUNTS])}, "
+            f"item_k, items_hash) SELECT {NUMBER[level]}, x.unit_id, x.k, x.k_next, "
+            f"{', '.join(f'x.{c}' for c in SPAN_COUNTS)}, {pilot}, {reports}, i.k, i.items_hash "
+            f"FROM ({self._running(edges, summed)}) x {join} "
+            f"LEFT JOIN rollup_item i ON i.level = {NUMBER[level]} AND i.unit_id = x.unit_id "
+            f"AND i.k <= x.k AND x.k < i.k_next",
+            params,
         )
-        # Each change lasts until the unit's next one (k_next), or to the end.
-        running = ", ".join(
-            [f"LEAD(e.k, 1, {self.n}) OVER w AS k_next", *(f"SUM(SUM(e.{c})) OVER w AS {c}" for c in summed)]
+
+    def _item_changes(self) -> None:
+        """Per unit, its item results where they change: running sums of the latest inspections' answers (how
+        many, and per item how many meet and how many apply), over the inspections' spans alone, with the
+        results as JSON ({"1": [meets, answered], …}) and their hash. A unit without an inspection has no row."""
+        values = ["answers", *self.item_values]
+        self._execute(
+            "CREATE TEMPORARY TABLE rollup_item (level integer, unit_id integer, k integer, k_next integer, "
+            + ", ".join(f"{c} integer" for c in values)
+            + ", items "
+            + ("jsonb" if self.postgresql else "text")
+            + ", items_hash varchar(32))"
         )
+        inspected = "answers > 0 AND k_from < k_until"
+        self._insert_items(
+            Level.STREET,
+            f"SELECT street_id AS unit_id, k_from AS k, {', '.join(values)} FROM rollup_span WHERE {inspected} "
+            f"UNION ALL SELECT street_id, k_until, {', '.join(f'-{c}' for c in values)} FROM rollup_span "
+            f"WHERE {inspected} AND k_until < {self.n}",
+        )
+        self._insert_items(
+            Level.DISTRICT,
+            f"SELECT s.district_id AS unit_id, x.k, {', '.join(f'x.{c}' for c in values)} "
+            f"FROM ({self._member_changes('rollup_item', Level.STREET, values)}) x "
+            f"JOIN {_table(Street)} s ON s.id = x.unit_id",
+        )
+        self._insert_items(
+            Level.CITY,
+            f"SELECT 0 AS unit_id, k, {', '.join(values)} "
+            f"FROM ({self._member_changes('rollup_item', Level.DISTRICT, values)}) x",
+        )
+        self._analyze("rollup_item", "level, unit_id, k")
+
+    def _insert_items(self, level: str, edges: str) -> None:
+        values = ["answers", *self.item_values]
         pairs = " || ', ' || ".join(f"'\"{n}\": [' || x.m{n} || ', ' || x.a{n} || ']'" for n in self.numbers)
-        results = f"CASE WHEN x.answers > 0 THEN '{{' || {pairs} || '}}' END" if pairs else "NULL"
-        columns = [*self.values, *DISTRICT_COUNTS]
+        results = f"CASE WHEN x.answers > 0 THEN '{{' || {pairs} || '}}' END"
         fence = " OFFSET 0" if self.postgresql else ""  # the results' text is built once, then stored and hashed
         self._execute(
-            f"INSERT INTO rollup_change (level, unit_id, k, k_next, {', '.join(columns)}, items, items_hash) "
-            f"SELECT {NUMBER[level]}, t.unit_id, t.k, t.k_next, {', '.join(f't.{c}' for c in columns)}, "
+            f"INSERT INTO rollup_item (level, unit_id, k, k_next, {', '.join(values)}, items, items_hash) "
+            f"SELECT {NUMBER[level]}, t.unit_id, t.k, t.k_next, {', '.join(f't.{c}' for c in values)}, "
             f"{'CAST(t.results AS jsonb)' if self.postgresql else 't.results'}, MD5(t.results) "
-            f"FROM (SELECT x.unit_id, x.k, x.k_next, {', '.join(f'x.{c}' for c in self.values)}, "
-            f"{pilot} AS streets_with_pilot, "
-            f"{reports}, {results} AS results "
-            f"FROM (SELECT e.unit_id, e.k, {running} FROM ({edges}) e GROUP BY e.unit_id, e.k "
-            f"WINDOW w AS (PARTITION BY e.unit_id ORDER BY e.k)) x {join}{fence}) t",
-            params,
+            f"FROM (SELECT x.*, {results} AS results FROM ({self._running(edges, values)}) x{fence}) t"
         )
 
     # --- the units, and the figures that are not spans --------------------------------------------------------
@@ -564,7 +609,7 @@ class Rollup:
             f"d.target_due_on, d.at_risk_share, "
             f"CASE c.level WHEN {NUMBER[Level.STREET]} THEN 0 WHEN {NUMBER[Level.DISTRICT]} THEN d.expected "
             f"ELSE d.expected * (SELECT COUNT(*) FROM rollup_unit WHERE level = {NUMBER[Level.DISTRICT]}) END "
-            f"AS reports_expected, c.k AS changed_at, c.roster, c.participating, "
+            f"AS reports_expected, c.item_k, c.roster, c.participating, "
             f"c.pilots, c.streets_with_pilot, c.met, c.reports_submitted, c.reports_timely, c.items_hash, "
             f"COALESCE(a.self_assessed, 0) AS self_assessed, {share.format(r='c.roster', p='c.met')} AS share, "
             f"{share.format(r='c.roster', p='COALESCE(a.self_assessed, 0)')} AS assessed "
@@ -619,7 +664,7 @@ class Rollup:
             f"j.self_assessed AS self_assessed, j.met AS met, j.reports_expected AS reports_expected, "
             f"j.reports_submitted AS reports_submitted, j.reports_timely AS reports_timely, j.share AS met_share, "
             f"j.target_share AS target_share, j.target_due_on AS target_due_on, j.projected AS projected_share, "
-            f"{status} AS status, j.level AS level_number, j.unit_id AS unit_id, j.changed_at AS changed_at, "
+            f"{status} AS status, j.level AS level_number, j.unit_id AS unit_id, j.item_k AS item_k, "
             f"{fingerprint} AS fingerprint "
             f"FROM ({judged}) j JOIN rollup_unit u ON u.level = j.level AND u.unit_id = j.unit_id"
         )
@@ -653,8 +698,7 @@ class Rollup:
             f"ON s.day = r.day AND s.level = r.level AND s.unit_code = r.code "
             f"WHERE s.id IS NULL OR r.code IS NULL OR r.level = %s OR s.fingerprint {differs} r.fingerprint) d "
             f"LEFT JOIN rollup_unit u ON u.level = d.level_number AND u.unit_id = d.unit_id "
-            f"LEFT JOIN rollup_change i ON i.items IS NOT NULL AND i.level = d.level_number "
-            f"AND i.unit_id = d.unit_id AND i.k = d.changed_at",
+            f"LEFT JOIN rollup_item i ON i.level = d.level_number AND i.unit_id = d.unit_id AND i.k = d.item_k",
             [self.campaign.pk, Level.CITY],
         )
         if self.postgresql:
