@@ -133,6 +133,7 @@ class Rollup:
         items: list[tuple[int, int]],
         city: tuple[str, str],
         now: datetime.datetime,
+        only_these: bool = False,
     ) -> None:
         self.campaign = campaign
         self.days = sorted(days, key=lambda day: day.on)
@@ -141,6 +142,7 @@ class Rollup:
         self.items = items  # the standard's (id, number), in order
         self.city_code, self.city_name = city
         self.now = now
+        self.only_these = only_these  # remove the campaign's snapshots of every other date
         self.postgresql = connection.vendor == "postgresql"
         self.greatest, self.least = ("GREATEST", "LEAST") if self.postgresql else ("MAX", "MIN")
 
@@ -684,11 +686,14 @@ class Rollup:
             # misjudging the sizes of what the window yields, would otherwise probe an index once per row.
             self._execute("SET LOCAL enable_nestloop = off")
         # One pass pairs each row with the stored one: new, changed, or stored for a unit that is gone (a street
-        # merged away). Only the rows kept fetch their names and item results.
+        # merged away) or, with `only_these`, for a date no longer computed (an earlier run's "today"). Only the
+        # rows kept fetch their names and item results.
         stored = (
             f"SELECT s.id, s.{q('on')} AS day, s.{q('level')} AS level, s.unit_code, s.fingerprint FROM {table} s "
-            f"WHERE s.campaign_id = %s AND s.{q('on')} IN (SELECT day FROM rollup_day WHERE store = 1)"
+            f"WHERE s.campaign_id = %s"
         )
+        if not self.only_these:
+            stored += f" AND s.{q('on')} IN (SELECT day FROM rollup_day WHERE store = 1)"
         empty = "CAST('{}' AS jsonb)" if self.postgresql else "'{}'"
         differs = "IS DISTINCT FROM" if self.postgresql else "IS NOT"
         self._execute(

@@ -167,8 +167,9 @@ def _day(*, campaign: Campaign, on: datetime.date, store: bool, milestones: list
     )
 
 
-def rollup_days(*, campaign: Campaign, days: Iterable[datetime.date]) -> int:
-    """Compute and store the snapshots of every unit as of each of `days`; returns how many rows that is.
+def rollup_days(*, campaign: Campaign, days: Iterable[datetime.date], only_these: bool = False) -> int:
+    """Compute and store the snapshots of every unit as of each of `days`; returns how many rows that is. With
+    `only_these`, the campaign's snapshots of any other date are removed in the same pass.
 
     A fixed number of statements whatever the number of dates and communities (`rollup_sql`). Each date's pace
     reads the figures of PACE_MONTHS month-ends earlier, computed in the same run whether stored or not, so a
@@ -189,7 +190,14 @@ def rollup_days(*, campaign: Campaign, days: Iterable[datetime.date]) -> int:
     items = list(StandardItem.objects.order_by("number").values_list("id", "number"))
     with transaction.atomic():
         _tune_postgresql()
-        return Rollup(campaign=campaign, days=plan, items=items, city=(CITY_CODE, CITY_NAME), now=timezone.now()).run()
+        return Rollup(
+            campaign=campaign,
+            days=plan,
+            items=items,
+            city=(CITY_CODE, CITY_NAME),
+            now=timezone.now(),
+            only_these=only_these,
+        ).run()
 
 
 def rollup_date(*, campaign: Campaign, on: datetime.date) -> int:
@@ -217,10 +225,10 @@ def rollup_all(*, campaign: Campaign, today: datetime.date | None = None) -> int
     Snapshots of other dates (an earlier run's "today") are removed, so the stored dates are exactly these.
     """
     dates = rollup_dates(campaign, today or timezone.localdate())
-    with transaction.atomic():
-        written = rollup_days(campaign=campaign, days=dates)
-        ProgressSnapshot.objects.filter(campaign=campaign).exclude(on__in=dates).delete()
-    return written
+    if not dates:
+        ProgressSnapshot.objects.filter(campaign=campaign).delete()
+        return 0
+    return rollup_days(campaign=campaign, days=dates, only_these=True)
 
 
 def rollup_latest(*, campaign: Campaign, today: datetime.date | None = None) -> int:
