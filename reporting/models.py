@@ -511,8 +511,8 @@ class ProgressSnapshot(models.Model):
     # {"1": [meets, answered], ...} over each community's latest signed inspection.
     item_results = models.JSONField(_("item results"), default=dict, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
-    # MD5 of the figures above as the rollup last wrote them: a run compares this one column, not every figure,
-    # to find the rows that changed. Blank on a row written otherwise, which the next run therefore rewrites.
+    # A hash of the figures above as the rollup last wrote them: a run compares this one column, not every
+    # figure, to find the rows that changed. Blank on a row written otherwise, which the next run rewrites.
     fingerprint = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:

@@ -89,7 +89,7 @@ COUNTS = (
     "reports_submitted",
     "reports_timely",
 )
-# What the stored row holds besides its key and fingerprint; the row is rewritten when one of these changes.
+# What the stored row holds besides its key and fingerprint: what a run writes when the fingerprint differs.
 COMPARED = (
     "unit_name",
     "parent_code",
@@ -186,18 +186,15 @@ class Rollup:
         # SQLite keeps numbers as floats; a Decimal would reach it as text.
         return value if value is None or self.postgresql else float(value)
 
-    def _columns(self, template: str) -> str:
-        """`template` once per value the spans carry: the counts, then each item's meets and applicable answers."""
-        return ", ".join(template.format(c=name) for name in self.values)
-
-    @property
-    def values(self) -> list[str]:
-        return [*SPAN_COUNTS, *self.item_values]
-
     @property
     def item_values(self) -> list[str]:
         """Each item's meets and applicable answers: m1, a1, m2, a2, …"""
         return [f"{p}{n}" for n in self.numbers for p in ("m", "a")]
+
+    @property
+    def item_sums(self) -> list[str]:
+        """What the item rows sum: the answers, then each item's meets and applicable answers."""
+        return ["answers", *self.item_values]
 
     def _position(self, expression: str, *, empty: str) -> str:
         """The index of the first date on or after `expression`: a date before the first counts from 0, one after
@@ -328,7 +325,7 @@ class Rollup:
         objections is counted date by date, for the dates no objection blocks it (`met_inspections`)."""
         self._execute(
             "CREATE TEMPORARY TABLE rollup_span (street_id integer, k_from integer, k_until integer, "
-            + self._columns("{c} integer DEFAULT 0")
+            + ", ".join(f"{c} integer DEFAULT 0" for c in [*SPAN_COUNTS, *self.item_values])
             + ")"
         )
         self._execute(
@@ -485,7 +482,7 @@ class Rollup:
         """Per unit, its item results where they change: running sums of the latest inspections' answers (how
         many, and per item how many meet and how many apply), over the inspections' spans alone, with the
         results as JSON ({"1": [meets, answered], …}) and their hash. A unit without an inspection has no row."""
-        values = ["answers", *self.item_values]
+        values = self.item_sums
         self._execute(
             "CREATE TEMPORARY TABLE rollup_item (level integer, unit_id integer, k integer, k_next integer, "
             + ", ".join(f"{c} integer" for c in values)
@@ -514,7 +511,8 @@ class Rollup:
         self._analyze("rollup_item", "level, unit_id, k")
 
     def _insert_items(self, level: str, edges: str) -> None:
-        values = ["answers", *self.item_values]
+        """The running sums of `edges` for `level`'s units, with their results as JSON and its hash."""
+        values = self.item_sums
         pairs = " || ', ' || ".join(f"'\"{n}\": [' || x.m{n} || ', ' || x.a{n} || ']'" for n in self.numbers)
         results = f"CASE WHEN x.answers > 0 THEN '{{' || {pairs} || '}}' END"
         fence = " OFFSET 0" if self.postgresql else ""  # the results' text is built once, then stored and hashed
@@ -661,8 +659,8 @@ class Rollup:
         else:
             fingerprint = "MD5(" + " || '|' || ".join(f"COALESCE(CAST({f} AS TEXT), '-')" for f in figures) + ")"
         return (
-            f"SELECT j.day AS day, u.level_name AS level, u.code AS code, j.roster AS roster, j.participating AS participating, "
-            f"j.pilots AS pilots, u.streets AS streets, j.streets_with_pilot AS streets_with_pilot, "
+            f"SELECT j.day AS day, u.level_name AS level, u.code AS code, j.roster AS roster, "
+            f"j.participating AS participating, j.pilots AS pilots, u.streets AS streets, j.streets_with_pilot AS streets_with_pilot, "
             f"j.self_assessed AS self_assessed, j.met AS met, j.reports_expected AS reports_expected, "
             f"j.reports_submitted AS reports_submitted, j.reports_timely AS reports_timely, j.share AS met_share, "
             f"j.target_share AS target_share, j.target_due_on AS target_due_on, j.projected AS projected_share, "
@@ -679,9 +677,9 @@ class Rollup:
         q = connection.ops.quote_name
         table = _table(ProgressSnapshot)
         now = connection.ops.adapt_datetimefield_value(self.now)
-        if self.postgresql:  # one rollup at a time writes the snapshots (a second waits, then finds little to do)
-            self._execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
         if self.postgresql:
+            # One rollup at a time writes the snapshots (a second waits, then finds little to do).
+            self._execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
             # Every join here but the dates' ranges pairs hundreds of thousands of rows by equality; the planner,
             # misjudging the sizes of what the window yields, would otherwise probe an index once per row.
             self._execute("SET LOCAL enable_nestloop = off")
