@@ -535,6 +535,22 @@ class ProgressSnapshot(models.Model):
         return f"{self.unit_name} · {self.on}"
 
 
+class RollupKey(models.Model):
+    """What one date's snapshots were computed from, as a hash: the rollup compares it with what it would compute
+    from now, and computes that date again only when they differ (`reporting.rollup_sql`). Written in the same
+    transaction as the date's snapshots."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="rollup_keys", db_index=False)
+    on = models.DateField(_("as of"))
+    key = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "on"], name="one_rollup_key_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} · {self.on}"
+
+
 class GeneratedDocument(models.Model):
     """A PDF made by a Celery job: one file per (kind, period, scope); making it again replaces the file."""
 

@@ -38,9 +38,11 @@ Every definition is the one the ORM selectors use: `Community.objects.on_roster`
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.db import connection
@@ -50,7 +52,7 @@ from django.db.models.functions import TruncDate
 from districts.models import Community, District, Street
 from standards.models import Inspection, InspectionAnswer, Objection, SelfAssessment
 
-from .models import Enrolment, ProgressSnapshot, Report
+from .models import Enrolment, ProgressSnapshot, Report, RollupKey
 from .timeliness import LOCAL
 
 Level = ProgressSnapshot.Level
@@ -103,6 +105,11 @@ COMPARED = (
 )
 
 
+# Part of every date's key (`Rollup._plan`): a release that changes how the figures are computed recomputes every
+# date once, whatever its inputs.
+SOURCE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Day:
     """One date to compute, with what `rollups.judge` needs for it worked out once (not once per unit)."""
@@ -134,6 +141,7 @@ class Rollup:
         city: tuple[str, str],
         now: datetime.datetime,
         only_these: bool = False,
+        force: bool = False,
     ) -> None:
         self.campaign = campaign
         self.days = sorted(days, key=lambda day: day.on)
@@ -143,6 +151,7 @@ class Rollup:
         self.city_code, self.city_name = city
         self.now = now
         self.only_these = only_these  # remove the campaign's snapshots of every other date
+        self.force = force  # compute every stored date, whatever its key
         self.postgresql = connection.vendor == "postgresql"
         self.greatest, self.least = ("GREATEST", "LEAST") if self.postgresql else ("MAX", "MIN")
 
@@ -159,10 +168,13 @@ class Rollup:
             self._spans()
             self._changes()
             self._units()
-            self._assessed()
-            stored = self._store()
+            self._plan()
+            if self.dirty:
+                self._assessed()
+                self._store()
+            self._keep()
             self._drop()
-        return stored
+        return self.unit_count * sum(1 for day in self.days if day.store)
 
     # --- helpers ----------------------------------------------------------------------------------------------
 
@@ -215,7 +227,7 @@ class Rollup:
         self._execute(
             "CREATE TEMPORARY TABLE rollup_day (k integer PRIMARY KEY, day date, store integer, period date, "
             "then_k integer, back integer, span numeric, ahead numeric, target_share numeric, target_due_on date, "
-            "at_risk_share numeric, expected integer)"
+            "at_risk_share numeric, expected integer, dirty integer, needed integer)"
         )
         rows = []
         for k, day in enumerate(self.days):
@@ -234,9 +246,13 @@ class Rollup:
                     day.target_due_on,
                     self._number(day.at_risk_share),
                     len(day.expected_periods),
+                    int(day.store),  # until `_plan` tells which stored dates changed
+                    1,
                 )
             )
-        self.cursor.executemany("INSERT INTO rollup_day VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
+        self.cursor.executemany(
+            "INSERT INTO rollup_day VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows
+        )
         self._execute("CREATE TEMPORARY TABLE rollup_position (on_day date PRIMARY KEY, k integer)")
         positions, k, on = [], 1, self.days[0].on + ONE_DAY
         while on <= self.days[-1].on:
@@ -523,6 +539,105 @@ class Rollup:
             f"FROM (SELECT x.*, {results} AS results FROM ({self._running(edges, values)}) x{fence}) t"
         )
 
+    # --- which dates to compute again -------------------------------------------------------------------------
+
+    def _hash(self, columns: Sequence[str]) -> str:
+        """A 63-bit hash of `columns` (halved on PostgreSQL, so that it can be negated), to be summed per date."""
+        if self.postgresql:
+            return f"(hash_record_extended(ROW({', '.join(columns)}), 0) >> 1)"
+        return f"rollup_hash({', '.join(columns)})"  # registered in `reporting.apps`
+
+    def _sums(self, edges: str, params: Sequence[Any] = ()) -> dict[int, Any]:
+        """The running sum over the date numbers of `edges` (k, h): the sum of what is in force on each date."""
+        self._execute(f"SELECT e.k, SUM(e.h) FROM ({edges}) e GROUP BY e.k", params)
+        deltas = dict(self.cursor.fetchall())
+        running, total = {}, 0
+        for k in range(self.n):
+            total += deltas.get(k) or 0
+            running[k] = total
+        return running
+
+    def _inputs(self) -> dict[int, tuple]:
+        """Per date number, a digest of everything its figures are computed from: the sum of the hashes of the
+        change rows in force on it (every count, the item results' hash), of the communities on the roster
+        (which street each is in), and of the month's self-assessments that meet."""
+        change = self._hash(["level", "unit_id", *SPAN_COUNTS, *DISTRICT_COUNTS, "items_hash"])
+        changes = self._sums(
+            f"SELECT k, {change} AS h FROM rollup_change "
+            f"UNION ALL SELECT k_next, -{change} FROM rollup_change WHERE k_next < {self.n}"
+        )
+        community = self._hash(["id", "street_id"])
+        roster = self._sums(
+            f"SELECT k_from AS k, {community} AS h FROM rollup_community WHERE k_from < k_until "
+            f"UNION ALL SELECT k_until, -{community} FROM rollup_community WHERE k_from < k_until AND k_until < {self.n}"
+        )
+        self._execute(
+            f"SELECT s.period, COUNT(*), SUM({self._hash(['s.community_id'])}) FROM {_table(SelfAssessment)} s "
+            f"WHERE s.stage = %s AND s.period IN (SELECT period FROM rollup_day) GROUP BY s.period",
+            [SelfAssessment.Stage.MEETS],
+        )
+        assessed = {str(period)[:10]: (count, str(total)) for period, count, total in self.cursor.fetchall()}
+        return {
+            k: (str(changes[k]), str(roster[k]), assessed.get(day.on.replace(day=1).isoformat()))
+            for k, day in enumerate(self.days)
+        }
+
+    def _plan(self) -> None:
+        """Which stored dates to compute again: those whose key — a hash of every input of their figures and of
+        the pace's date, of the units and of this code — differs from the one stored with their snapshots, and
+        those whose rows are not all there (one row per unit). The others' rows are left as they are: a nightly
+        run computes the dates its changes reach, not every month since the campaign began. `force` computes
+        every date again, whatever its key.
+
+        Only the dates computed again and the dates their pace reads are expanded to every unit; the pace then
+        reads its earlier figures `back` rows before among those (`rollup_day.back`)."""
+        if self.postgresql:
+            # One rollup at a time writes the snapshots (a second waits, then finds little to do).
+            self._execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
+        inputs = self._inputs()
+        self._execute(
+            f"SELECT COUNT(*), SUM({self._hash(['level', 'unit_id', 'code', 'name', 'parent_code', 'streets'])}) "
+            f"FROM rollup_unit"
+        )
+        self.unit_count, units = self.cursor.fetchone()
+        common = (SOURCE, self.items, self.city_code, self.city_name, self.unit_count, str(units), self._rows())
+        index = {day.on: k for k, day in enumerate(self.days)}
+        keys = {}
+        for k, day in enumerate(self.days):
+            if day.store:
+                then_k = index.get(day.then) if day.then is not None else None
+                own = (day.on, day.then, day.span, day.ahead, day.target_share, day.target_due_on, day.at_risk_share)
+                payload = (common, own, tuple(day.expected_periods), inputs[k], inputs.get(then_k))
+                keys[k] = hashlib.sha256(repr(payload).encode()).hexdigest()
+        known = dict(
+            RollupKey.objects.filter(campaign=self.campaign, on__in=[self.days[k].on for k in keys]).values_list(
+                "on", "key"
+            )
+        )
+        q = connection.ops.quote_name
+        self._execute(
+            f"SELECT s.{q('on')}, COUNT(*) FROM {_table(ProgressSnapshot)} s WHERE s.campaign_id = %s "
+            f"AND s.{q('on')} IN (SELECT day FROM rollup_day WHERE store = 1) GROUP BY s.{q('on')}",
+            [self.campaign.pk],
+        )
+        rows = {str(on)[:10]: count for on, count in self.cursor.fetchall()}
+        dirty = {
+            k
+            for k, key in keys.items()
+            if self.force
+            or known.get(self.days[k].on) != key
+            or rows.get(self.days[k].on.isoformat()) != self.unit_count
+        }
+        self.dirty = {self.days[k].on: keys[k] for k in dirty}
+        needed = sorted(dirty | {index[self.days[k].then] for k in dirty if self.days[k].then in index})
+        position = {k: p for p, k in enumerate(needed)}
+        updates = []
+        for k, day in enumerate(self.days):
+            then_k = index.get(day.then) if day.then is not None else None
+            back = position[k] - position[then_k] if k in position and then_k in position else 0
+            updates.append((int(k in dirty), int(k in position), back, k))
+        self.cursor.executemany("UPDATE rollup_day SET dirty = %s, needed = %s, back = %s WHERE k = %s", updates)
+
     # --- the units, and the figures that are not spans --------------------------------------------------------
 
     def _units(self) -> None:
@@ -556,7 +671,7 @@ class Rollup:
         )
         self._execute(
             f"INSERT INTO rollup_assessed SELECT {NUMBER[Level.STREET]}, c.street_id, d.k, COUNT(*) "
-            f"FROM rollup_day d JOIN {_table(SelfAssessment)} s ON s.period = d.period AND s.stage = %s "
+            f"FROM rollup_day d JOIN {_table(SelfAssessment)} s ON s.period = d.period AND s.stage = %s AND d.needed = 1 "
             f"JOIN rollup_community c ON c.id = s.community_id AND c.k_from <= d.k AND c.k_until > d.k "
             f"GROUP BY c.street_id, d.k",
             [SelfAssessment.Stage.MEETS],
@@ -605,7 +720,7 @@ class Rollup:
         # Narrow until the pace is read: that needs the rows in order, and sorting carries every column. The
         # item results join afterwards, for the rows written.
         grid = (
-            f"SELECT c.level, c.unit_id, d.k, d.then_k, d.back, d.day, d.store, d.span, d.ahead, d.target_share, "
+            f"SELECT c.level, c.unit_id, d.k, d.then_k, d.back, d.day, d.dirty, d.span, d.ahead, d.target_share, "
             f"d.target_due_on, d.at_risk_share, "
             f"CASE c.level WHEN {NUMBER[Level.STREET]} THEN 0 WHEN {NUMBER[Level.DISTRICT]} THEN d.expected "
             f"ELSE d.expected * (SELECT COUNT(*) FROM rollup_unit WHERE level = {NUMBER[Level.DISTRICT]}) END "
@@ -613,7 +728,7 @@ class Rollup:
             f"c.pilots, c.streets_with_pilot, c.met, c.reports_submitted, c.reports_timely, c.items_hash, "
             f"COALESCE(a.self_assessed, 0) AS self_assessed, {share.format(r='c.roster', p='c.met')} AS share, "
             f"{share.format(r='c.roster', p='COALESCE(a.self_assessed, 0)')} AS assessed "
-            f"FROM rollup_change c JOIN rollup_day d ON d.k >= c.k AND d.k < c.k_next "
+            f"FROM rollup_change c JOIN rollup_day d ON d.k >= c.k AND d.k < c.k_next AND d.needed = 1 "
             f"LEFT JOIN rollup_assessed a ON a.level = c.level AND a.unit_id = c.unit_id AND a.k = d.k{fence}"
         )
         then = "CASE WHEN g.then_k IS NULL THEN 0 ELSE COALESCE(LAG(g.{c}, g.back) OVER w, 0) END AS {c}_then"
@@ -624,7 +739,7 @@ class Rollup:
         pace = "CASE WHEN s.span > 0 THEN s.{now} + (s.{now} - s.{now}_then) / s.span * s.ahead ELSE s.{now} END"
         projected = (
             f"SELECT s.*, {pace.format(now='share')} AS by_met, {pace.format(now='assessed')} AS by_assessed "
-            f"FROM ({paced}) s WHERE s.store = 1{fence}"
+            f"FROM ({paced}) s WHERE s.dirty = 1{fence}"
         )
         g, least = self.greatest, self.least
         clamped = f"ROUND({least}({g}({g}(p.by_met, p.by_assessed), 0), 1), 4)"
@@ -669,29 +784,24 @@ class Rollup:
             f"FROM ({judged}) j JOIN rollup_unit u ON u.level = j.level AND u.unit_id = j.unit_id"
         )
 
-    def _store(self) -> int:
-        """Rewrite the stored rows whose figures changed, add the new ones, remove those of units that no longer
-        exist: set-based, so a nightly run over every month-end touches what moved. A row's figures are compared
+    def _store(self) -> None:
+        """Rewrite the stored rows of the dates computed again whose figures changed, add the new ones, remove
+        those of units that no longer exist: set-based, so a run touches what moved. A row's figures are compared
         through its fingerprint, one column instead of twenty. The city's rows are always rewritten: their
-        `computed_at` tells when the figures were last checked. Returns how many units the stored dates hold."""
+        `computed_at` tells when the figures were last checked."""
         q = connection.ops.quote_name
         table = _table(ProgressSnapshot)
         now = connection.ops.adapt_datetimefield_value(self.now)
         if self.postgresql:
-            # One rollup at a time writes the snapshots (a second waits, then finds little to do).
-            self._execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
             # Every join here but the dates' ranges pairs hundreds of thousands of rows by equality; the planner,
             # misjudging the sizes of what the window yields, would otherwise probe an index once per row.
             self._execute("SET LOCAL enable_nestloop = off")
         # One pass pairs each row with the stored one: new, changed, or stored for a unit that is gone (a street
-        # merged away) or, with `only_these`, for a date no longer computed (an earlier run's "today"). Only the
-        # rows kept fetch their names and item results.
+        # merged away). Only the rows kept fetch their names and item results.
         stored = (
             f"SELECT s.id, s.{q('on')} AS day, s.{q('level')} AS level, s.unit_code, s.fingerprint FROM {table} s "
-            f"WHERE s.campaign_id = %s"
+            f"WHERE s.campaign_id = %s AND s.{q('on')} IN (SELECT day FROM rollup_day WHERE dirty = 1)"
         )
-        if not self.only_these:
-            stored += f" AND s.{q('on')} IN (SELECT day FROM rollup_day WHERE store = 1)"
         empty = "CAST('{}' AS jsonb)" if self.postgresql else "'{}'"
         differs = "IS DISTINCT FROM" if self.postgresql else "IS NOT"
         self._execute(
@@ -721,5 +831,28 @@ class Rollup:
             f"{', '.join(f'd.{name}' for name in written)}, %s FROM rollup_diff d WHERE d.stored_id IS NULL",
             [self.campaign.pk, now],
         )
-        self._execute("SELECT (SELECT COUNT(*) FROM rollup_unit) * (SELECT COUNT(*) FROM rollup_day WHERE store = 1)")
-        return self.cursor.fetchone()[0]
+
+    def _keep(self) -> None:
+        """What every run does besides: record the keys of the dates computed again; mark the city's rows of the
+        others as checked now; with `only_these`, remove the snapshots and keys of every other date."""
+        q = connection.ops.quote_name
+        table = _table(ProgressSnapshot)
+        self._execute(
+            f"UPDATE {table} SET computed_at = %s WHERE campaign_id = %s AND {q('level')} = %s "
+            f"AND {q('on')} IN (SELECT day FROM rollup_day WHERE store = 1 AND dirty = 0)",
+            [connection.ops.adapt_datetimefield_value(self.now), self.campaign.pk, Level.CITY],
+        )
+        stored = [day.on for day in self.days if day.store]
+        if self.only_these:
+            self._execute(
+                f"DELETE FROM {table} WHERE campaign_id = %s "
+                f"AND {q('on')} NOT IN (SELECT day FROM rollup_day WHERE store = 1)",
+                [self.campaign.pk],
+            )
+            RollupKey.objects.filter(campaign=self.campaign).exclude(on__in=stored).delete()
+        RollupKey.objects.bulk_create(
+            [RollupKey(campaign=self.campaign, on=on, key=key) for on, key in self.dirty.items()],
+            update_conflicts=True,
+            unique_fields=["campaign", "on"],
+            update_fields=["key"],
+        )

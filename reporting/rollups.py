@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from standards.models import StandardItem
 
-from .models import Campaign, Milestone, ProgressSnapshot, RollupRequest
+from .models import Campaign, Milestone, ProgressSnapshot, RollupKey, RollupRequest
 from .rollup_sql import Day, Rollup
 from .selectors import campaign_months, month_end
 from .timeliness import expected_months
@@ -167,9 +167,14 @@ def _day(*, campaign: Campaign, on: datetime.date, store: bool, milestones: list
     )
 
 
-def rollup_days(*, campaign: Campaign, days: Iterable[datetime.date], only_these: bool = False) -> int:
+def rollup_days(
+    *, campaign: Campaign, days: Iterable[datetime.date], only_these: bool = False, force: bool = False
+) -> int:
     """Compute and store the snapshots of every unit as of each of `days`; returns how many rows that is. With
     `only_these`, the campaign's snapshots of any other date are removed in the same pass.
+
+    A date whose inputs did not change since its snapshots were stored is not computed again (`Rollup._plan`);
+    `force` computes every date again.
 
     A fixed number of statements whatever the number of dates and communities (`rollup_sql`). Each date's pace
     reads the figures of PACE_MONTHS month-ends earlier, computed in the same run whether stored or not, so a
@@ -197,6 +202,7 @@ def rollup_days(*, campaign: Campaign, days: Iterable[datetime.date], only_these
             city=(CITY_CODE, CITY_NAME),
             now=timezone.now(),
             only_these=only_these,
+            force=force,
         ).run()
 
 
@@ -219,16 +225,19 @@ def _tune_postgresql() -> None:
         cursor.execute("SET LOCAL enable_mergejoin = off")
 
 
-def rollup_all(*, campaign: Campaign, today: datetime.date | None = None) -> int:
-    """Compute every date of `rollup_dates` at once; returns how many rows that is.
+def rollup_all(*, campaign: Campaign, today: datetime.date | None = None, force: bool = False) -> int:
+    """Compute every date of `rollup_dates` at once (those whose inputs changed; with `force`, all); returns how
+    many rows the dates hold.
 
     Snapshots of other dates (an earlier run's "today") are removed, so the stored dates are exactly these.
     """
     dates = rollup_dates(campaign, today or timezone.localdate())
     if not dates:
-        ProgressSnapshot.objects.filter(campaign=campaign).delete()
+        with transaction.atomic():
+            ProgressSnapshot.objects.filter(campaign=campaign).delete()
+            RollupKey.objects.filter(campaign=campaign).delete()
         return 0
-    return rollup_days(campaign=campaign, days=dates, only_these=True)
+    return rollup_days(campaign=campaign, days=dates, only_these=True, force=force)
 
 
 def rollup_latest(*, campaign: Campaign, today: datetime.date | None = None) -> int:

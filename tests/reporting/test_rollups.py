@@ -15,6 +15,7 @@ The campaign's milestones: 30% met by 2021-12-31, 60% by 2022-12-31.
 from __future__ import annotations
 
 import datetime
+import io
 import zoneinfo
 from decimal import Decimal
 
@@ -30,7 +31,7 @@ from django_celery_beat.models import PeriodicTask
 from districts.models import Community, Street
 from districts.services import community_close, community_merge
 from greencommunity.celery import app as celery_app
-from reporting.models import Campaign, Enrolment, ProgressSnapshot, RollupRequest
+from reporting.models import Campaign, Enrolment, ProgressSnapshot, RollupKey, RollupRequest
 from reporting.report_services import report_open, report_save, report_submit
 from reporting.rollups import (
     Earlier,
@@ -393,7 +394,8 @@ def test_running_twice_gives_the_same_rows(rolled):
 def test_only_rows_whose_figures_changed_are_rewritten(rolled):
     long_ago = timezone.now() - datetime.timedelta(days=30)
     ProgressSnapshot.objects.update(computed_at=long_ago)
-    # A figure altered behind the rollup's back (its fingerprint no longer matches) is put right.
+    # A figure altered behind the rollup's back (its fingerprint no longer matches) is put right: the rename
+    # below changes every date's inputs, so every date is computed again.
     tampered = ProgressSnapshot.objects.get(on=D(2021, 8, 31), unit_code=HX1)
     ProgressSnapshot.objects.filter(pk=tampered.pk).update(roster=99, fingerprint="")
     # A renamed street: its rows on every date, and only those.
@@ -423,6 +425,90 @@ def test_units_and_dates_that_no_longer_exist_are_removed(rolled):
     assert ProgressSnapshot.objects.filter(on=D(2021, 12, 15)).exists()
     rollup_all(campaign=rolled.campaign, today=END)
     assert not ProgressSnapshot.objects.filter(on=D(2021, 12, 15)).exists()
+
+
+# --- computing again only the dates whose inputs changed ----------------------------------------------------
+
+
+def _by_key() -> dict[tuple, dict]:
+    """Every stored row by (date, level, unit), with every field but its id and `computed_at`."""
+    rows = {}
+    for row in ProgressSnapshot.objects.values():
+        del row["id"], row["computed_at"]
+        rows[(row["on"], row["level"], row["unit_code"])] = row
+    return rows
+
+
+def _keys() -> dict[datetime.date, str]:
+    return dict(RollupKey.objects.values_list("on", "key"))
+
+
+def _withdraw_a3(w: World) -> None:
+    enrolment = Enrolment.objects.get(community=w.c["A3"])
+    enrolment_withdraw(enrolment=enrolment, on=D(2021, 10, 15), reason="居民意愿不足，暂缓创建", by=w.admin)
+
+
+def _assess_a3_in_november(w: World) -> None:
+    w.assess("A3", D(2021, 11, 1))
+
+
+def _raise_the_2022_target(w: World) -> None:
+    w.campaign.milestones.filter(due_on=END).update(target_share=Decimal("0.6500"))
+
+
+DATES = rollup_dates(Campaign(starts_on=D(2020, 11, 1), ends_on=D(2030, 12, 31)), END)
+
+
+@pytest.mark.parametrize(
+    ("change", "reached"),
+    [
+        # Participation changes from the withdrawal's month on.
+        (_withdraw_a3, {on for on in DATES if on >= D(2021, 10, 31)}),
+        # November's self-assessments: that month, and February, whose pace runs from the end of November.
+        (_assess_a3_in_november, {D(2021, 11, 30), D(2022, 2, 28)}),
+        # The 60% milestone is the target of every date after the 30% one's.
+        (_raise_the_2022_target, {on for on in DATES if on > D(2021, 12, 31)}),
+    ],
+    ids=["backdated withdrawal", "self-assessment of an earlier month", "milestone target"],
+)
+def test_a_change_recomputes_the_dates_it_reaches_and_gives_what_a_full_run_gives(rolled, change, reached):
+    before = _keys()
+    assert set(before) == set(DATES)
+    change(rolled)
+    rollup_all(campaign=rolled.campaign, today=END)
+    incremental, after = _by_key(), _keys()
+    assert {on for on in DATES if after[on] != before[on]} == reached
+
+    rollup_all(campaign=rolled.campaign, today=END, force=True)
+    assert _by_key() == incremental
+    assert _keys() == after
+
+
+def test_a_withdrawal_reaches_the_figures_of_later_dates_only(rolled):
+    """The same backdated withdrawal, in figures: 劝业场街道 takes part with one community fewer from October."""
+    assert snap(D(2021, 9, 30), HP1).participating == 2
+    assert snap(D(2021, 10, 31), HP1).participating == 2
+    _withdraw_a3(rolled)
+    rollup_all(campaign=rolled.campaign, today=END)
+    assert snap(D(2021, 9, 30), HP1).participating == 2
+    assert snap(D(2021, 10, 31), HP1).participating == 1
+    assert snap(D(2022, 12, 31), HP1).participating == 1
+
+
+def test_rows_removed_behind_the_rollups_back_come_back(rolled):
+    first = _by_key()
+    ProgressSnapshot.objects.filter(on=D(2021, 12, 31), level="street", unit_code__startswith=HEPING).delete()
+    rollup_all(campaign=rolled.campaign, today=END)
+    assert _by_key() == first
+
+
+def test_a_figure_altered_by_hand_is_put_right_by_a_full_run(rolled):
+    """A row changed outside the rollup, with no input changed, stays until a full run (`rollup --full`)."""
+    ProgressSnapshot.objects.filter(on=D(2021, 8, 31), unit_code=HX1).update(roster=99, fingerprint="")
+    call_command("rollup", "--today", END.isoformat(), stdout=io.StringIO())
+    assert snap(D(2021, 8, 31), HX1).roster == 99
+    call_command("rollup", "--today", END.isoformat(), "--full", stdout=io.StringIO())
+    assert snap(D(2021, 8, 31), HX1).roster == 4
 
 
 def test_rollup_dates():

@@ -14,6 +14,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--today", help="Compute as if today were this date (YYYY-MM-DD).")
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="Compute every date again, also those whose inputs did not change since they were stored.",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         from reporting.rollups import rollup_all
@@ -27,5 +32,5 @@ class Command(BaseCommand):
                 today = datetime.date.fromisoformat(str(options["today"]))
             except ValueError as exc:
                 raise CommandError(f"--today must be a date like 2022-06-30, not {options['today']!r}") from exc
-        result = rollup_all(campaign=campaign, today=today)
+        result = rollup_all(campaign=campaign, today=today, force=bool(options.get("full")))
         self.stdout.write(self.style.SUCCESS(f"{campaign}: {result} progress snapshot rows written"))
