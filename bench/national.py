@@ -12,10 +12,11 @@ The data set (generated on PostgreSQL, reproducible: every choice is a hash of a
 - a monthly report per district and month, mostly on time, some late, a few missing.
 
 Measured (server time in process, medians after warm-up):
-- the full rollup (every month-end, every level) three ways: into an empty table, again with nothing changed, and
-  the nightly case with the last month's self-assessments and a late report changed (each of the last two after
-  a VACUUM ANALYZE, as autovacuum leaves the tables between nights); next to the SQL bound — one hand-written
-  aggregate over the same tables computing the same counts for every date and unit, no writing;
+- the full rollup (every month-end, every level) four ways: into an empty table, again with nothing changed, the
+  nightly case with the last month's self-assessments and a late report changed, and `rollup --full`, which
+  computes every date again whatever its key (each of the last three after a VACUUM ANALYZE, as autovacuum leaves
+  the tables between nights); next to the SQL bound — one hand-written aggregate over the same tables computing
+  the same counts for every date and unit, no writing;
 - the dashboards' server time and query count (commission, a district, a department).
 """
 
@@ -332,11 +333,11 @@ def sql_bound() -> float:
     return seconds
 
 
-def _rollup(today: datetime.date) -> tuple[float, int]:
+def _rollup(today: datetime.date, *, force: bool = False) -> tuple[float, int]:
     from reporting.models import Campaign
     from reporting.rollups import rollup_all
 
-    return _timed(rollup_all, campaign=Campaign.objects.current(), today=today)
+    return _timed(rollup_all, campaign=Campaign.objects.current(), today=today, force=force)
 
 
 def _nightly_change() -> None:
@@ -375,6 +376,11 @@ def rollups(runs: int) -> list[dict]:
         _autovacuum()
         nightly.append(_rollup(today)[0])
     print("rollup, nightly:", ", ".join(f"{s:.1f} s" for s in nightly), flush=True)
+    full = []
+    for _ in range(runs):
+        _autovacuum()
+        full.append(_rollup(today, force=True)[0])
+    print("rollup --full:", ", ".join(f"{s:.1f} s" for s in full), flush=True)
     bound = statistics.median(bounds)
 
     def against_bound(name: str, seconds: float) -> dict:
@@ -392,6 +398,7 @@ def rollups(runs: int) -> list[dict]:
         against_bound(f"full rollup into an empty table ({rows:,} rows)", cold),
         against_bound("full rollup, nothing changed", statistics.median(unchanged)),
         against_bound("full rollup, nightly (last month's changes)", statistics.median(nightly)),
+        against_bound("full rollup, every date computed again (rollup --full)", statistics.median(full)),
     ]
     return results
 
