@@ -20,10 +20,17 @@ So the work grows with the number of things counted, not with things × dates:
                        A district's monthly reports are spans too: counted from the first date that expects the
                        month and follows the report's first submission
     rollup_unit        every unit's code, name, parent and number of 街道
+
+Each stored date then gets a key: a hash of what its figures are computed from (the change rows in force on it,
+the communities on the roster, the month's self-assessments that meet, the same for the date its pace reads, its
+target, the units, this code), summed per date from the change rows' edges without expanding them (`_plan`).
+Only the dates whose key differs from the one stored with their snapshots (`RollupKey`), or whose rows are not all
+there, are computed again, together with the dates their pace reads:
+
     rollup_assessed    per unit and date, the self-assessments of the month that meet (a figure of each month, not
                        a span)
 
-then one query expands the changes to every unit × stored date, judges them (share, projection, status;
+then one query expands the changes to every unit × date computed again, judges them (share, projection, status;
 `rollups.judge` is the same rule in Python), hashes each row's figures into its fingerprint and pairs the rows with
 the stored ones by key, keeping those that are new, changed (another fingerprint) or no longer computed
 (`rollup_diff`); an UPDATE rewrites the changed, an INSERT adds the new, a DELETE removes the gone. The same
