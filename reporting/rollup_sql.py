@@ -549,14 +549,15 @@ class Rollup:
     # --- which dates to compute again -------------------------------------------------------------------------
 
     def _hash(self, columns: Sequence[str]) -> str:
-        """A 63-bit hash of `columns` (halved on PostgreSQL, so that it can be negated), to be summed per date."""
+        """A hash of `columns` as an integer that can be negated and summed per date without overflowing: 63 bits
+        on PostgreSQL (its 64-bit hash halved), 40 on SQLite."""
         if self.postgresql:
             return f"(hash_record_extended(ROW({', '.join(columns)}), 0) >> 1)"
         return f"rollup_hash({', '.join(columns)})"  # registered in `reporting.apps`
 
-    def _sums(self, edges: str, params: Sequence[Any] = ()) -> dict[int, Any]:
+    def _sums(self, edges: str) -> dict[int, Any]:
         """The running sum over the date numbers of `edges` (k, h): the sum of what is in force on each date."""
-        self._execute(f"SELECT e.k, SUM(e.h) FROM ({edges}) e GROUP BY e.k", params)
+        self._execute(f"SELECT e.k, SUM(e.h) FROM ({edges}) e GROUP BY e.k")
         deltas = dict(self.cursor.fetchall())
         running, total = {}, 0
         for k in range(self.n):
@@ -609,12 +610,12 @@ class Rollup:
         self.unit_count, units = self.cursor.fetchone()
         common = (SOURCE, self.items, self.city_code, self.city_name, self.unit_count, str(units), self._rows())
         index = {day.on: k for k, day in enumerate(self.days)}
+        then = {k: index[day.then] for k, day in enumerate(self.days) if day.then in index}
         keys = {}
         for k, day in enumerate(self.days):
             if day.store:
-                then_k = index.get(day.then) if day.then is not None else None
                 own = (day.on, day.then, day.span, day.ahead, day.target_share, day.target_due_on, day.at_risk_share)
-                payload = (common, own, tuple(day.expected_periods), inputs[k], inputs.get(then_k))
+                payload = (common, own, tuple(day.expected_periods), inputs[k], inputs.get(then.get(k)))
                 keys[k] = hashlib.sha256(repr(payload).encode()).hexdigest()
         known = dict(
             RollupKey.objects.filter(campaign=self.campaign, on__in=[self.days[k].on for k in keys]).values_list(
@@ -636,12 +637,11 @@ class Rollup:
             or rows.get(self.days[k].on.isoformat()) != self.unit_count
         }
         self.dirty = {self.days[k].on: keys[k] for k in dirty}
-        needed = sorted(dirty | {index[self.days[k].then] for k in dirty if self.days[k].then in index})
+        needed = sorted(dirty | {then[k] for k in dirty if k in then})
         position = {k: p for p, k in enumerate(needed)}
         updates = []
-        for k, day in enumerate(self.days):
-            then_k = index.get(day.then) if day.then is not None else None
-            back = position[k] - position[then_k] if k in position and then_k in position else 0
+        for k in range(self.n):
+            back = position[k] - position[then[k]] if k in position and then.get(k) in position else 0
             updates.append((int(k in dirty), int(k in position), back, k))
         self.cursor.executemany("UPDATE rollup_day SET dirty = %s, needed = %s, back = %s WHERE k = %s", updates)
 
