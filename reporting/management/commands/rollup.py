@@ -33,4 +33,4 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError(f"--today must be a date like 2022-06-30, not {options['today']!r}") from exc
         result = rollup_all(campaign=campaign, today=today, force=bool(options.get("full")))
-        self.stdout.write(self.style.SUCCESS(f"{campaign}: {result} progress snapshot rows written"))
+        self.stdout.write(self.style.SUCCESS(f"{campaign}: {result} progress snapshot rows up to date"))
