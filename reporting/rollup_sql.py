@@ -168,6 +168,11 @@ class Rollup:
             return 0
         with connection.cursor() as cursor:
             self.cursor = cursor
+            if self.postgresql:
+                # One rollup at a time, from reading the data to storing the snapshots: a second waits, then
+                # reads what the first committed and finds little to do. Taken before reading, so a run that
+                # waited never stores figures older than those it waited for.
+                self._execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
             self._drop()
             self._days()
             self._communities()
@@ -599,9 +604,6 @@ class Rollup:
 
         Only the dates computed again and the dates their pace reads are expanded to every unit; the pace then
         reads its earlier figures `back` rows before among those (`rollup_day.back`)."""
-        if self.postgresql:
-            # One rollup at a time writes the snapshots (a second waits, then finds little to do).
-            self._execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
         inputs = self._inputs()
         self._execute(
             f"SELECT COUNT(*), SUM({self._hash(['level', 'unit_id', 'code', 'name', 'parent_code', 'streets'])}) "

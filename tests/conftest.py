@@ -50,9 +50,10 @@ def _saved_rows() -> list:
 
 
 @pytest.fixture(scope="module")
-def seed_data_restored(django_db_blocker):
+def seed_data_restored(django_db_setup, django_db_blocker):
     """For a module of `transaction=True` tests, which end by emptying every table: save what the session's database
-    holds (Tianjin's divisions, the data migrations' rows) before the module and put it back after its last flush."""
+    holds (Tianjin's divisions, the data migrations' rows) before the module and put it back after its last flush.
+    After `django_db_setup`, so that it reads the test database even when the module runs alone."""
     from django.core import serializers
     from django.db import connection, transaction
 
