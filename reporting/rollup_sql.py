@@ -362,10 +362,10 @@ class Rollup:
         )
         for column, kind in (("participating", None), ("pilots", Enrolment.Kind.PILOT)):
             self._enrolments(column, kind)
-        items = ", ".join(self.item_values)
+        answers = ", ".join(self.item_sums)
         self._execute(
-            f"INSERT INTO rollup_span (street_id, k_from, k_until, answers, {items}) "
-            f"SELECT street_id, k_from, k_until, answers, {items} FROM rollup_inspection "
+            f"INSERT INTO rollup_span (street_id, k_from, k_until, {answers}) "
+            f"SELECT street_id, k_from, k_until, {answers} FROM rollup_inspection "
             f"WHERE answers > 0 AND k_from < k_until"
         )
         self._execute(
@@ -542,7 +542,7 @@ class Rollup:
         """The running sums of `edges` for `level`'s units, with their results as JSON and its hash."""
         values = self.item_sums
         pairs = " || ', ' || ".join(f"'\"{n}\": [' || x.m{n} || ', ' || x.a{n} || ']'" for n in self.numbers)
-        results = f"CASE WHEN x.answers > 0 THEN '{{' || {pairs} || '}}' END"
+        results = f"CASE WHEN x.answers > 0 THEN '{{' || {pairs} || '}}' END" if pairs else "NULL"
         fence = " OFFSET 0" if self.postgresql else ""  # the results' text is built once, then stored and hashed
         self._execute(
             f"INSERT INTO rollup_item (level, unit_id, k, k_next, {', '.join(values)}, items, items_hash) "

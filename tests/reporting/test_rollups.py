@@ -57,7 +57,7 @@ from standards.acceptance import (
     round_create,
     team_create,
 )
-from standards.models import Assignment, Rectification, SelfAssessment
+from standards.models import Assignment, Rectification, SelfAssessment, StandardItem
 from standards.signals import objection_decided
 
 pytestmark = pytest.mark.django_db
@@ -511,6 +511,17 @@ def test_a_figure_altered_by_hand_is_put_right_by_a_full_run(rolled):
     assert snap(D(2021, 8, 31), HX1).roster == 99
     call_command("rollup", "--today", END.isoformat(), "--full", stdout=io.StringIO())
     assert snap(D(2021, 8, 31), HX1).roster == 4
+
+
+def test_a_standard_without_items_still_has_its_figures():
+    """The items come with a migration; a database without them yet still gets every figure, and no item results."""
+    campaign, on = Campaign.objects.current(), D(2021, 1, 31)
+    StandardItem.objects.all().delete()
+    rollup_date(campaign=campaign, on=on)
+    city = snap(on, CITY)
+    roster = Community.objects.on_roster(on).urban(include_similar=campaign.counts_similar_communities).count()
+    assert roster > 1000
+    assert (city.roster, city.item_results) == (roster, {})
 
 
 def test_rollup_dates():
