@@ -512,7 +512,7 @@ class ProgressSnapshot(models.Model):
     item_results = models.JSONField(_("item results"), default=dict, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
     # A hash of the figures above as the rollup last wrote them: a run compares this one column, not every
-    # figure, to find the rows that changed. Blank on a row written otherwise, which the next run rewrites.
+    # figure, to find the rows of a date it computes again that changed (`RollupKey` says which dates those are).
     fingerprint = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:

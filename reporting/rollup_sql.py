@@ -610,7 +610,7 @@ class Rollup:
             f"FROM rollup_unit"
         )
         self.unit_count, units = self.cursor.fetchone()
-        common = (SOURCE, self.items, self.city_code, self.city_name, self.unit_count, str(units), self._rows())
+        common = (SOURCE, self.items, self.city_code, self.city_name, self.unit_count, str(units))
         index = {day.on: k for k, day in enumerate(self.days)}
         then = {k: index[day.then] for k, day in enumerate(self.days) if day.then in index}
         keys = {}

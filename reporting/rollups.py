@@ -171,7 +171,7 @@ def rollup_days(
     *, campaign: Campaign, days: Iterable[datetime.date], only_these: bool = False, force: bool = False
 ) -> int:
     """Compute and store the snapshots of every unit as of each of `days`; returns how many rows that is. With
-    `only_these`, the campaign's snapshots of any other date are removed in the same pass.
+    `only_these`, the campaign's snapshots of any other date are removed in the same transaction.
 
     A date whose inputs did not change since its snapshots were stored is not computed again (`Rollup._plan`);
     `force` computes every date again.
