@@ -287,6 +287,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 def test_no_link_reachable_from_the_home_page_is_refused_or_broken(world, client, username):
     """Issue 14 item 6."""
     client.force_login(get_user_model().objects.get(username=username))
+    # A page that fails is listed with the page linking to it rather than ending the crawl.
+    client.raise_request_exception = False
     menu = [item["url"] for item in client.get("/").context["portal_nav"]]
     crawl = Crawl(client).run()
 
@@ -302,7 +304,10 @@ def test_no_link_reachable_from_the_home_page_is_refused_or_broken(world, client
 
 
 def _name(url: str) -> str:
-    return resolve(urlsplit(url).path).view_name
+    try:
+        return resolve(urlsplit(url).path).view_name
+    except Resolver404:
+        return ""
 
 
 def test_a_street_officers_pilot_flag_links_only_to_their_own_street(world, client):
