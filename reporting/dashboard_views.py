@@ -566,6 +566,7 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
     milestones = list(campaign.milestones.all())
     context.update(
         unit=unit,
+        own_street=own_street,
         streets=[Unit(s, url=roster_url(s.unit_code)) for s in page],
         pager=pager,
         only=query.only,

@@ -3,6 +3,7 @@
 // data-print prints the page, data-tick-all="<selector>" on a checkbox ticks or clears every box it selects.
 // A form's question may count: with data-confirm-count="<name>", "{n}" in it becomes the number of the form's ticked
 // boxes of that name. A ticked box of the form (form= attribute included) with its own data-confirm asks that instead.
+// data-menu-toggle on a button opens and closes the header's menu at phone width; Escape closes it.
 (function () {
   "use strict";
   function question(form) {
@@ -28,7 +29,20 @@
       });
     }
   });
+  function setMenu(toggle, open) {
+    toggle.setAttribute("aria-expanded", String(open));
+    toggle.closest("header").classList.toggle("menu-open", open);
+  }
   document.addEventListener("click", (event) => {
     if (event.target.closest("[data-print]")) window.print();
+    const toggle = event.target.closest("[data-menu-toggle]");
+    if (toggle) setMenu(toggle, toggle.getAttribute("aria-expanded") !== "true");
+  });
+  document.addEventListener("keydown", (event) => {
+    const open = event.key === "Escape" && document.querySelector("[data-menu-toggle][aria-expanded='true']");
+    if (open) {
+      setMenu(open, false);
+      open.focus();
+    }
   });
 })();

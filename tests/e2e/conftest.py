@@ -215,7 +215,15 @@ def login(page, username: str, password: str = DEMO_PASSWORD) -> None:
         raise AssertionError(f"logging in as {username} failed: still on {page.url}")
 
 
+def open_menu(page) -> None:
+    """At phone width the header's links and buttons sit behind the menu button: open it (nothing to do on a desktop)."""
+    toggle = page.locator("header button.menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+
+
 def logout(page) -> None:
+    open_menu(page)
     with page.expect_navigation():
         page.click("header form[action$='/accounts/logout/'] button[type=submit]")
 
