@@ -154,10 +154,12 @@ def report_review_queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     reports = (
         Report.objects.waiting_for_review()
-        .select_related("district", "department", "updated_by")
+        .select_related("campaign", "district", "department")
         .order_by("submitted_at", "pk")
     )
-    rows = [(r, (now - r.submitted_at).days if r.submitted_at else 0) for r in reports[:500]]
+    today = timezone.localdate(now)
+    # Days waited, for the flag's colour; the page says how long with the `how_long` filter, as everywhere.
+    rows = [(r, (today - timezone.localdate(r.submitted_at)).days if r.submitted_at else 0) for r in reports[:500]]
     returned_at = (
         ReportEvent.objects.filter(
             report=OuterRef("pk"), action__in=[ReportEvent.Action.RETURNED, ReportEvent.Action.UNLOCKED]
@@ -168,7 +170,7 @@ def report_review_queue(request: HttpRequest) -> HttpResponse:
     returned = (
         Report.objects.filter(status=Report.Status.RETURNED)
         .annotate(returned_at=Subquery(returned_at))
-        .select_related("district", "department")
+        .select_related("campaign", "district", "department")
         .order_by("returned_at")[:200]
     )
     return render(request, "reporting/review_queue.html", {"rows": rows, "returned": returned, "now": now})
