@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db import models, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from greencommunity.people import person_name
 
 from .audit import audit_record, created, diff, snapshot
 from .models import AuditEntry, Community, Department, District, Membership, RosterChange, Street
@@ -148,3 +153,53 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor", "action", "object_repr", "district", "source"]
     list_filter = ["action", "source", "district"]
     search_fields = ["object_repr", "note", "actor__username"]
+
+
+User = get_user_model()
+# What the trail keeps of a person's account: never the password hash or the last login.
+USER_AUDITED_FIELDS = ("username", "last_name", "first_name", "email", "is_active", "is_staff", "is_superuser")
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    """People's accounts. The commission names each person here, family name (姓) first, as every page shows them."""
+
+    list_display = ["username", "full_name", "email", "is_active", "is_staff"]
+    search_fields = ["username", "last_name", "first_name", "email"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("last_name", "first_name", "email")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "last_name", "first_name", "email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+
+    @admin.display(description=_("full name"), ordering="last_name")
+    def full_name(self, user: Any) -> str:
+        return person_name(user)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            before = snapshot(User.objects.get(pk=obj.pk), USER_AUDITED_FIELDS) if change else None
+            super().save_model(request, obj, form, change)
+            after = snapshot(obj, USER_AUDITED_FIELDS)
+            changes = diff(before, after) if before is not None else created(after)
+            if changes:
+                audit_record(
+                    actor=request.user,
+                    action=AuditEntry.Action.UPDATE if change else AuditEntry.Action.CREATE,
+                    obj=obj,
+                    changes=changes,
+                    source="admin",
+                )

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from greencommunity.people import person_name
+
 from .querysets import CommunityQuerySet, DistrictQuerySet, StreetQuerySet
 
 
@@ -217,7 +219,7 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         unit = self.district or self.street or self.department
-        return f"{self.user} · {self.get_role_display()}" + (f" · {unit}" if unit else "")
+        return f"{person_name(self.user)} · {self.get_role_display()}" + (f" · {unit}" if unit else "")
 
     @property
     def scope_label(self) -> str:
@@ -260,7 +262,7 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"]), models.Index(fields=["district", "-at"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.object_repr}"
+        return f"{self.at:%Y-%m-%d %H:%M} {person_name(self.actor)} {self.get_action_display()} {self.object_repr}"
 
     @property
     def readable_changes(self) -> list[tuple[str, object, object]]:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from districts.audit import audit_entry, audit_record, diff, snapshot
 from districts.models import AuditEntry, Department, District
+from greencommunity.people import person_name
 from outbox.services import enqueue_on_commit
 from standards.models import SelfAssessment
 from standards.services import AssessmentError, self_assessment_clean
@@ -83,7 +84,7 @@ def _conflict(obj: Any, since_version: int, current_version: int) -> ReportConfl
         for (label, old, new), name in zip(entry.readable_changes, names, strict=True):
             changes.append((labels.get(name, label), old, new))
     last = entries[-1] if entries else None
-    who = (last.actor.get_full_name() or last.actor.username) if last and last.actor else _("someone else")
+    who = person_name(last.actor) if last and last.actor else _("someone else")
     return ReportConflict(current_version, who, last.at if last else None, changes)
 
 

@@ -8,8 +8,15 @@ from typing import Any
 from django import template
 
 from greencommunity.dates import how_long as _how_long
+from greencommunity.people import person_name
 
 register = template.Library()
+
+
+@register.filter
+def person(user: Any) -> str:
+    """{{ report.updated_by|person }}: the person's full name, or their login name when they have none."""
+    return person_name(user)
 
 
 @register.filter
