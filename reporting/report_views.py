@@ -30,9 +30,9 @@ from greencommunity.dates import as_of
 from standards.models import Evidence, SelfAssessment, StandardCategory, StandardItem
 
 from . import selectors
-from .access import can_edit_report, can_edit_rows, can_review, report_for
+from .access import can_edit_report, can_edit_rows, can_review, can_start_reports, report_for
 from .forms import CommentForm, NarrativeForm, PlanTargetFormSet, UnlockForm, WorkAssignmentFormSet
-from .models import DEADLINE_OF, Campaign, Report, ReportEvent, period_label
+from .models import Campaign, Report, ReportEvent
 from .narrative import NARRATIVE_FIELDS
 from .report_services import (
     ReportConflict,
@@ -73,38 +73,21 @@ def report_list(request: HttpRequest) -> HttpResponse:
     on, given = as_of(request)
     if scope.is_commission:
         return _commission_list(request, campaign)
-    if scope.district_id:
-        filer: District | Department = District.objects.get(pk=scope.district_id)
-        kinds = [Report.Kind.IMPLEMENTATION_PLAN, Report.Kind.MONTHLY, Report.Kind.ANNUAL]
-        reports = Report.objects.filter(campaign=campaign, district=filer)
-    elif scope.role == "department_staff":
-        filer = Department.objects.get(pk=scope.department_id)
-        kinds = [Report.Kind.ANNUAL]
-        reports = Report.objects.filter(campaign=campaign, department=filer)
-    else:
+    found = selectors.filer_reports(user=request.user, campaign=campaign, on=on)
+    if found is None:
         raise Http404
-    existing = {(r.kind, r.period): r for r in reports}
-    deadlines = {d.kind: d for d in campaign.deadlines.all()}
-    expected = selectors.expected_reports(campaign=campaign, kinds=kinds, on=on)
-    rows = []
-    for kind, period in expected:
-        deadline = deadlines.get(DEADLINE_OF[kind])
-        rows.append(
-            {
-                "kind": kind,
-                "kind_label": Report.Kind(kind).label,
-                "period": period,
-                "label": period_label(kind, period, campaign),
-                "due_on": deadline.due_for(period) if deadline else None,
-                "report": existing.get((kind, period)),
-            }
-        )
-    rows.sort(key=lambda r: r["due_on"] or datetime.date.min, reverse=True)
-    can_start = scope.is_district_staff or scope.role == "department_staff"
+    can_start = can_start_reports(scope)
     return render(
         request,
         "reporting/report_list.html",
-        {"filer": filer, "rows": rows, "on": on, "on_given": given, "can_start": can_start, "scope": scope},
+        {
+            "filer": found.filer,
+            "rows": found.rows,
+            "on": on,
+            "on_given": given,
+            "can_start": can_start,
+            "scope": scope,
+        },
     )
 
 
