@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -836,4 +836,18 @@ def report_print(request: HttpRequest, pk: int) -> HttpResponse:
         rows = list(_rows(report))
         context["print_rows"] = [{"row": r, "summary": _row_summary(r)} for r in rows]
         context["items"] = StandardItem.objects.order_by("number")
+    context["attachments"] = _attachments(request.user, report)
     return render(request, "reporting/report_print.html", context)
+
+
+def _attachments(user: Any, report: Report) -> QuerySet[Evidence]:
+    """Every file attached to the report and not removed, as far as the reader may see it: the report's own files,
+    and its communities' files within the reader's scope (a street's staff see their street's). The report's own
+    first, then by community and upload time."""
+    owned = Evidence.objects.current().filter(
+        owner_type__app_label="reporting", owner_type__model="report", owner_id=report.pk
+    )
+    visible = owned.filter(community__isnull=True) | owned.visible_to(user).filter(community__isnull=False)
+    return visible.select_related("uploaded_by", "community", "item").order_by(
+        F("community__code").asc(nulls_first=True), "uploaded_at", "pk"
+    )
