@@ -142,17 +142,27 @@ class DepartmentAdmin(AuditedAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(AuditedAdmin):
-    list_display = ["user", "role", "district", "street", "department"]
+    list_display = ["user", "person", "role", "district", "street", "department"]
     list_filter = ["role", "district"]
-    search_fields = ["user__username"]
+    search_fields = ["user__username", "user__last_name", "user__first_name"]
+    list_select_related = ["user", "district", "street", "department"]
     autocomplete_fields = ["street"]
+
+    @admin.display(description=_("full name"), ordering="user__last_name")
+    def person(self, membership: Membership) -> str:
+        return person_name(membership.user)
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor", "action", "object_repr", "district", "source"]
+    list_display = ["at", "by", "action", "object_repr", "district", "source"]
     list_filter = ["action", "source", "district"]
-    search_fields = ["object_repr", "note", "actor__username"]
+    search_fields = ["object_repr", "note", "actor__username", "actor__last_name", "actor__first_name"]
+    list_select_related = ["actor", "district"]
+
+    @admin.display(description=_("by"), ordering="actor__last_name")
+    def by(self, entry: AuditEntry) -> str:
+        return person_name(entry.actor) or "—"
 
 
 User = get_user_model()

@@ -66,7 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["overdue_count"] = sum(1 for r in todos.rows if r.due_on and r.due_on < on)
         context["can_start"] = can_start_reports(scope)
     if scope.is_commission:
-        context["waiting_for_review"] = Report.objects.filter(campaign=campaign).waiting_for_review().count()
+        context["waiting_for_review"] = Report.objects.waiting_for_review().count()  # as the review queue counts
     if scope.role == "inspector":
         context["inspections_to_sign"] = (
             Assignment.objects.for_member(request.user)

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from districts.models import Department, District
 from reporting.models import Campaign
@@ -97,3 +98,29 @@ def test_a_departments_home_lists_its_annual_reports_until_they_are_submitted(ca
     assert _todos(page) == [] and "截至2026年12月7日应报送的报告均已提交" in page
     draft.refresh_from_db()
     assert draft.status == "submitted" and zjw.reports.count() == 2
+
+
+def test_the_commission_and_inspectors_see_what_waits_for_them(
+    campaign, heping_staff, reviewer, inspector, commission_admin, client_for
+):
+    """Issue 14 item 4: the commission's home counts the reports its review queue lists; an inspector's home no
+    longer says nothing is assigned while communities wait for their inspection."""
+    from standards.acceptance import assignments_create, round_create, team_create
+
+    heping = District.objects.get(code="120101")
+    for period in (D(2021, 3, 1), D(2021, 4, 1)):
+        report = report_open(campaign=campaign, kind="monthly", period=period, district=heping, by=heping_staff)
+        report = report_save(report=report, version=report.version, data={"progress": "推进"}, by=heping_staff)
+        report_submit(report=report, by=heping_staff)
+    page = client_for(reviewer).get(f"/?on={TODAY}").content.decode()
+    assert re.search(r'待审核报告</div>\s*<div class="value"><a href="/reports/review/">2</a>', page)
+
+    today = timezone.localdate()
+    round_ = round_create(
+        name="年度验收", year=today.year, opens_on=today, closes_on=today + datetime.timedelta(days=30), by=reviewer
+    )
+    team = team_create(round=round_, name="第一检查组", members=[inspector], by=commission_admin)
+    communities = list(heping.communities.order_by("code")[:3])
+    assignments_create(round=round_, communities=communities, team=team, by=commission_admin)
+    page = client_for(inspector).get("/").content.decode()
+    assert "分配给您的3个社区尚未完成验收签署" in page and "暂未向您分配社区" not in page
