@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db import models, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from greencommunity.people import person_name
 
 from .audit import audit_record, created, diff, snapshot
 from .models import AuditEntry, Community, Department, District, Membership, RosterChange, Street
@@ -137,14 +142,74 @@ class DepartmentAdmin(AuditedAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(AuditedAdmin):
-    list_display = ["user", "role", "district", "street", "department"]
+    list_display = ["user", "person", "role", "district", "street", "department"]
     list_filter = ["role", "district"]
-    search_fields = ["user__username"]
+    search_fields = ["user__username", "user__last_name", "user__first_name"]
+    list_select_related = ["user", "district", "street", "department"]
     autocomplete_fields = ["street"]
+
+    @admin.display(description=_("full name"), ordering="user__last_name")
+    def person(self, membership: Membership) -> str:
+        return person_name(membership.user)
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor", "action", "object_repr", "district", "source"]
+    list_display = ["at", "by", "action", "object_repr", "district", "source"]
     list_filter = ["action", "source", "district"]
-    search_fields = ["object_repr", "note", "actor__username"]
+    search_fields = ["object_repr", "note", "actor__username", "actor__last_name", "actor__first_name"]
+    list_select_related = ["actor", "district"]
+
+    @admin.display(description=_("by"), ordering="actor__last_name")
+    def by(self, entry: AuditEntry) -> str:
+        return person_name(entry.actor) or "—"
+
+
+User = get_user_model()
+# What the trail keeps of a person's account: never the password hash or the last login.
+USER_AUDITED_FIELDS = ("username", "last_name", "first_name", "email", "is_active", "is_staff", "is_superuser")
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    """People's accounts. The commission names each person here, family name (姓) first, as every page shows them."""
+
+    list_display = ["username", "full_name", "email", "is_active", "is_staff"]
+    search_fields = ["username", "last_name", "first_name", "email"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("last_name", "first_name", "email")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "last_name", "first_name", "email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+
+    @admin.display(description=_("full name"), ordering="last_name")
+    def full_name(self, user: Any) -> str:
+        return person_name(user)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            before = snapshot(User.objects.get(pk=obj.pk), USER_AUDITED_FIELDS) if change else None
+            super().save_model(request, obj, form, change)
+            after = snapshot(obj, USER_AUDITED_FIELDS)
+            changes = diff(before, after) if before is not None else created(after)
+            if changes:
+                audit_record(
+                    actor=request.user,
+                    action=AuditEntry.Action.UPDATE if change else AuditEntry.Action.CREATE,
+                    obj=obj,
+                    changes=changes,
+                    source="admin",
+                )

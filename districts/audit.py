@@ -1,19 +1,23 @@
-"""Writing the audit trail. Every service that changes data calls `audit_record` inside its transaction."""
+"""Writing the audit trail (every service that changes data calls `audit_record` inside its transaction), and
+reading it back in words."""
 
 from __future__ import annotations
 
 import datetime
 import decimal
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import DatabaseError, models, transaction
-from django.utils import translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from .models import AuditEntry
+from .models import AuditEntry, RosterChange
 
 logger = logging.getLogger(__name__)
 
@@ -115,3 +119,114 @@ def audit_login_failed(*, request: Any, username: str) -> None:
         actor=None, action=AuditEntry.Action.LOGIN_FAILED, changes=changes, source="login", note=username[:150]
     )
     _record_quietly(entry)
+
+
+# --- reading the trail ----------------------------------------------------------------------------------------
+
+# What a key of `changes` is called and what its stored values mean: (label, {stored value: label}).
+ChangeLabel = tuple[Any, Mapping[Any, Any]]
+Labeller = Callable[[str], "ChangeLabel | None"]
+_labellers: dict[str, list[Labeller]] = {}
+
+
+def change_labels(model_label: str) -> Callable[[Labeller], Labeller]:
+    """Register a function naming the keys a service writes for a model (`app_label.model`) that are not its fields,
+    or whose stored values need their own labels. An app registers its own, so `districts` never imports it."""
+
+    def register(labeller: Labeller) -> Labeller:
+        _labellers.setdefault(model_label.lower(), []).append(labeller)
+        return labeller
+
+    return register
+
+
+@change_labels("districts.community")
+def _community_labels(name: str) -> ChangeLabel | None:
+    if name == "roster_change":
+        return _("roster change"), dict(RosterChange.Kind.choices)
+    return None
+
+
+def _describe(model: type[models.Model] | None, name: str) -> tuple[Any, Mapping[Any, Any], Any]:
+    """(label, choices, field or None) for one key of an entry about `model`; the key itself when nothing names it."""
+    if model is None:
+        return name, {}, None
+    for labeller in _labellers.get(model._meta.label_lower, []):
+        found = labeller(name)
+        if found is not None:
+            return found[0], found[1], None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name, {}, None
+    if field.auto_created and not field.concrete:
+        # A reverse relation (a plan's targets, its division of work): named after the rows it holds.
+        related = field.related_model._meta
+        return (related.verbose_name if field.one_to_one else related.verbose_name_plural), {}, None
+    return getattr(field, "verbose_name", None) or name, dict(getattr(field, "flatchoices", None) or ()), field
+
+
+def _when(value: str, field: Any) -> str | None:
+    """A stored ISO date or time as the portal shows dates; None when `value` is not one."""
+    try:
+        if isinstance(field, models.DateTimeField):
+            moment = datetime.datetime.fromisoformat(value)
+            if timezone.is_aware(moment):
+                moment = timezone.localtime(moment)
+            return formats.date_format(moment, "Y年n月j日 H:i")
+        return formats.date_format(datetime.date.fromisoformat(value[:10]), "Y年n月j日")
+    except ValueError:
+        return None
+
+
+def _readable(value: object, choices: Mapping[Any, Any], field: Any = None) -> object:
+    if value is None or value == "":  # an empty text reads as nothing, like a missing value
+        return None
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return "、".join(str(_readable(v, choices)) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{_part(k)}：{_readable(value[k], choices)}" for k in sorted(value, key=_key_order))
+    if isinstance(value, str) and isinstance(field, models.DateField):
+        return _when(value, field) or value
+    try:
+        return choices.get(value, value)
+    except TypeError:  # an unhashable value is shown as it is
+        return value
+
+
+def _part(key: str) -> str:
+    """A key inside a stored mapping: a number is one of the standard's items."""
+    return _("Item %(n)s") % {"n": key} if str(key).isdigit() else str(key)
+
+
+def _key_order(key: Any) -> tuple[int, str]:
+    """Numbered parts in number order (2 before 10), then the others by name."""
+    key = str(key)
+    return (int(key), "") if key.isdigit() else (10**6, key)
+
+
+def readable_change_rows(entry: AuditEntry) -> list[tuple[str, str, object, object]]:
+    """(key, label, old, new) with verbose names, choice labels and dates as people read them. A stored mapping
+    (a row's items) becomes one line per part that changed. A key nothing names is shown as it is, never an error."""
+    model = entry.content_type.model_class() if entry.content_type_id else None
+    rows: list[tuple[str, str, object, object]] = []
+    for name, pair in entry.changes.items():
+        if name.startswith("_"):  # bookkeeping (a row's version, a request's address), not a change to data
+            continue
+        old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
+        label, choices, field = _describe(model, name)
+        if isinstance(old, dict) and isinstance(new, dict):
+            for key in sorted({**old, **new}, key=_key_order):
+                if old.get(key) != new.get(key):
+                    part = pgettext("audit", "%(field)s, %(part)s") % {"field": label, "part": _part(key)}
+                    rows.append((name, part, _readable(old.get(key), choices), _readable(new.get(key), choices)))
+            continue
+        rows.append((name, str(label), _readable(old, choices, field), _readable(new, choices, field)))
+    return rows
+
+
+def readable_changes(entry: AuditEntry) -> list[tuple[str, object, object]]:
+    """(label, old, new) of every change the entry records, in words."""
+    return [(label, old, new) for _name, label, old, new in readable_change_rows(entry)]

@@ -9,11 +9,12 @@ import datetime
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from greencommunity.people import person_name
 
 from .querysets import CommunityQuerySet, DistrictQuerySet, StreetQuerySet
 
@@ -217,7 +218,7 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         unit = self.district or self.street or self.department
-        return f"{self.user} · {self.get_role_display()}" + (f" · {unit}" if unit else "")
+        return f"{person_name(self.user)} · {self.get_role_display()}" + (f" · {unit}" if unit else "")
 
     @property
     def scope_label(self) -> str:
@@ -260,35 +261,11 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"]), models.Index(fields=["district", "-at"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.object_repr}"
+        return f"{self.at:%Y-%m-%d %H:%M} {person_name(self.actor)} {self.get_action_display()} {self.object_repr}"
 
     @property
     def readable_changes(self) -> list[tuple[str, object, object]]:
-        """(field label, old, new) with verbose names and choice labels, for people rather than programmers."""
-        model = self.content_type.model_class() if self.content_type_id else None
-        rows = []
-        for name, pair in self.changes.items():
-            if name.startswith("_"):  # bookkeeping (a row's version), not something a person changed
-                continue
-            old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
-            label, choices = name, {}
-            if name == "roster_change":
-                label, choices = _("roster change"), dict(RosterChange.Kind.choices)
-            elif model is not None:
-                try:
-                    field = model._meta.get_field(name)
-                except FieldDoesNotExist:
-                    pass
-                else:
-                    label, choices = field.verbose_name, dict(field.flatchoices)
-            rows.append((str(label), _readable(old, choices), _readable(new, choices)))
-        return rows
+        """(label, old, new) in words, for people rather than programmers (see `districts.audit.readable_changes`)."""
+        from .audit import readable_changes
 
-
-def _readable(value: object, choices: dict) -> object:
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    try:
-        return choices.get(value, value)
-    except TypeError:  # an unhashable value (a list) is shown as it is
-        return value
+        return readable_changes(self)

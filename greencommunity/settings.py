@@ -125,6 +125,8 @@ TEMPLATES = [
                 "districts.context_processors.portal",
                 "reporting.context_processors.notifications",
             ],
+            # How a person is named and how long something took: one filter each, in every template.
+            "builtins": ["greencommunity.templatetags.portal"],
         },
     },
 ]

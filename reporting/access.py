@@ -36,6 +36,11 @@ def can_edit_rows(scope: Scope, report: Report, street_id: int | None = None) ->
     )
 
 
+def can_start_reports(scope: Scope) -> bool:
+    """Those who file reports start them: a district's staff, a department's staff (street staff only fill rows)."""
+    return scope.is_district_staff or scope.role == "department_staff"
+
+
 def can_review(scope: Scope) -> bool:
     return scope.is_commission
 

@@ -13,13 +13,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from districts.audit import audit_entry, audit_record, diff, snapshot
+from districts.audit import audit_entry, audit_record, diff, readable_change_rows, snapshot
 from districts.models import AuditEntry, Department, District
+from greencommunity.people import person_name
 from outbox.services import enqueue_on_commit
 from standards.models import SelfAssessment
 from standards.services import AssessmentError, self_assessment_clean
@@ -77,13 +79,13 @@ def _conflict(obj: Any, since_version: int, current_version: int) -> ReportConfl
     )
     # A report's narrative fields are shown under the names its kind gives them (本月工作进展, not 工作进展).
     labels = {name: str(label) for name, label in NARRATIVE_FIELDS.get(getattr(obj, "kind", ""), [])}
-    changes = []
-    for entry in entries:
-        names = [k for k in entry.changes if not k.startswith("_")]
-        for (label, old, new), name in zip(entry.readable_changes, names, strict=True):
-            changes.append((labels.get(name, label), old, new))
+    changes = [
+        (labels.get(name, label), old, new)
+        for entry in entries
+        for name, label, old, new in readable_change_rows(entry)
+    ]
     last = entries[-1] if entries else None
-    who = (last.actor.get_full_name() or last.actor.username) if last and last.actor else _("someone else")
+    who = person_name(last.actor) if last and last.actor else _("someone else")
     return ReportConflict(current_version, who, last.at if last else None, changes)
 
 
@@ -289,9 +291,22 @@ def report_save(
 
 
 def _plan_rows(report: Report) -> dict[str, str]:
-    targets = "；".join(f"{t.year}: {t.communities}/{t.pilots_per_street}" for t in report.targets.order_by("year"))
-    work = "；".join(f"{a.task} · {a.unit} · {a.due_on or ''}" for a in report.assignments.order_by("id"))
+    """A plan's targets and division of work as the audit trail and the conflict notice show them, in words."""
+    with translation.override(settings.LANGUAGE_CODE):
+        targets = "；".join(
+            _("%(year)d: %(communities)d communities to meet the standard, %(pilots)d pilots per subdistrict")
+            % {"year": t.year, "communities": t.communities, "pilots": t.pilots_per_street}
+            for t in report.targets.order_by("year")
+        )
+        work = "；".join(
+            " · ".join([a.task, a.unit] + ([_("by %(date)s") % {"date": _long_date(a.due_on)}] if a.due_on else []))
+            for a in report.assignments.order_by("id")
+        )
     return {"targets": targets, "assignments": work}
+
+
+def _long_date(day: datetime.date) -> str:
+    return formats.date_format(day, "Y年n月j日")
 
 
 def _plan_rows_replace(

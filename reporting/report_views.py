@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,9 +30,9 @@ from greencommunity.dates import as_of
 from standards.models import Evidence, SelfAssessment, StandardCategory, StandardItem
 
 from . import selectors
-from .access import can_edit_report, can_edit_rows, can_review, report_for
+from .access import can_edit_report, can_edit_rows, can_review, can_start_reports, report_for
 from .forms import CommentForm, NarrativeForm, PlanTargetFormSet, UnlockForm, WorkAssignmentFormSet
-from .models import DEADLINE_OF, Campaign, Report, ReportEvent, period_label
+from .models import Campaign, Report, ReportEvent
 from .narrative import NARRATIVE_FIELDS
 from .report_services import (
     ReportConflict,
@@ -73,38 +73,21 @@ def report_list(request: HttpRequest) -> HttpResponse:
     on, given = as_of(request)
     if scope.is_commission:
         return _commission_list(request, campaign)
-    if scope.district_id:
-        filer: District | Department = District.objects.get(pk=scope.district_id)
-        kinds = [Report.Kind.IMPLEMENTATION_PLAN, Report.Kind.MONTHLY, Report.Kind.ANNUAL]
-        reports = Report.objects.filter(campaign=campaign, district=filer)
-    elif scope.role == "department_staff":
-        filer = Department.objects.get(pk=scope.department_id)
-        kinds = [Report.Kind.ANNUAL]
-        reports = Report.objects.filter(campaign=campaign, department=filer)
-    else:
+    found = selectors.filer_reports(user=request.user, campaign=campaign, on=on)
+    if found is None:
         raise Http404
-    existing = {(r.kind, r.period): r for r in reports}
-    deadlines = {d.kind: d for d in campaign.deadlines.all()}
-    expected = selectors.expected_reports(campaign=campaign, kinds=kinds, on=on)
-    rows = []
-    for kind, period in expected:
-        deadline = deadlines.get(DEADLINE_OF[kind])
-        rows.append(
-            {
-                "kind": kind,
-                "kind_label": Report.Kind(kind).label,
-                "period": period,
-                "label": period_label(kind, period, campaign),
-                "due_on": deadline.due_for(period) if deadline else None,
-                "report": existing.get((kind, period)),
-            }
-        )
-    rows.sort(key=lambda r: r["due_on"] or datetime.date.min, reverse=True)
-    can_start = scope.is_district_staff or scope.role == "department_staff"
+    can_start = can_start_reports(scope)
     return render(
         request,
         "reporting/report_list.html",
-        {"filer": filer, "rows": rows, "on": on, "on_given": given, "can_start": can_start, "scope": scope},
+        {
+            "filer": found.filer,
+            "rows": found.rows,
+            "on": on,
+            "on_given": given,
+            "can_start": can_start,
+            "scope": scope,
+        },
     )
 
 
@@ -154,10 +137,12 @@ def report_review_queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     reports = (
         Report.objects.waiting_for_review()
-        .select_related("district", "department", "updated_by")
+        .select_related("campaign", "district", "department")
         .order_by("submitted_at", "pk")
     )
-    rows = [(r, (now - r.submitted_at).days if r.submitted_at else 0) for r in reports[:500]]
+    today = timezone.localdate(now)
+    # Days waited, for the flag's colour; the page says how long with the `how_long` filter, as everywhere.
+    rows = [(r, (today - timezone.localdate(r.submitted_at)).days if r.submitted_at else 0) for r in reports[:500]]
     returned_at = (
         ReportEvent.objects.filter(
             report=OuterRef("pk"), action__in=[ReportEvent.Action.RETURNED, ReportEvent.Action.UNLOCKED]
@@ -168,7 +153,7 @@ def report_review_queue(request: HttpRequest) -> HttpResponse:
     returned = (
         Report.objects.filter(status=Report.Status.RETURNED)
         .annotate(returned_at=Subquery(returned_at))
-        .select_related("district", "department")
+        .select_related("campaign", "district", "department")
         .order_by("returned_at")[:200]
     )
     return render(request, "reporting/review_queue.html", {"rows": rows, "returned": returned, "now": now})
@@ -851,4 +836,18 @@ def report_print(request: HttpRequest, pk: int) -> HttpResponse:
         rows = list(_rows(report))
         context["print_rows"] = [{"row": r, "summary": _row_summary(r)} for r in rows]
         context["items"] = StandardItem.objects.order_by("number")
+    context["attachments"] = _attachments(request.user, report)
     return render(request, "reporting/report_print.html", context)
+
+
+def _attachments(user: Any, report: Report) -> QuerySet[Evidence]:
+    """Every file attached to the report and not removed, as far as the reader may see it: the report's own files,
+    and its communities' files within the reader's scope (a street's staff see their street's). The report's own
+    first, then by community and upload time."""
+    owned = Evidence.objects.current().filter(
+        owner_type__app_label="reporting", owner_type__model="report", owner_id=report.pk
+    )
+    visible = owned.filter(community__isnull=True) | owned.visible_to(user).filter(community__isnull=False)
+    return visible.select_related("uploaded_by", "community", "item").order_by(
+        F("community__code").asc(nulls_first=True), "uploaded_at", "pk"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -10,9 +11,10 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from districts.models import Community, District, Street
+from districts.models import Community, Department, District, Street
+from districts.scope import scope_of
 
-from .models import Campaign, Deadline, Enrolment, Milestone
+from .models import DEADLINE_OF, Campaign, Deadline, Enrolment, Milestone, Report, period_label
 
 
 def correlated_count(queryset: QuerySet, group_field: str) -> Subquery:
@@ -333,3 +335,73 @@ def expected_reports(*, campaign: Campaign, kinds: list[str], on: datetime.date)
     if "annual" in kinds:
         expected += [("annual", datetime.date(y, 1, 1)) for y in annual_years(campaign) if datetime.date(y, 1, 1) <= on]
     return expected
+
+
+@dataclass(frozen=True)
+class ExpectedReport:
+    """One report a filer owes: its kind and period, when it is due, and the report itself once started."""
+
+    kind: str
+    period: datetime.date
+    label: str
+    due_on: datetime.date | None
+    report: Report | None
+
+    @property
+    def kind_label(self) -> str:
+        return Report.Kind(self.kind).label
+
+    @property
+    def is_open(self) -> bool:
+        """Still the filer's to do: not started, a draft, or returned (or unlocked) for changes."""
+        return self.report is None or self.report.is_editable
+
+
+@dataclass(frozen=True)
+class FilerReports:
+    filer: District | Department
+    rows: list[ExpectedReport]
+
+
+def filer_reports(*, user: Any, campaign: Campaign, on: datetime.date) -> FilerReports | None:
+    """Every report the user's district (or department) owes by `on`, each with its report once started, newest due
+    first: what `/reports/` lists, and what the home page's to-dos are taken from. None for a user who files nothing.
+
+    After the campaign's end the list stays whole: its last month's report, due in the next year, is still owed.
+    """
+    scope = scope_of(user)
+    if scope.district_id:
+        filer: District | Department = District.objects.get(pk=scope.district_id)
+        kinds = [Report.Kind.IMPLEMENTATION_PLAN, Report.Kind.MONTHLY, Report.Kind.ANNUAL]
+        reports = Report.objects.filter(campaign=campaign, district=filer)
+    elif scope.role == "department_staff" and scope.department_id:
+        filer = Department.objects.get(pk=scope.department_id)
+        kinds = [Report.Kind.ANNUAL]
+        reports = Report.objects.filter(campaign=campaign, department=filer)
+    else:
+        return None
+    existing = {(r.kind, r.period): r for r in reports}
+    deadlines = {d.kind: d for d in campaign.deadlines.all()}
+    rows = []
+    for kind, period in expected_reports(campaign=campaign, kinds=kinds, on=on):
+        deadline = deadlines.get(DEADLINE_OF[kind])
+        rows.append(
+            ExpectedReport(
+                kind=kind,
+                period=period,
+                label=period_label(kind, period, campaign),
+                due_on=deadline.due_for(period) if deadline else None,
+                report=existing.get((kind, period)),
+            )
+        )
+    rows.sort(key=lambda r: r.due_on or datetime.date.min, reverse=True)
+    return FilerReports(filer=filer, rows=rows)
+
+
+def report_todos(*, user: Any, campaign: Campaign, on: datetime.date) -> FilerReports | None:
+    """The reports of `filer_reports` still to be filed as of `on` (overdue, due, returned or draft), oldest due first."""
+    found = filer_reports(user=user, campaign=campaign, on=on)
+    if found is None:
+        return None
+    owed = [r for r in found.rows if r.is_open]
+    return FilerReports(filer=found.filer, rows=sorted(owed, key=lambda r: (r.due_on or datetime.date.min, r.period)))

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+
+from greencommunity.dates import how_long
 
 from . import reminders
 from .models import Campaign, Deadline, GeneratedDocument, Report, ReportEvent
@@ -66,16 +67,13 @@ def _report_title(due: reminders.DueReport) -> str:
 
 
 def _reminder_message(due: reminders.DueReport) -> str:
-    values = {"report": _report_title(due), "due": _long_date(due.due_on), "days": due.days}
+    values = {"report": _report_title(due), "due": _long_date(due.due_on)}
     if due.overdue:
-        return (
-            ngettext(
-                "%(report)s was due on %(due)s and is %(days)s day overdue; please submit it as soon as possible.",
-                "%(report)s was due on %(due)s and is %(days)s days overdue; please submit it as soon as possible.",
-                due.days,
-            )
-            % values
-        )
+        late = how_long(due.due_on, due.due_on + datetime.timedelta(days=due.days))
+        return _("%(report)s was due on %(due)s and is %(late)s overdue; please submit it as soon as possible.") % {
+            **values,
+            "late": late,
+        }
     return _("%(report)s is due on %(due)s; please submit it in time.") % values
 
 
@@ -174,12 +172,11 @@ def alert_stale_returned_reports(today: str | None = None) -> int:
         users = list(commission_users())
         for report in reminders.stale_returned_reports(campaign=campaign, today=day):
             returned_on = timezone.localdate(report.returned_at)
-            days = (day - returned_on).days
-            message = ngettext(
-                "%(report)s was returned on %(date)s and has not been resubmitted for %(days)s day.",
-                "%(report)s was returned on %(date)s and has not been resubmitted for %(days)s days.",
-                days,
-            ) % {"report": str(report), "date": _long_date(returned_on), "days": days}
+            message = _("%(report)s was returned on %(date)s and has not been resubmitted for %(waited)s.") % {
+                "report": str(report),
+                "date": _long_date(returned_on),
+                "waited": how_long(returned_on, day),
+            }
             subject = _("Returned report not resubmitted: %(report)s") % {"report": str(report)}
             sent += notify(
                 users,

@@ -18,11 +18,12 @@ from districts.access import community_for, district_for, street_for
 from districts.models import Community, Street
 from districts.scope import scope_of
 from greencommunity.dates import as_of
-from standards.models import StandardCategory
+from standards.models import Assignment, Inspection, StandardCategory
 
 from . import selectors
+from .access import can_start_reports
 from .forms import EnrolForm, WithdrawForm
-from .models import Campaign, Enrolment
+from .models import Campaign, Enrolment, Report
 from .services import EnrolmentError, enrolment_enrol, enrolment_withdraw
 
 PAGE_SIZE = 100
@@ -57,6 +58,21 @@ def home(request: HttpRequest) -> HttpResponse:
     if scope.role == "department_staff":
         context["categories"] = StandardCategory.objects.filter(departments=scope.department_id).prefetch_related(
             "items"
+        )
+    # The same list `/reports/` shows, reduced to what is still to be filed: the page never says less is due.
+    todos = selectors.report_todos(user=request.user, campaign=campaign, on=on)
+    if todos is not None:
+        context["filer"], context["todos"] = todos.filer, todos.rows
+        context["overdue_count"] = sum(1 for r in todos.rows if r.due_on and r.due_on < on)
+        context["can_start"] = can_start_reports(scope)
+    if scope.is_commission:
+        context["waiting_for_review"] = Report.objects.waiting_for_review().count()  # as the review queue counts
+    if scope.role == "inspector":
+        context["inspections_to_sign"] = (
+            Assignment.objects.for_member(request.user)
+            .filter(cancelled_at__isnull=True)
+            .exclude(inspections__status=Inspection.Status.SIGNED)
+            .count()
         )
     return render(request, "reporting/home.html", context)
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from districts.audit import audit_entry, audit_record
 from districts.models import AuditEntry, Community
+from greencommunity.people import person_name
 
 from .models import (
     ITEM_COUNT,
@@ -86,7 +87,7 @@ def team_create(*, round: AcceptanceRound, name: str, members: Iterable[Any], by
             actor=by,
             action=AuditEntry.Action.CREATE if _created else AuditEntry.Action.UPDATE,
             obj=team,
-            changes={"members": [None, "、".join(sorted(m.username for m in members))]},
+            changes={"members": [None, "、".join(sorted(person_name(m) for m in members))]},
         )
     return team
 

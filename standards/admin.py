@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from districts.admin import AuditedAdmin, ReadOnlyAdmin
 from districts.audit import audit_record
 from districts.models import AuditEntry
+from greencommunity.people import person_name
 
 from .acceptance import AcceptanceError, assignments_create
 from .models import (
@@ -91,9 +92,9 @@ class InspectionTeamAdmin(AuditedAdmin):
         # Members are a many-to-many field, which the audited save does not see: record who joined or left.
         team = form.instance
         with transaction.atomic():
-            before = sorted(team.members.values_list("username", flat=True)) if change else []
+            before = sorted(person_name(m) for m in team.members.all()) if change else []
             super().save_related(request, form, formsets, change)
-            after = sorted(team.members.values_list("username", flat=True))
+            after = sorted(person_name(m) for m in team.members.all())
             if before != after:
                 audit_record(
                     actor=request.user,

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import District, Role, Street
+from greencommunity.people import person_name
 from reporting.forms import DateInput
 
 from .models import AcceptanceRound, Assignment, Objection
@@ -51,7 +52,7 @@ class RoundForm(PortalForm):
 class MemberChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, user: Any) -> str:
         membership = getattr(user, "membership", None)
-        who = user.get_full_name() or user.username
+        who = person_name(user)
         if membership is None:
             return who
         unit = f" · {membership.department.name}" if membership.department_id else ""

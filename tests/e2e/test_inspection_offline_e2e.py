@@ -143,7 +143,7 @@ def test_answers_given_offline_reach_the_server_and_the_signed_record(page):
     # The thumbnail is lazy-loaded below the fold; fetch it as the inspector to check it is served.
     thumbnail = page.request.get(failed.locator(".inspect-photos img").get_attribute("src"))
     assert thumbnail.status == 200 and thumbnail.headers["content-type"] == "image/webp"
-    expect(page.locator("#signed-by")).to_have_text("inspector-1")
+    expect(page.locator("#signed-by")).to_have_text("高振华")  # inspector-1's name in the demo data, not the login
     assert not has_horizontal_overflow(page), "the record scrolls sideways on a phone"
     shoot(page, "inspection-record-phone")
 

@@ -165,7 +165,7 @@ def test_a_returned_report_not_resubmitted_is_flagged_until_it_is(
     client = client_for(reviewer)
     flags = _section(client.get("/dashboard/").content.decode(), "flags-heading")
     assert "和平区 · 2021年11月月度工作进展报告：" in flags
-    assert "退回修改，0天仍未重新提交" in flags
+    assert "退回修改，尚未重新提交（已等待不到1天）" in flags
     assert f'href="/reports/{report.pk}/"' in flags
     # As of the day before the return there was nothing to flag.
     rollup_date(campaign=campaign, on=today - datetime.timedelta(days=1))

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 import zoneinfo
 from collections import Counter
 
@@ -186,6 +187,18 @@ def test_reporting_rates_are_high_but_not_perfect(seeded):
     total = rates_total(rows)
     assert 85 < total.rate < 100 and 60 < total.timeliness < total.rate
     assert any(row.timeliness < 100 for row in rows) and min(row.rate for row in rows) < 100
+
+
+def test_every_demo_user_has_a_plausible_chinese_name(seeded):
+    """Issue 14 item 14: demo users are people with names (姓 in last_name, 名 in first_name), listed with their
+    logins, rather than login names on every page."""
+    users = list(get_user_model().objects.all())
+    assert users
+    for user in users:
+        assert re.fullmatch(r"[\u4e00-\u9fff]", user.last_name), user.username
+        assert re.fullmatch(r"[\u4e00-\u9fff]{1,2}", user.first_name), user.username
+        assert f"{user.username} " in seeded and f"{user.last_name}{user.first_name} · " in seeded
+    assert len({(u.last_name, u.first_name) for u in users}) == len(users)
 
 
 def test_a_second_run_adds_nothing(seeded):

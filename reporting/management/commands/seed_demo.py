@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from districts.models import AuditEntry, Community, Department, District, Membership, Role, Street
 from districts.services import community_merge
+from greencommunity.people import person_name
 from reporting.models import Campaign, Enrolment, Notification, Report, ReportEvent
 from reporting.report_services import (
     participating_in_month,
@@ -76,6 +77,14 @@ PACE = {
     "120118": _Pace(enrolled=(0.73, 0.89), meeting=(0.42, 0.72)),  # 静海区
     "120119": _Pace(enrolled=(0.71, 0.87), meeting=(0.20, 0.52)),  # 蓟州区
 }
+# Made-up names for the demo users, in the order `_users` lists them, separated by spaces. Each family name here is
+# one character: it is stored as last_name (姓) and the rest as first_name (名), so pages show 刘建华, not a login.
+DEMO_NAMES = (
+    "刘建华 陈静 张伟 王芳 李娜 赵磊 孙丽华 周强 吴敏 郑浩然 冯雪梅 褚志刚 卫红 蒋立新 沈婷 "
+    "韩振宇 杨秀英 朱海涛 秦晓燕 尤国栋 许佳 何文博 吕春梅 施建军 曹玉兰 严俊杰 华丹 金永福 "
+    "魏淑珍 陶明 姜慧 戚德胜 谢颖 邹卫东 高振华 林晓东 罗思远 梁桂英 宋鹏 郭亚楠 唐宏伟 袁琳 "
+    "邓国强 彭晨"
+)
 STEADY = _Pace(enrolled=(0.75, 0.90), meeting=(0.40, 0.70))  # a district not listed above
 # Two 街道 never choose a pilot, so the red flags have something to show (和平区's is on its staff's home page).
 STREETS_WITHOUT_PILOT = {"120101006", "120115006"}  # 和平区南市街道, 宝坻区周良街道
@@ -136,16 +145,21 @@ class Command(BaseCommand):
 
         # Hashing is deliberately slow; the demo users share one password, so hash it once.
         hashed = make_password(PASSWORD)
-        logins = []
-        for username, membership in wanted:
+        logins, names = [], DEMO_NAMES.split()
+        for number, (username, membership) in enumerate(wanted):
             user, created = User.objects.get_or_create(username=username)
             if created:
                 user.password = hashed
                 user.is_staff = user.is_superuser = username == "commission"
-                user.save()
                 Membership.objects.create(user=user, **membership)
+            unnamed = not (user.last_name or user.first_name)  # a name given in the admin is kept
+            if unnamed:
+                name = names[number % len(names)]
+                user.last_name, user.first_name = name[0], name[1:]
+            if created or unnamed:
+                user.save()
             unit = membership.get("district") or membership.get("street") or membership.get("department") or ""
-            logins.append((username, f"{Role(membership['role']).label} {unit}".strip()))
+            logins.append((username, f"{person_name(user)} · {Role(membership['role']).label} {unit}".strip()))
         return logins
 
     def _activity(self, campaign: Campaign) -> str:
