@@ -442,7 +442,7 @@ def _named_districts(
     rows = list(
         _missing(districts)
         .filter(
-            Q(unit_code__in=_map_codes())
+            Q(unit_name__in=_map_names())
             | Q(unit_code__in=Subquery(behind_first))
             | Q(unit_code__in=Subquery(overdue_first))
         )
@@ -450,13 +450,19 @@ def _named_districts(
     )
     behind = [s for s in rows if s.status == Status.BEHIND][:FLAG_LIMIT]
     overdue = sorted((s for s in rows if s.missing > 0), key=lambda s: (-s.missing, s.unit_code))[:FLAG_LIMIT]
-    return behind, overdue, [s for s in rows if s.unit_code in _map_codes()]
+    # One row a name: were two districts of the database to share a map name, the first by code is drawn.
+    mapped: dict[str, ProgressSnapshot] = {}
+    for s in rows:
+        if s.unit_name in _map_names():
+            mapped.setdefault(s.unit_name, s)
+    return behind, overdue, list(mapped.values())
 
 
 def _map_item(unit: Unit) -> dict[str, Any]:
     of_target = unit.of_target
     return {
-        "name": unit.unit_code,
+        "name": unit.unit_name,  # the map's feature name
+        "code": unit.unit_code,
         "label": unit.unit_name,
         "value": None if of_target is None else float(min(of_target, Decimal(100))),
         "of_target": None if of_target is None else float(of_target),
@@ -685,9 +691,10 @@ def _map_file() -> tuple[bytes, str]:
 
 
 @functools.cache
-def _map_codes() -> frozenset[str]:
-    """The districts the map draws (Tianjin's 16): only their figures go to the map, whatever the database holds."""
-    return frozenset(str(feature["id"]) for feature in json.loads(_map_file()[0])["features"])
+def _map_names() -> frozenset[str]:
+    """The districts the map draws (Tianjin's 16), by name: the schematic map's features carry no division code, so
+    a district's figures find their shape by its name, as ECharts matches them."""
+    return frozenset(str(feature["properties"]["name"]) for feature in json.loads(_map_file()[0])["features"])
 
 
 @login_required

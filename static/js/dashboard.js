@@ -49,10 +49,7 @@
         return response.json();
       })
       .then(function (geo) {
-        // Features are matched on the division code (the feature id), never on the name.
-        geo.features.forEach(function (feature) {
-          feature.properties.code = feature.id;
-        });
+        // Each district's figures find their shape by the district's name: the schematic map carries no codes.
         echarts.registerMap("tianjin", geo);
         chart.setOption({
           tooltip: {
@@ -90,7 +87,6 @@
             {
               type: "map",
               map: "tianjin",
-              nameProperty: "code",
               data: data.map,
               selectedMode: false,
               top: 8,

@@ -132,8 +132,9 @@ def test_commission_dashboard_shows_districts_met_shares_and_kpis_from_the_snaps
     # The map and the charts get the same figures as the table.
     data = _data(html)
     assert len(data["map"]) == 16
-    heping_area = next(item for item in data["map"] if item["name"] == HEPING)
-    assert heping_area["label"] == "和平区" and heping_area["met"] == 2 and heping_area["target"] == 30.0
+    heping_area = next(item for item in data["map"] if item["code"] == HEPING)
+    assert heping_area["name"] == heping_area["label"] == "和平区"
+    assert heping_area["met"] == 2 and heping_area["target"] == 30.0
     assert heping_area["url"] == "/dashboard/district/120101/?on=2021-12-31"
     assert data["trend"] == [["2021-12-31", float(_percent(3, city.roster)[:-1])]]
     assert data["targets"] == [["2021-12-31", 30.0], ["2022-12-31", 60.0]]
@@ -433,7 +434,7 @@ def test_the_map_serves_sixteen_districts_with_caching_headers(reviewer, client_
     response = client.get("/dashboard/map/tianjin-districts.geojson")
     assert response.status_code == 200 and response["Content-Type"] == "application/geo+json"
     features = json.loads(response.content)["features"]
-    assert sorted(f["id"] for f in features) == sorted(District.objects.values_list("code", flat=True))
+    assert sorted(f["properties"]["name"] for f in features) == sorted(District.objects.values_list("name", flat=True))
     assert "max-age" in response["Cache-Control"]
     again = client.get("/dashboard/map/tianjin-districts.geojson", headers={"If-None-Match": response["ETag"]})
     assert again.status_code == 304 and not again.content
@@ -629,3 +630,42 @@ def test_a_district_with_more_streets_than_a_page_pages_them_and_charts_them_all
     lacking = client.get(f"/dashboard/district/{heping}/?on=2021-12-31&sort=name&only=no_pilot").content.decode()
     assert re.findall(r'<tr data-code="(\d{9})">', lacking) == streets[1::2] and "dashboard-pager" not in lacking
     assert "仅显示尚无试点社区的街道" in lacking
+
+
+# --- issue 14: the map, drill-down to a community, departments' failures, units without urban communities ------
+
+
+def _ring_area(ring):
+    """The shoelace area of a closed ring of [x, y] points."""
+    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True))) / 2
+
+
+def _polygons(geometry):
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"]]
+    if geometry["type"] == "MultiPolygon":
+        return geometry["coordinates"]
+    return []
+
+
+def test_every_district_on_the_roster_has_a_non_empty_polygon_on_the_map(reviewer, client_for):
+    """Issue 14 item 1. Matched by name, as the map matches a district's figures to its shape."""
+    response = client_for(reviewer).get("/dashboard/map/tianjin-districts.geojson")
+    shapes = {}
+    for feature in json.loads(response.content)["features"]:
+        shapes.setdefault(feature["properties"]["name"], []).extend(_polygons(feature["geometry"]))
+    roster = list(District.objects.order_by("code").values_list("name", flat=True))
+    assert len(roster) == 16 and "蓟州区" in roster
+    drawn = {
+        name
+        for name, polygons in shapes.items()
+        if any(polygon and len(polygon[0]) >= 4 and _ring_area(polygon[0]) > 0 for polygon in polygons)
+    }
+    assert [name for name in roster if name not in drawn] == []
+
+
+def test_the_map_is_labelled_a_schematic_map(progress, reviewer, client_for):
+    """Issue 14 item 1."""
+    card = _section(client_for(reviewer).get("/dashboard/?on=2021-12-31").content.decode(), "map-heading")
+    assert "天津市各区示意图" in card and "不作为行政区域界线的依据" in card
+    assert 'aria-describedby="map-caption"' in card
