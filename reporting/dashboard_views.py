@@ -548,11 +548,11 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
     if district_row is None:
         return render(request, "reporting/dashboard_district.html", context)
     unit = Unit(district_row)
-    # Street staff see their district's figures but may open only their own street's roster.
+    # Street staff see their district's figures but may open only their own street's progress.
     own_street = _own_street_code(scope)
 
-    def roster_url(code: str) -> str:
-        return reverse("roster_street", args=[code]) + context["on_param"] if own_street in {"", code} else ""
+    def street_url(code: str) -> str:
+        return reverse("dashboard_street", args=[code]) + context["on_param"] if own_street in {"", code} else ""
 
     # Only street-level rows have a district as parent; leaving `level` out keeps the planner on the
     # (campaign, parent_code, on) index (with `level` it may walk every street of the date by the unique index).
@@ -572,7 +572,7 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
     milestones = list(campaign.milestones.all())
     context.update(
         unit=unit,
-        streets=[Unit(s, url=roster_url(s.unit_code)) for s in page],
+        streets=[Unit(s, url=street_url(s.unit_code)) for s in page],
         pager=pager,
         only=query.only,
         show_all=query.link(only="") + "#streets-heading",
@@ -600,7 +600,7 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
                     "value": float(_share_percent(s["met_share"])),
                     "met": s["met"],
                     "roster": s["roster"],
-                    "url": roster_url(s["unit_code"]),
+                    "url": street_url(s["unit_code"]),
                 }
                 for s in bars
             ],

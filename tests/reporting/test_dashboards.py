@@ -16,11 +16,21 @@ from openpyxl import load_workbook
 
 from districts.models import Community, District, Street
 from reporting.models import Campaign, ProgressSnapshot
-from reporting.report_services import report_open, report_return, report_save, report_submit
+from reporting.report_services import assessment_save, report_open, report_return, report_save, report_submit
 from reporting.rollups import rollup_date
 from reporting.services import enrolment_enrol
-from standards.acceptance import answer_save, assignments_create, inspection_sign, inspection_start, round_create
+from standards.acceptance import (
+    answer_save,
+    assignments_create,
+    inspection_sign,
+    inspection_start,
+    objection_decide,
+    objection_record,
+    rectification_done,
+    round_create,
+)
 from standards.acceptance import team_create as acceptance_team_create
+from standards.models import Inspection, Rectification, SelfAssessment
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -42,13 +52,14 @@ def _first_communities(street_codes):
     ]
 
 
-def _inspect(communities, *, by_admin, inspector, fail_item=None, signed_on=None):
+def _inspect(communities, *, by_admin, inspector, fail_item=None, signed_on=None, notice_days=0):
     round_ = round_create(
         name=f"验收{communities[0].code}",
         year=2021,
         opens_on=D(2021, 10, 1),
         closes_on=D(2021, 12, 31),
         by=by_admin,
+        notice_days=notice_days,
     )
     team = acceptance_team_create(round=round_, name="第一组", members=[inspector], by=by_admin)
     for assignment in assignments_create(round=round_, communities=communities, team=team, by=by_admin):
@@ -205,13 +216,13 @@ def test_the_latest_snapshot_before_the_date_is_shown_and_said_so(progress, revi
 # --- a district's dashboard and drill-down --------------------------------------------------------------------
 
 
-def test_district_dashboard_lists_its_streets_with_links_to_the_roster(progress, heping_staff, client_for):
+def test_district_dashboard_lists_its_streets_with_links_to_their_progress(progress, heping_staff, client_for):
     html = client_for(heping_staff).get("/dashboard/district/120101/?on=2021-12-31").content.decode()
     first = progress["pilots"][0]
     street = _snapshot(first.street.code, level="street")
     row = _row(html, first.street.code)
     assert first.street.name in row and f"1 / {street.roster}" in row and _percent(1, street.roster) in row
-    assert f'href="/roster/street/{first.street.code}/?on=2021-12-31"' in row
+    assert f'href="/dashboard/street/{first.street.code}/?on=2021-12-31"' in row
     assert "100.0% <span" in row  # the 街道 has its pilot
     assert "0.0% <span" in _row(html, progress["lacking"].code)
     assert (
@@ -220,14 +231,17 @@ def test_district_dashboard_lists_its_streets_with_links_to_the_roster(progress,
     )
     bars = _data(html)["bars"]
     assert {bar["name"] for bar in bars} >= {first.street.name, progress["lacking"].name}
+    assert next(bar for bar in bars if bar["name"] == first.street.name)["url"] == (
+        f"/dashboard/street/{first.street.code}/?on=2021-12-31"
+    )
     flags = _section(html, "flags-heading")
     assert progress["lacking"].name in flags and "和平区进度滞后" in flags
 
 
 def test_the_street_page_the_dashboard_links_to_lists_the_community(progress, heping_staff, client_for):
     first = progress["pilots"][0]
-    html = client_for(heping_staff).get(f"/roster/street/{first.street.code}/?on=2021-12-31").content.decode()
-    assert f'href="/communities/{first.code}/' in html
+    html = client_for(heping_staff).get(f"/dashboard/street/{first.street.code}/?on=2021-12-31").content.decode()
+    assert f'href="/dashboard/community/{first.code}/?on=2021-12-31"' in html
 
 
 # --- who sees what --------------------------------------------------------------------------------------------
@@ -245,9 +259,10 @@ def test_street_staff_see_their_districts_dashboard_but_link_only_their_street(
     client = client_for(heping_street_staff)
     assert client.get("/dashboard/")["Location"] == "/dashboard/district/120101/"
     html = client.get("/dashboard/district/120101/?on=2021-12-31").content.decode()
-    assert 'href="/roster/street/120101001/' in html
+    assert 'href="/dashboard/street/120101001/' in html
     other = progress["pilots"][1].street.code
-    assert other in html and f'href="/roster/street/{other}/' not in html
+    assert other in html and f'href="/dashboard/street/{other}/' not in html
+    assert client.get(f"/dashboard/street/{other}/").status_code == 404
 
 
 def test_another_districts_dashboard_is_not_found(progress, hexi_staff, client_for):
@@ -634,6 +649,8 @@ def test_a_district_with_more_streets_than_a_page_pages_them_and_charts_them_all
 
 # --- issue 14: the map, drill-down to a community, departments' failures, units without urban communities ------
 
+ALL_MEET = {str(number): "meets" for number in range(1, 17)}
+
 
 def _ring_area(ring):
     """The shoelace area of a closed ring of [x, y] points."""
@@ -669,3 +686,176 @@ def test_the_map_is_labelled_a_schematic_map(progress, reviewer, client_for):
     card = _section(client_for(reviewer).get("/dashboard/?on=2021-12-31").content.decode(), "map-heading")
     assert "天津市各区示意图" in card and "不作为行政区域界线的依据" in card
     assert 'aria-describedby="map-caption"' in card
+
+
+def _monthly(campaign, district, period, staff, rows, *, submit):
+    """A district's monthly report for `period` with `rows` ({community: (stage, items, notes)}), submitted or not."""
+    report = report_open(campaign=campaign, kind="monthly", period=period, district=district, by=staff)
+    for community, (stage, items, notes) in rows.items():
+        row = SelfAssessment.objects.get(period=period, community=community)
+        assessment_save(
+            report=report, assessment=row, version=row.version, stage=stage, items=items, notes=notes, by=staff
+        )
+    report.refresh_from_db()
+    report = report_save(report=report, version=report.version, data={"progress": "推进创建"}, by=staff)
+    return report_submit(report=report, by=staff) if submit else report
+
+
+def _tr(html, attribute, value):
+    match = re.search(rf'<tr {attribute}="{value}">(.*?)</tr>', html, re.S)
+    assert match, f"no row {attribute}={value}"
+    return match.group(1)
+
+
+def test_a_streets_progress_shows_each_communitys_stage_pilot_self_assessment_and_met(
+    campaign, progress, heping_staff, client_for
+):
+    """Issue 14 item 5. The stage is the latest self-assessment a submitted monthly report states."""
+    heping = District.objects.get(code=HEPING)
+    pilot = progress["pilots"][0]  # passed on 2021-11-20, no notice period
+    street = pilot.street
+    _monthly(campaign, heping, D(2021, 11, 1), heping_staff, {pilot: ("meets", ALL_MEET, {})}, submit=True)
+    december = _monthly(
+        campaign, heping, D(2021, 12, 1), heping_staff, {pilot: ("creating", {"1": "meets"}, {})}, submit=False
+    )
+    client = client_for(heping_staff)
+    html = client.get(f"/dashboard/street/{street.code}/?on=2021-12-31").content.decode()
+    assert '<a href="/dashboard/district/120101/?on=2021-12-31">和平区</a>' in html
+    roster = list(
+        Community.objects.filter(street=street, kind="居委会").on_roster(YEAR_END).values_list("code", flat=True)
+    )
+    assert re.findall(r'<tr data-code="(\d{12})">', html) == sorted(roster)
+    row = _tr(html, "data-code", pilot.code)
+    assert f'href="/dashboard/community/{pilot.code}/?on=2021-12-31"' in row
+    assert "试点" in row and "自评达标" in row and "据2021年11月月报" in row and "16/16" in row
+    assert "2021年11月20日" in row and "通过" in row and "已达标" in row and "自2021年11月20日起" in row
+    bystander = next(code for code in sorted(roster) if code != pilot.code)
+    other = _tr(html, "data-code", bystander)
+    assert "未纳入" in other and "尚无已报送的自评" in other and "尚未达标" in other
+    assert f"城市社区{len(roster)}个，达标1个" in html
+    # The draft for December states nothing yet; once submitted it does.
+    report_submit(report=december, by=heping_staff)
+    row = _tr(client.get(f"/dashboard/street/{street.code}/?on=2021-12-31").content.decode(), "data-code", pilot.code)
+    assert "创建中" in row and "据2021年12月月报" in row and "1/16" in row
+    # Before the inspection and the reports, none of it had happened.
+    row = _tr(client.get(f"/dashboard/street/{street.code}/?on=2021-10-31").content.decode(), "data-code", pilot.code)
+    assert "尚无已报送的自评" in row and "未验收" in row and "尚未达标" in row
+
+
+def test_a_communitys_progress_tells_its_campaign_story(campaign, progress, heping_staff, reviewer, client_for):
+    """Issue 14 item 5: stage, pilot flag, self-assessment by item, inspections and their results per item,
+    rectifications as they stood on the date, under the dashboard's breadcrumbs and date."""
+    heping = District.objects.get(code=HEPING)
+    failed = progress["pilots"][2]  # item 5 failed on 2021-11-20
+    items = {**ALL_MEET, "5": "in_progress"}
+    _monthly(
+        campaign,
+        heping,
+        D(2021, 11, 1),
+        heping_staff,
+        {failed: ("creating", items, {"5": "正在增设分类投放点"})},
+        submit=True,
+    )
+    url = f"/dashboard/community/{failed.code}/"
+    html = client_for(reviewer).get(f"{url}?on=2021-12-31").content.decode()
+    crumbs = html[html.index('class="crumbs"') : html.index("</nav>", html.index('class="crumbs"'))]
+    assert '<a href="/dashboard/?on=2021-12-31">' in crumbs
+    assert '<a href="/dashboard/district/120101/?on=2021-12-31">和平区</a>' in crumbs
+    assert f'<a href="/dashboard/street/{failed.street.code}/?on=2021-12-31">{failed.street.name}</a>' in crumbs
+    assert f'aria-current="page">{failed.name}</span>' in crumbs
+    assert "未通过，整改中" in html and "试点" in html and "创建中" in html and "据2021年11月月报" in html
+    item5 = _tr(html, "data-item", "5")
+    assert "推进中" in item5 and "正在增设分类投放点" in item5
+    assert "不达标" in item5 and "垃圾分类投放点不足" in item5
+    assert _tr(html, "data-item", "1").count("达标") == 2
+    inspections = _section(html, "inspections-heading")
+    assert "2021年11月20日" in inspections and "未通过" in inspections
+    rectifications = _section(html, "rectifications-heading")
+    assert "垃圾分类投放点不足" in rectifications and "待整改" in rectifications and "已逾期" in rectifications
+    assert "未收到异议" in _section(html, "objections-heading")
+
+    rectification = Rectification.objects.get(community=failed)
+    rectification_done(rectification=rectification, note="已增设投放点", by=heping_staff)
+    now = _section(client_for(reviewer).get(url).content.decode(), "rectifications-heading")
+    assert "已整改" in now and "已增设投放点" in now
+    then = _section(client_for(reviewer).get(f"{url}?on=2021-12-31").content.decode(), "rectifications-heading")
+    assert "待整改" in then and "已增设投放点" not in then
+
+
+def test_a_community_meets_from_the_day_an_objection_is_dismissed(
+    campaign, progress, commission_admin, inspector, reviewer, client_for
+):
+    """Issue 14 item 5: whether and since when it met, as `met_inspections` decides."""
+    community = Community.objects.filter(street=progress["lacking"], kind="居委会").order_by("code").first()
+    _inspect([community], by_admin=commission_admin, inspector=inspector, signed_on=D(2021, 11, 20), notice_days=7)
+    inspection = Inspection.objects.get(community=community)
+    objection = objection_record(
+        inspection=inspection, received_on=D(2021, 11, 22), text="居民反映分类投放点未落实", by=commission_admin
+    )
+    url = f"/dashboard/community/{community.code}/"
+    client = client_for(reviewer)
+    then = client.get(f"{url}?on=2021-12-31").content.decode()
+    assert "有异议待处理" in then and "达到创建要求" not in _section(then, "met-state")
+    objection_decide(objection=objection, decision="dismissed", note="经核实不成立", by=commission_admin)
+    today = timezone.localdate()
+    now = client.get(url).content.decode()
+    state = now[now.index('id="met-state"') : now.index('</div>\n  <div class="kpi">', now.index('id="met-state"'))]
+    assert "达到创建要求" in state and f"自{today.year}年{today.month}月{today.day}日起" in state
+    assert "异议不成立" in _section(now, "objections-heading")
+    assert "有异议待处理" in client.get(f"{url}?on=2021-12-31").content.decode()
+
+
+def test_the_drill_down_is_scoped_like_the_dashboards(
+    progress, hexi_staff, heping_street_staff, inspector, department_staff, client_for
+):
+    """Issue 14 item 5: out of scope is a 404."""
+    own = progress["pilots"][0]
+    assert own.street.code == "120101001"
+    elsewhere = progress["pilots"][1]
+    hexi = progress["hexi_pilot"]
+    cases = [
+        (hexi_staff, f"/dashboard/street/{own.street.code}/", 404),
+        (hexi_staff, f"/dashboard/community/{own.code}/", 404),
+        (hexi_staff, f"/dashboard/street/{hexi.street.code}/", 200),
+        (hexi_staff, f"/dashboard/community/{hexi.code}/", 200),
+        (heping_street_staff, f"/dashboard/street/{own.street.code}/", 200),
+        (heping_street_staff, f"/dashboard/community/{own.code}/", 200),
+        (heping_street_staff, f"/dashboard/street/{elsewhere.street.code}/", 404),
+        (heping_street_staff, f"/dashboard/community/{elsewhere.code}/", 404),
+        (inspector, f"/dashboard/street/{own.street.code}/", 404),
+        (inspector, f"/dashboard/community/{own.code}/", 404),
+        (department_staff, f"/dashboard/community/{hexi.code}/", 200),
+    ]
+    assert [(url, client_for(user).get(url).status_code) for user, url, _status in cases] == [
+        (url, status) for _user, url, status in cases
+    ]
+
+
+def test_drill_down_query_counts_do_not_grow_with_the_communities(
+    campaign, progress, reviewer, commission_admin, inspector, heping_staff, client_for
+):
+    """Issue 14 item 5: a street's page and a community's page cost the same however much there is to show."""
+    street = progress["pilots"][0].street
+    story = progress["pilots"][2]
+    urls = [f"/dashboard/street/{street.code}/?on=2022-06-30", f"/dashboard/community/{story.code}/?on=2022-06-30"]
+    client = client_for(reviewer)
+    before = [_queries(client, url) for url in urls]
+    assert max(before) <= 15, before
+
+    more = list(Community.objects.filter(street=street, kind="居委会").exclude(enrolments__isnull=False))
+    assert len(more) >= 6
+    enrolment_enrol(campaign=campaign, communities=more, kind="batch", joined_on=D(2021, 6, 1), by=commission_admin)
+    _inspect(more[:3], by_admin=commission_admin, inspector=inspector, fail_item=3, signed_on=D(2022, 3, 1))
+    _inspect(more[3:], by_admin=commission_admin, inspector=inspector, signed_on=D(2022, 3, 2), notice_days=5)
+    _inspect([story], by_admin=commission_admin, inspector=inspector, signed_on=D(2022, 4, 1), notice_days=5)
+    objection_record(
+        inspection=Inspection.objects.filter(community=story).order_by("-signed_at").first(),
+        received_on=D(2022, 4, 2),
+        text="异议",
+        by=commission_admin,
+    )
+    heping = District.objects.get(code=HEPING)
+    rows = {c: ("creating", {"1": "meets"}, {}) for c in [*more, story]}
+    _monthly(campaign, heping, D(2022, 5, 1), heping_staff, rows, submit=True)
+    after = [_queries(client, url) for url in urls]
+    assert after == before
