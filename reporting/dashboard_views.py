@@ -70,8 +70,13 @@ class Unit:
         return getattr(self.snapshot, name)
 
     @property
+    def has_roster(self) -> bool:
+        """Whether the unit has urban communities at all: without any, a share met is no figure, and pages say so."""
+        return self.snapshot.roster > 0
+
+    @property
     def met_percent(self) -> Decimal | None:
-        return _share_percent(self.snapshot.met_share)
+        return _share_percent(self.snapshot.met_share) if self.has_roster else None
 
     @property
     def target_percent(self) -> Decimal | None:
@@ -89,7 +94,7 @@ class Unit:
     def of_target(self) -> Decimal | None:
         """Met share as a percentage of the target share: what the map's colour shows."""
         target = self.snapshot.target_share
-        return percent_of(self.snapshot.met_share, target) if target else None
+        return percent_of(self.snapshot.met_share, target) if target and self.has_roster else None
 
     @property
     def pilot_coverage(self) -> Decimal | None:
@@ -113,11 +118,11 @@ class Unit:
 
     @property
     def status_label(self) -> str:
-        return self.snapshot.get_status_display()
+        return self.snapshot.get_status_display() if self.has_roster else _("No urban communities")
 
     @property
     def status_css(self) -> str:
-        return STATUS_CSS.get(self.snapshot.status, "neutral")
+        return STATUS_CSS.get(self.snapshot.status, "neutral") if self.has_roster else "neutral"
 
 
 def percent_of(part: Decimal, whole: Decimal) -> Decimal:
@@ -336,6 +341,7 @@ def _chart_labels() -> dict[str, str]:
         "no_data": _("No figures"),
         "reached": _("Target reached"),
         "pass_rate": _("Pass rate"),
+        "no_roster": _("No urban communities"),
     }
 
 
@@ -468,7 +474,8 @@ def _map_item(unit: Unit) -> dict[str, Any]:
         "of_target": None if of_target is None else float(of_target),
         "met": unit.met,
         "roster": unit.roster,
-        "share": float(unit.met_percent),
+        "share": None if unit.met_percent is None else float(unit.met_percent),
+        "no_roster": not unit.has_roster,
         "target": None if unit.target_percent is None else float(unit.target_percent),
         "status": unit.status_label,
         "url": unit.url,
@@ -600,6 +607,7 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
                     "value": float(_share_percent(s["met_share"])),
                     "met": s["met"],
                     "roster": s["roster"],
+                    "no_roster": s["roster"] == 0,
                     "url": street_url(s["unit_code"]),
                 }
                 for s in bars

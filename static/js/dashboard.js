@@ -59,6 +59,9 @@
               if (!d) {
                 return encode(params.name) + "<br>" + encode(labels.no_data);
               }
+              if (d.no_roster) {
+                return "<strong>" + encode(d.label) + "</strong><br>" + encode(labels.no_roster);
+              }
               return (
                 "<strong>" + encode(d.label) + "</strong><br>" +
                 encode(labels.met) + ": " + d.met + " / " + d.roster + "<br>" +
@@ -165,10 +168,24 @@
       type: "bar",
       name: name,
       data: rows.map(function (row) {
-        return { value: row.value, url: row.url, text: row.text, met: row.met, roster: row.roster };
+        return {
+          value: row.value,
+          url: row.url,
+          text: row.text,
+          met: row.met,
+          roster: row.roster,
+          no_roster: row.no_roster,
+        };
       }),
       itemStyle: { color: GREEN },
-      label: { show: true, position: "right", formatter: function (params) { return pct(params.value); } },
+      label: {
+        show: true,
+        position: "right",
+        formatter: function (params) {
+          // A unit without urban communities has no share: it says so instead of drawing an empty 0.0% bar.
+          return params.data.no_roster ? labels.no_roster : pct(params.value);
+        },
+      },
     };
     if (target !== null && target !== undefined) {
       bars.markLine = {
@@ -187,6 +204,10 @@
           var lines = ["<strong>" + encode(params.name) + "</strong>"];
           if (d.text) {
             lines.push(encode(d.text));
+          }
+          if (d.no_roster) {
+            lines.push(encode(labels.no_roster));
+            return lines.join("<br>");
           }
           if (d.roster !== undefined) {
             lines.push(encode(labels.met) + ": " + d.met + " / " + d.roster);

@@ -688,6 +688,41 @@ def test_the_map_is_labelled_a_schematic_map(progress, reviewer, client_for):
     assert 'aria-describedby="map-caption"' in card
 
 
+def test_units_without_urban_communities_say_so_instead_of_a_share(campaign, progress, reviewer, client_for):
+    """Issue 14 item 9: no "0 / 0 · 0.0% · 目标30.0% · 无目标" and no empty bar, but 无城市社区."""
+    empty_district = District.objects.create(code="120199", name="无社区测试区")
+    Street.objects.create(code="120199100", name="测试镇", district=empty_district, kind=Street.Kind.TOWN)
+    rollup_date(campaign=campaign, on=YEAR_END)
+    client = client_for(reviewer)
+    city = client.get("/dashboard/?on=2021-12-31").content.decode()
+    # The cells before "participating": met / roster, share, target, status, projection.
+    shares = _row(city, "120199").split('<td class="num">', 1)[0]
+    assert "无城市社区" in shares and not re.search(r"0 / 0|0\.0%|30\.0%|无目标", shares)
+    district = client.get("/dashboard/district/120199/?on=2021-12-31").content.decode()
+    kpis = district[district.index("dashboard-kpis") : district.index("参与创建的社区")]
+    assert "无城市社区" in kpis and "0.0%" not in kpis and "目标" not in kpis
+
+    # 蓟州区's 镇 have villages, not urban communities.
+    street = (
+        ProgressSnapshot.objects.filter(on=YEAR_END, level="street", parent_code="120119", roster=0)
+        .order_by("unit_code")
+        .first()
+    )
+    html = client.get("/dashboard/district/120119/?on=2021-12-31").content.decode()
+    shares = _row(html, street.unit_code).split('<td class="num">', 1)[0]
+    assert "无城市社区" in shares and not re.search(r"0 / 0|0\.0%|30\.0%|无目标", shares)
+    data = _data(html)
+    bar = next(bar for bar in data["bars"] if bar["name"] == street.unit_name)
+    assert bar["no_roster"] is True and data["labels"]["no_roster"] == "无城市社区"
+    assert not any(b["no_roster"] for b in data["bars"] if b["roster"])
+    page = client.get(f"/dashboard/street/{street.unit_code}/?on=2021-12-31").content.decode()
+    assert "无城市社区" in page and "0.0%" not in page
+    sheet, _about = _sheet(client.get("/dashboard/export.xlsx?table=streets&district=120119&on=2021-12-31"))
+    rows = list(sheet.iter_rows(values_only=True))
+    cells = dict(zip(rows[0], next(r for r in rows if r[0] == street.unit_code), strict=True))
+    assert cells["达标率（%）"] is None and cells["状态"] == "无城市社区"
+
+
 def _monthly(campaign, district, period, staff, rows, *, submit):
     """A district's monthly report for `period` with `rows` ({community: (stage, items, notes)}), submitted or not."""
     report = report_open(campaign=campaign, kind="monthly", period=period, district=district, by=staff)
