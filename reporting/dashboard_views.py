@@ -32,6 +32,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from districts.access import district_for
@@ -342,6 +343,7 @@ def _chart_labels() -> dict[str, str]:
         "reached": _("Target reached"),
         "pass_rate": _("Pass rate"),
         "no_roster": _("No urban communities"),
+        "colon": pgettext("between a label and its value", ": "),
     }
 
 

@@ -10,6 +10,8 @@
   }
   var data = JSON.parse(source.textContent);
   var labels = data.labels || {};
+  // The separator between a label and its value comes with the labels: full-width "：" in Chinese.
+  var COLON = labels.colon || ": ";
   var locale = (document.documentElement.lang || "").indexOf("zh") === 0 ? "ZH" : "EN";
   var encode = echarts.format.encodeHTML;
   var charts = [];
@@ -64,11 +66,11 @@
               }
               return (
                 "<strong>" + encode(d.label) + "</strong><br>" +
-                encode(labels.met) + ": " + d.met + " / " + d.roster + "<br>" +
-                encode(labels.met_share) + ": " + pct(d.share) + "<br>" +
-                encode(labels.target) + ": " + pct(d.target) + "<br>" +
-                encode(labels.of_target) + ": " + pct(d.of_target) + "<br>" +
-                encode(labels.status) + ": " + encode(d.status)
+                encode(labels.met) + COLON + d.met + " / " + d.roster + "<br>" +
+                encode(labels.met_share) + COLON + pct(d.share) + "<br>" +
+                encode(labels.target) + COLON + pct(d.target) + "<br>" +
+                encode(labels.of_target) + COLON + pct(d.of_target) + "<br>" +
+                encode(labels.status) + COLON + encode(d.status)
               );
             },
           },
@@ -210,9 +212,9 @@
             return lines.join("<br>");
           }
           if (d.roster !== undefined) {
-            lines.push(encode(labels.met) + ": " + d.met + " / " + d.roster);
+            lines.push(encode(labels.met) + COLON + d.met + " / " + d.roster);
           }
-          lines.push(encode(name) + ": " + pct(d.value));
+          lines.push(encode(name) + COLON + pct(d.value));
           return lines.join("<br>");
         },
       },

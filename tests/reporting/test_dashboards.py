@@ -894,3 +894,33 @@ def test_drill_down_query_counts_do_not_grow_with_the_communities(
     _monthly(campaign, heping, D(2022, 5, 1), heping_staff, rows, submit=True)
     after = [_queries(client, url) for url in urls]
     assert after == before
+
+
+def _visible_text(html):
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", "", html)
+
+
+HALF_WIDTH_AFTER_CHINESE = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]\s*:")
+
+
+def test_dashboards_put_full_width_colons_after_chinese_labels(
+    progress, reviewer, department_staff, heping_staff, client_for
+):
+    """Issue 14 item 11: "及时率：", not "及时率:", on every dashboard, and in the charts' tooltips."""
+    failing = progress["pilots"][2]
+    pages = [
+        (reviewer, "/dashboard/?on=2021-12-31"),
+        (department_staff, "/dashboard/department/?on=2021-12-31"),
+        (department_staff, "/dashboard/department/items/5/failed/?on=2021-12-31"),
+        (heping_staff, "/dashboard/district/120101/?on=2021-12-31"),
+        (heping_staff, f"/dashboard/street/{failing.street.code}/?on=2021-12-31"),
+        (heping_staff, f"/dashboard/community/{failing.code}/?on=2021-12-31"),
+    ]
+    found = {}
+    for user, url in pages:
+        html = client_for(user).get(url).content.decode()
+        found[url] = HALF_WIDTH_AFTER_CHINESE.findall(_visible_text(html))
+    assert found == {url: [] for _user, url in pages}
+    html = client_for(reviewer).get("/dashboard/?on=2021-12-31").content.decode()
+    assert "及时率：" in html and _data(html)["labels"]["colon"] == "："
