@@ -10,6 +10,11 @@ urlpatterns = [
     path("dashboard/street/<code:code>/", progress_views.dashboard_street, name="dashboard_street"),
     path("dashboard/community/<code:code>/", progress_views.dashboard_community, name="dashboard_community"),
     path("dashboard/department/", dashboard_views.dashboard_department, name="dashboard_department"),
+    path(
+        "dashboard/department/items/<int:number>/failed/",
+        dashboard_views.dashboard_item_failures,
+        name="dashboard_item_failures",
+    ),
     path("dashboard/export.xlsx", dashboard_views.dashboard_export, name="dashboard_export"),
     path("dashboard/map/tianjin-districts.geojson", dashboard_views.dashboard_map, name="dashboard_map"),
 ]

@@ -43,6 +43,7 @@ from greencommunity.dates import as_of
 from standards.models import StandardItem
 
 from .models import Campaign, Milestone, ProgressSnapshot, Report, ReportEvent
+from .progress import item_failures
 from .selectors import campaign_months, month_end
 from .timeliness import percent
 
@@ -363,6 +364,12 @@ def _as_given(on: datetime.date, given: bool) -> dict[str, str]:
     return {"on": on.isoformat()} if given else {}
 
 
+def _with_query(url: str, params: dict[str, str]) -> str:
+    """`url` with the parameters that have a value, and no bare "?" when none has."""
+    query = urlencode({key: value for key, value in params.items() if value})
+    return f"{url}?{query}" if query else url
+
+
 # --- pages ----------------------------------------------------------------------------------------------------
 
 
@@ -669,10 +676,22 @@ def dashboard_department(request: HttpRequest) -> HttpResponse:
     kept = {**_as_given(on, given), "department": department.code if department and choices else ""}
     query = TableQuery(sort="name", descending=False, page=_page_number(request), only="", kept=kept)
     page, pager = _page(districts.order_by("unit_code"), total=districts.count(), query=query)
+
+    def failures_url(number: int, district_code: str = "") -> str:
+        """The communities behind a count that failed the item: the whole city's, or one district's."""
+        params = {**kept, "district": district_code}
+        return _with_query(reverse("dashboard_item_failures", args=[number]), params)
+
+    def rate_cell(results: dict, number: int, district_code: str = "") -> tuple[int, int, Decimal | None, int, str]:
+        meets, answered, rate = _item_rate(results, number)
+        failed = answered - meets
+        return meets, answered, rate, failed, failures_url(number, district_code) if failed else ""
+
+    item_rows = [(item, *rate_cell(city.item_results, item.number)) for item in items]
     context.update(
         city=city,
-        item_rows=[(item, *_item_rate(city.item_results, item.number)) for item in items],
-        matrix=[(d, [_item_rate(d.item_results, item.number) for item in items]) for d in page],
+        item_rows=item_rows,
+        matrix=[(d, [rate_cell(d.item_results, item.number, d.unit_code) for item in items]) for d in page],
         pager=pager,
         data={
             "labels": _chart_labels(),
@@ -681,14 +700,53 @@ def dashboard_department(request: HttpRequest) -> HttpResponse:
                     "name": _("Item %(n)s") % {"n": item.number},
                     "text": item.text,
                     "value": None if rate is None else float(rate),
+                    "url": url,
                 }
-                for item, _meets, _answered, rate in (
-                    (item, *_item_rate(city.item_results, item.number)) for item in items
-                )
+                for item, _meets, _answered, rate, _failed, url in item_rows
             ],
         },
     )
     return render(request, "reporting/dashboard_department.html", context)
+
+
+@login_required
+@require_GET
+def dashboard_item_failures(request: HttpRequest, number: int) -> HttpResponse:
+    """The communities behind a pass rate's failures: those whose latest signed inspection, on the date the
+    department dashboard shows, does not meet the item. Scoped as that dashboard: a department only its own items."""
+    department, items, choices = _department_items(request)
+    item = next((i for i in items if i.number == number), None)
+    if item is None:
+        raise Http404
+    campaign = _campaign()
+    on, given = as_of(request)
+    code = request.GET.get("district", "")
+    district = district_for(request.user, code) if code else None
+    city_row = _latest(campaign=campaign, on=on, level=Level.CITY)
+    snap_on = city_row.on if city_row else None
+    context = _base_context(request, campaign, on, given, snap_on)
+    department_param = department.code if department and choices else ""
+    back = {**_as_given(on, given), "department": department_param}
+    context.update(
+        city=city_row,
+        item=item,
+        department=department,
+        district=district,
+        back_url=_with_query(reverse("dashboard_department"), back),
+    )
+    if city_row is not None:
+        rows = item_failures(campaign=campaign, number=number, on=snap_on, district=district)
+        kept = {**back, "district": district.code if district else ""}
+        query = TableQuery(sort="name", descending=False, page=_page_number(request), only="", kept=kept)
+        total = rows.count()
+        page, pager = _page(rows, total=total, query=query)
+        context.update(
+            failures=page,
+            failure_total=total,
+            pager=pager,
+            all_districts_url=_with_query(request.path, back) if district else "",
+        )
+    return render(request, "reporting/dashboard_item_failures.html", context)
 
 
 # --- the map's boundaries -------------------------------------------------------------------------------------

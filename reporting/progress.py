@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from districts.models import Community, Street
+from districts.models import Community, District, Street
 from standards.acceptance import latest_signed, met_inspections
 from standards.models import (
     Inspection,
@@ -363,3 +363,24 @@ def _state(story: CommunityStory) -> tuple[str, str]:
     if any(line.decision == Objection.Decision.UPHELD for line in raised):
         return "upheld", _("Objection upheld; does not meet the requirements")
     return "notice", _("Under public notice until %(date)s") % {"date": date_format(latest.notice_ends_on)}
+
+
+# --- the communities that failed an item --------------------------------------------------------------------------
+
+
+def item_failures(
+    *, campaign: Campaign, number: int, on: datetime.date, district: District | None
+) -> QuerySet[InspectionAnswer]:
+    """The failing answers on item `number` of the latest signed inspection of each community on the campaign's roster
+    on `on`: the communities the dashboards count as inspected on the item and not meeting it."""
+    answers = InspectionAnswer.objects.filter(
+        item__number=number,
+        result=InspectionAnswer.Result.FAILS,
+        inspection__in=latest_signed(on),
+        inspection__community__in=roster_communities(campaign=campaign, on=on),
+    )
+    if district is not None:
+        answers = answers.filter(inspection__district=district)
+    return answers.select_related(
+        "inspection__community__street", "inspection__community__district", "inspection__round"
+    ).order_by("inspection__district__code", "inspection__community__code")

@@ -573,6 +573,13 @@ def dashboard_cases(world: dict[str, Any]) -> dict[str, Case]:
             f"/dashboard/community/{world['other_community'].code}/",
             DISTRICT_SCOPED,
         ),
+        # Item 5 is the housing commission's (the department of `department_staff`).
+        "dashboard_item_failures": Case(
+            "GET",
+            "/dashboard/department/items/5/failed/?district=120101",
+            "/dashboard/department/items/5/failed/?district=120103",
+            CITY_DASHBOARD,
+        ),
         "dashboard_export": Case(
             "GET",
             "/dashboard/export.xlsx?table=streets&district=120101",

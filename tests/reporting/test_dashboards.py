@@ -896,6 +896,50 @@ def test_drill_down_query_counts_do_not_grow_with_the_communities(
     assert after == before
 
 
+def test_department_staff_find_their_dashboard_in_the_menu_and_on_their_home_page(
+    progress, department_staff, heping_staff, client_for
+):
+    """Issue 14 item 7."""
+    home = client_for(department_staff).get("/").content.decode()
+    menu = home[home.index('class="mainnav"') : home.index("</nav>", home.index('class="mainnav"'))]
+    assert '<a href="/dashboard/department/">指标达标看板</a>' in menu
+    main = home[home.index("<main") :]
+    assert 'href="/dashboard/department/"' in main and "本部门指标达标看板" in main
+    page = client_for(department_staff).get("/dashboard/department/").content.decode()
+    assert '<a href="/dashboard/department/" aria-current="page">指标达标看板</a>' in page
+    assert 'href="/dashboard/department/"' not in client_for(heping_staff).get("/").content.decode()
+
+
+def test_each_count_that_failed_an_item_links_to_the_communities_that_failed_it(
+    progress, department_staff, reviewer, heping_staff, client_for
+):
+    """Issue 14 item 7: the failures behind a pass rate, scoped as the department dashboard (its own items only)."""
+    client = client_for(department_staff)
+    html = client.get("/dashboard/department/?on=2021-12-31").content.decode()
+    item5 = dict(re.findall(r'<tr><th scope="row">(\d+)</th>(.*?)</tr>', _section(html, "items-heading"), re.S))["5"]
+    assert '<a href="/dashboard/department/items/5/failed/?on=2021-12-31"' in item5 and ">1</a>" in item5
+    assert "failed" not in dict(re.findall(r'<tr><th scope="row">(\d+)</th>(.*?)</tr>', html, re.S))["4"]
+    heping_row = re.search(r'<th scope="row">和平区</th>(.*?)</tr>', _section(html, "matrix-heading"), re.S).group(1)
+    assert 'href="/dashboard/department/items/5/failed/?on=2021-12-31&amp;district=120101"' in heping_row
+    assert next(item for item in _data(html)["items"] if item["name"] == "第5项")["url"] == (
+        "/dashboard/department/items/5/failed/?on=2021-12-31"
+    )
+
+    failing = progress["pilots"][2]
+    listed = client.get("/dashboard/department/items/5/failed/?on=2021-12-31").content.decode()
+    assert re.findall(r'<tr data-code="(\d{12})">', listed) == [failing.code]
+    row = _tr(listed, "data-code", failing.code)
+    assert "垃圾分类投放点不足" in row and f'href="/dashboard/community/{failing.code}/?on=2021-12-31"' in row
+    assert "共1个社区未达到该项要求" in listed
+    hexi = client.get("/dashboard/department/items/5/failed/?on=2021-12-31&district=120103").content.decode()
+    assert re.findall(r'<tr data-code="(\d{12})">', hexi) == [] and "仅显示河西区的社区" in hexi
+    assert client.get("/dashboard/department/items/1/failed/").status_code == 404  # not the department's item
+    assert client.get("/dashboard/department/items/99/failed/").status_code == 404
+    assert client.get("/dashboard/department/items/5/failed/?district=999999").status_code == 404
+    assert client_for(heping_staff).get("/dashboard/department/items/5/failed/").status_code == 404
+    assert client_for(reviewer).get("/dashboard/department/items/1/failed/?on=2021-12-31").status_code == 200
+
+
 def _visible_text(html):
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"<[^>]+>", "", html)
