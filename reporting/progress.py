@@ -49,7 +49,8 @@ from .selectors import active_enrolments, roster_communities
 from .timeliness import percent
 
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-# A report states its month's self-assessments once it has been submitted, whatever happened to it since.
+# A month's self-assessments count while its report stands submitted, resubmitted or accepted, however late it came
+# (a report returned for changes states nothing until it is resubmitted).
 FILED = (Report.Status.SUBMITTED, Report.Status.RESUBMITTED, Report.Status.ACCEPTED)
 
 
@@ -85,9 +86,9 @@ def _met_since() -> Greatest:
     return Greatest(F("notice_ends_on"), Coalesce(Subquery(dismissed, output_field=DateField()), F("notice_ends_on")))
 
 
-def _open_on(on: datetime.date) -> Q:
-    """Rectifications from inspections signed by `on` that a re-inspection signed by then has not closed."""
-    return Q(inspection__signed_on__lte=on) & ~Q(closed_by_inspection__signed_on__lte=on)
+def _to_rectify_on(on: datetime.date) -> Q:
+    """Rectifications from inspections signed by `on` that the district had not yet reported done by then."""
+    return Q(inspection__signed_on__lte=on) & (Q(done_at__isnull=True) | Q(done_at__date__gt=on))
 
 
 # --- a street ---------------------------------------------------------------------------------------------------
@@ -155,7 +156,7 @@ def street_progress(
     latest = latest_signed(on).filter(community=OuterRef("pk"))
     met = met_inspections(on).filter(community=OuterRef("pk")).annotate(since=_met_since())
     rectifying = (
-        Rectification.objects.filter(_open_on(on), community=OuterRef("pk"))
+        Rectification.objects.filter(_to_rectify_on(on), community=OuterRef("pk"))
         .order_by()
         .values("community")
         .annotate(n=Count("pk"))
@@ -237,7 +238,6 @@ class ObjectionLine:
 @dataclass
 class CommunityStory:
     community: Community
-    on: datetime.date
     enrolment: Enrolment | None
     active: bool
     assessment: SelfAssessment | None
@@ -252,10 +252,6 @@ class CommunityStory:
     @property
     def is_pilot(self) -> bool:
         return self.active and self.enrolment is not None and self.enrolment.kind == Enrolment.Kind.PILOT
-
-    @property
-    def self_assessed(self) -> bool:
-        return self.active and self.assessment is not None and self.assessment.stage == SelfAssessment.Stage.MEETS
 
 
 def _local_day(moment: datetime.datetime | None) -> datetime.date | None:
@@ -334,7 +330,6 @@ def community_story(*, campaign: Campaign, community: Community, on: datetime.da
     met = met_inspections(on).filter(community=community).annotate(since=_met_since()).first()
     story = CommunityStory(
         community=community,
-        on=on,
         enrolment=enrolment,
         active=active is not None,
         assessment=assessment,

@@ -808,11 +808,15 @@ def test_a_communitys_progress_tells_its_campaign_story(campaign, progress, hepi
     rectifications = _section(html, "rectifications-heading")
     assert "垃圾分类投放点不足" in rectifications and "待整改" in rectifications and "已逾期" in rectifications
     assert "未收到异议" in _section(html, "objections-heading")
+    street = client_for(reviewer).get(f"/dashboard/street/{failed.street.code}/?on=2021-12-31").content.decode()
+    assert re.search(r'data-label="待整改事项">1</td>', _tr(street, "data-code", failed.code))
 
     rectification = Rectification.objects.get(community=failed)
     rectification_done(rectification=rectification, note="已增设投放点", by=heping_staff)
     now = _section(client_for(reviewer).get(url).content.decode(), "rectifications-heading")
     assert "已整改" in now and "已增设投放点" in now
+    street = client_for(reviewer).get(f"/dashboard/street/{failed.street.code}/").content.decode()
+    assert re.search(r'data-label="待整改事项">—</td>', _tr(street, "data-code", failed.code))
     then = _section(client_for(reviewer).get(f"{url}?on=2021-12-31").content.decode(), "rectifications-heading")
     assert "待整改" in then and "已增设投放点" not in then
 
