@@ -15,6 +15,9 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, str]] = [(_("Home"), reverse("home"))]
     if scope.sees_whole_city or scope.district_id:
         items.append((_("Dashboard"), reverse("dashboard")))
+    if scope.role == "department_staff":
+        items.append((_("Items dashboard"), reverse("dashboard_department")))
+    if scope.sees_whole_city or scope.district_id:
         items.append((_("Roster"), reverse("roster_districts")))
     if scope.is_commission_admin or scope.is_district_staff:
         items.append((_("Import / export"), reverse("roster_import")))

@@ -32,6 +32,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from districts.access import district_for
@@ -42,6 +43,7 @@ from greencommunity.dates import as_of
 from standards.models import StandardItem
 
 from .models import Campaign, Milestone, ProgressSnapshot, Report, ReportEvent
+from .progress import item_failures
 from .selectors import campaign_months, month_end
 from .timeliness import percent
 
@@ -70,8 +72,13 @@ class Unit:
         return getattr(self.snapshot, name)
 
     @property
+    def has_roster(self) -> bool:
+        """Whether the unit has urban communities at all: without any, a share met is no figure, and pages say so."""
+        return self.snapshot.roster > 0
+
+    @property
     def met_percent(self) -> Decimal | None:
-        return _share_percent(self.snapshot.met_share)
+        return _share_percent(self.snapshot.met_share) if self.has_roster else None
 
     @property
     def target_percent(self) -> Decimal | None:
@@ -89,7 +96,7 @@ class Unit:
     def of_target(self) -> Decimal | None:
         """Met share as a percentage of the target share: what the map's colour shows."""
         target = self.snapshot.target_share
-        return percent_of(self.snapshot.met_share, target) if target else None
+        return percent_of(self.snapshot.met_share, target) if target and self.has_roster else None
 
     @property
     def pilot_coverage(self) -> Decimal | None:
@@ -113,11 +120,11 @@ class Unit:
 
     @property
     def status_label(self) -> str:
-        return self.snapshot.get_status_display()
+        return self.snapshot.get_status_display() if self.has_roster else _("No urban communities")
 
     @property
     def status_css(self) -> str:
-        return STATUS_CSS.get(self.snapshot.status, "neutral")
+        return STATUS_CSS.get(self.snapshot.status, "neutral") if self.has_roster else "neutral"
 
 
 def percent_of(part: Decimal, whole: Decimal) -> Decimal:
@@ -336,6 +343,8 @@ def _chart_labels() -> dict[str, str]:
         "no_data": _("No figures"),
         "reached": _("Target reached"),
         "pass_rate": _("Pass rate"),
+        "no_roster": _("No urban communities"),
+        "colon": pgettext("between a label and its value", ": "),
     }
 
 
@@ -353,6 +362,12 @@ def _base_context(request: HttpRequest, campaign: Campaign, on: datetime.date, g
 
 def _as_given(on: datetime.date, given: bool) -> dict[str, str]:
     return {"on": on.isoformat()} if given else {}
+
+
+def _with_query(url: str, params: dict[str, str]) -> str:
+    """`url` with the parameters that have a value, and no bare "?" when none has."""
+    query = urlencode({key: value for key, value in params.items() if value})
+    return f"{url}?{query}" if query else url
 
 
 # --- pages ----------------------------------------------------------------------------------------------------
@@ -442,7 +457,7 @@ def _named_districts(
     rows = list(
         _missing(districts)
         .filter(
-            Q(unit_code__in=_map_codes())
+            Q(unit_name__in=_map_names())
             | Q(unit_code__in=Subquery(behind_first))
             | Q(unit_code__in=Subquery(overdue_first))
         )
@@ -450,19 +465,26 @@ def _named_districts(
     )
     behind = [s for s in rows if s.status == Status.BEHIND][:FLAG_LIMIT]
     overdue = sorted((s for s in rows if s.missing > 0), key=lambda s: (-s.missing, s.unit_code))[:FLAG_LIMIT]
-    return behind, overdue, [s for s in rows if s.unit_code in _map_codes()]
+    # One row a name: were two districts of the database to share a map name, the first by code is drawn.
+    mapped: dict[str, ProgressSnapshot] = {}
+    for s in rows:
+        if s.unit_name in _map_names():
+            mapped.setdefault(s.unit_name, s)
+    return behind, overdue, list(mapped.values())
 
 
 def _map_item(unit: Unit) -> dict[str, Any]:
     of_target = unit.of_target
     return {
-        "name": unit.unit_code,
+        "name": unit.unit_name,  # the map's feature name
+        "code": unit.unit_code,
         "label": unit.unit_name,
         "value": None if of_target is None else float(min(of_target, Decimal(100))),
         "of_target": None if of_target is None else float(of_target),
         "met": unit.met,
         "roster": unit.roster,
-        "share": float(unit.met_percent),
+        "share": None if unit.met_percent is None else float(unit.met_percent),
+        "no_roster": not unit.has_roster,
         "target": None if unit.target_percent is None else float(unit.target_percent),
         "status": unit.status_label,
         "url": unit.url,
@@ -542,11 +564,11 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
     if district_row is None:
         return render(request, "reporting/dashboard_district.html", context)
     unit = Unit(district_row)
-    # Street staff see their district's figures but may open only their own street's roster.
+    # Street staff see their district's figures but may open only their own street's progress.
     own_street = _own_street_code(scope)
 
-    def roster_url(code: str) -> str:
-        return reverse("roster_street", args=[code]) + context["on_param"] if own_street in {"", code} else ""
+    def street_url(code: str) -> str:
+        return reverse("dashboard_street", args=[code]) + context["on_param"] if own_street in {"", code} else ""
 
     # Only street-level rows have a district as parent; leaving `level` out keeps the planner on the
     # (campaign, parent_code, on) index (with `level` it may walk every street of the date by the unique index).
@@ -567,7 +589,7 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
     context.update(
         unit=unit,
         own_street=own_street,
-        streets=[Unit(s, url=roster_url(s.unit_code)) for s in page],
+        streets=[Unit(s, url=street_url(s.unit_code)) for s in page],
         pager=pager,
         only=query.only,
         show_all=query.link(only="") + "#streets-heading",
@@ -595,7 +617,8 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
                     "value": float(_share_percent(s["met_share"])),
                     "met": s["met"],
                     "roster": s["roster"],
-                    "url": roster_url(s["unit_code"]),
+                    "no_roster": s["roster"] == 0,
+                    "url": street_url(s["unit_code"]),
                 }
                 for s in bars
             ],
@@ -654,10 +677,22 @@ def dashboard_department(request: HttpRequest) -> HttpResponse:
     kept = {**_as_given(on, given), "department": department.code if department and choices else ""}
     query = TableQuery(sort="name", descending=False, page=_page_number(request), only="", kept=kept)
     page, pager = _page(districts.order_by("unit_code"), total=districts.count(), query=query)
+
+    def failures_url(number: int, district_code: str = "") -> str:
+        """The communities behind a count that failed the item: the whole city's, or one district's."""
+        params = {**kept, "district": district_code}
+        return _with_query(reverse("dashboard_item_failures", args=[number]), params)
+
+    def rate_cell(results: dict, number: int, district_code: str = "") -> tuple[int, int, Decimal | None, int, str]:
+        meets, answered, rate = _item_rate(results, number)
+        failed = answered - meets
+        return meets, answered, rate, failed, failures_url(number, district_code) if failed else ""
+
+    item_rows = [(item, *rate_cell(city.item_results, item.number)) for item in items]
     context.update(
         city=city,
-        item_rows=[(item, *_item_rate(city.item_results, item.number)) for item in items],
-        matrix=[(d, [_item_rate(d.item_results, item.number) for item in items]) for d in page],
+        item_rows=item_rows,
+        matrix=[(d, [rate_cell(d.item_results, item.number, d.unit_code) for item in items]) for d in page],
         pager=pager,
         data={
             "labels": _chart_labels(),
@@ -666,14 +701,53 @@ def dashboard_department(request: HttpRequest) -> HttpResponse:
                     "name": _("Item %(n)s") % {"n": item.number},
                     "text": item.text,
                     "value": None if rate is None else float(rate),
+                    "url": url,
                 }
-                for item, _meets, _answered, rate in (
-                    (item, *_item_rate(city.item_results, item.number)) for item in items
-                )
+                for item, _meets, _answered, rate, _failed, url in item_rows
             ],
         },
     )
     return render(request, "reporting/dashboard_department.html", context)
+
+
+@login_required
+@require_GET
+def dashboard_item_failures(request: HttpRequest, number: int) -> HttpResponse:
+    """The communities behind a pass rate's failures: those whose latest signed inspection, on the date the
+    department dashboard shows, does not meet the item. Scoped as that dashboard: a department only its own items."""
+    department, items, choices = _department_items(request)
+    item = next((i for i in items if i.number == number), None)
+    if item is None:
+        raise Http404
+    campaign = _campaign()
+    on, given = as_of(request)
+    code = request.GET.get("district", "")
+    district = district_for(request.user, code) if code else None
+    city_row = _latest(campaign=campaign, on=on, level=Level.CITY)
+    snap_on = city_row.on if city_row else None
+    context = _base_context(request, campaign, on, given, snap_on)
+    department_param = department.code if department and choices else ""
+    back = {**_as_given(on, given), "department": department_param}
+    context.update(
+        city=city_row,
+        item=item,
+        department=department,
+        district=district,
+        back_url=_with_query(reverse("dashboard_department"), back),
+    )
+    if city_row is not None:
+        rows = item_failures(campaign=campaign, number=number, on=snap_on, district=district)
+        kept = {**back, "district": district.code if district else ""}
+        query = TableQuery(sort="name", descending=False, page=_page_number(request), only="", kept=kept)
+        total = rows.count()
+        page, pager = _page(rows, total=total, query=query)
+        context.update(
+            failures=page,
+            failure_total=total,
+            pager=pager,
+            all_districts_url=_with_query(request.path, back) if district else "",
+        )
+    return render(request, "reporting/dashboard_item_failures.html", context)
 
 
 # --- the map's boundaries -------------------------------------------------------------------------------------
@@ -686,9 +760,10 @@ def _map_file() -> tuple[bytes, str]:
 
 
 @functools.cache
-def _map_codes() -> frozenset[str]:
-    """The districts the map draws (Tianjin's 16): only their figures go to the map, whatever the database holds."""
-    return frozenset(str(feature["id"]) for feature in json.loads(_map_file()[0])["features"])
+def _map_names() -> frozenset[str]:
+    """The districts the map draws (Tianjin's 16), by name: the schematic map's features carry no division code, so
+    a district's figures find their shape by its name, as ECharts matches them."""
+    return frozenset(str(feature["properties"]["name"]) for feature in json.loads(_map_file()[0])["features"])
 
 
 @login_required

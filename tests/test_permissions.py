@@ -563,6 +563,23 @@ def dashboard_cases(world: dict[str, Any]) -> dict[str, Case]:
             "GET", "/dashboard/district/120101/", "/dashboard/district/120103/", DISTRICT_SCOPED
         ),
         "dashboard_department": Case("GET", "/dashboard/department/", "/dashboard/department/", CITY_DASHBOARD),
+        # The drill-down below a district's dashboard: street staff read only their own street's.
+        "dashboard_street": Case(
+            "GET", f"/dashboard/street/{OWN_STREET}/", f"/dashboard/street/{OTHER_STREET}/", DISTRICT_SCOPED
+        ),
+        "dashboard_community": Case(
+            "GET",
+            f"/dashboard/community/{world['own_community'].code}/",
+            f"/dashboard/community/{world['other_community'].code}/",
+            DISTRICT_SCOPED,
+        ),
+        # Item 5 is the housing commission's (the department of `department_staff`).
+        "dashboard_item_failures": Case(
+            "GET",
+            "/dashboard/department/items/5/failed/?district=120101",
+            "/dashboard/department/items/5/failed/?district=120103",
+            CITY_DASHBOARD,
+        ),
         "dashboard_export": Case(
             "GET",
             "/dashboard/export.xlsx?table=streets&district=120101",

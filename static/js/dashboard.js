@@ -10,6 +10,8 @@
   }
   var data = JSON.parse(source.textContent);
   var labels = data.labels || {};
+  // The separator between a label and its value comes with the labels: full-width "：" in Chinese.
+  var COLON = labels.colon || ": ";
   var locale = (document.documentElement.lang || "").indexOf("zh") === 0 ? "ZH" : "EN";
   var encode = echarts.format.encodeHTML;
   var charts = [];
@@ -49,10 +51,7 @@
         return response.json();
       })
       .then(function (geo) {
-        // Features are matched on the division code (the feature id), never on the name.
-        geo.features.forEach(function (feature) {
-          feature.properties.code = feature.id;
-        });
+        // Each district's figures find their shape by the district's name: the schematic map carries no codes.
         echarts.registerMap("tianjin", geo);
         chart.setOption({
           tooltip: {
@@ -62,13 +61,16 @@
               if (!d) {
                 return encode(params.name) + "<br>" + encode(labels.no_data);
               }
+              if (d.no_roster) {
+                return "<strong>" + encode(d.label) + "</strong><br>" + encode(labels.no_roster);
+              }
               return (
                 "<strong>" + encode(d.label) + "</strong><br>" +
-                encode(labels.met) + ": " + d.met + " / " + d.roster + "<br>" +
-                encode(labels.met_share) + ": " + pct(d.share) + "<br>" +
-                encode(labels.target) + ": " + pct(d.target) + "<br>" +
-                encode(labels.of_target) + ": " + pct(d.of_target) + "<br>" +
-                encode(labels.status) + ": " + encode(d.status)
+                encode(labels.met) + COLON + d.met + " / " + d.roster + "<br>" +
+                encode(labels.met_share) + COLON + pct(d.share) + "<br>" +
+                encode(labels.target) + COLON + pct(d.target) + "<br>" +
+                encode(labels.of_target) + COLON + pct(d.of_target) + "<br>" +
+                encode(labels.status) + COLON + encode(d.status)
               );
             },
           },
@@ -90,7 +92,6 @@
             {
               type: "map",
               map: "tianjin",
-              nameProperty: "code",
               data: data.map,
               selectedMode: false,
               top: 8,
@@ -169,10 +170,24 @@
       type: "bar",
       name: name,
       data: rows.map(function (row) {
-        return { value: row.value, url: row.url, text: row.text, met: row.met, roster: row.roster };
+        return {
+          value: row.value,
+          url: row.url,
+          text: row.text,
+          met: row.met,
+          roster: row.roster,
+          no_roster: row.no_roster,
+        };
       }),
       itemStyle: { color: GREEN },
-      label: { show: true, position: "right", formatter: function (params) { return pct(params.value); } },
+      label: {
+        show: true,
+        position: "right",
+        formatter: function (params) {
+          // A unit without urban communities has no share: it says so instead of drawing an empty 0.0% bar.
+          return params.data.no_roster ? labels.no_roster : pct(params.value);
+        },
+      },
     };
     if (target !== null && target !== undefined) {
       bars.markLine = {
@@ -192,10 +207,14 @@
           if (d.text) {
             lines.push(encode(d.text));
           }
-          if (d.roster !== undefined) {
-            lines.push(encode(labels.met) + ": " + d.met + " / " + d.roster);
+          if (d.no_roster) {
+            lines.push(encode(labels.no_roster));
+            return lines.join("<br>");
           }
-          lines.push(encode(name) + ": " + pct(d.value));
+          if (d.roster !== undefined) {
+            lines.push(encode(labels.met) + COLON + d.met + " / " + d.roster);
+          }
+          lines.push(encode(name) + COLON + pct(d.value));
           return lines.join("<br>");
         },
       },

@@ -92,13 +92,13 @@ def test_drill_down_from_the_map_and_the_ranking_to_a_community(page):
     street_name = street.inner_text()
     with page.expect_navigation():
         street.click()
-    assert re.search(r"/roster/street/\d{9}/$", page.url)
+    assert re.search(r"/dashboard/street/\d{9}/$", page.url)
     assert street_name in page.inner_text("main")
-    community = page.locator("a[href^='/communities/']").first
+    community = page.locator("a[href^='/dashboard/community/']").first
     community_name = community.inner_text()
     with page.expect_navigation():
         community.click()
-    assert re.search(r"/communities/\d{12}/$", page.url)
+    assert re.search(r"/dashboard/community/\d{12}/$", page.url)
     assert community_name in page.inner_text("h1")
 
 

@@ -16,11 +16,21 @@ from openpyxl import load_workbook
 
 from districts.models import Community, District, Street
 from reporting.models import Campaign, ProgressSnapshot
-from reporting.report_services import report_open, report_return, report_save, report_submit
+from reporting.report_services import assessment_save, report_open, report_return, report_save, report_submit
 from reporting.rollups import rollup_date
 from reporting.services import enrolment_enrol
-from standards.acceptance import answer_save, assignments_create, inspection_sign, inspection_start, round_create
+from standards.acceptance import (
+    answer_save,
+    assignments_create,
+    inspection_sign,
+    inspection_start,
+    objection_decide,
+    objection_record,
+    rectification_done,
+    round_create,
+)
 from standards.acceptance import team_create as acceptance_team_create
+from standards.models import Inspection, Rectification, SelfAssessment
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -42,13 +52,14 @@ def _first_communities(street_codes):
     ]
 
 
-def _inspect(communities, *, by_admin, inspector, fail_item=None, signed_on=None):
+def _inspect(communities, *, by_admin, inspector, fail_item=None, signed_on=None, notice_days=0):
     round_ = round_create(
         name=f"验收{communities[0].code}",
         year=2021,
         opens_on=D(2021, 10, 1),
         closes_on=D(2021, 12, 31),
         by=by_admin,
+        notice_days=notice_days,
     )
     team = acceptance_team_create(round=round_, name="第一组", members=[inspector], by=by_admin)
     for assignment in assignments_create(round=round_, communities=communities, team=team, by=by_admin):
@@ -132,8 +143,9 @@ def test_commission_dashboard_shows_districts_met_shares_and_kpis_from_the_snaps
     # The map and the charts get the same figures as the table.
     data = _data(html)
     assert len(data["map"]) == 16
-    heping_area = next(item for item in data["map"] if item["name"] == HEPING)
-    assert heping_area["label"] == "和平区" and heping_area["met"] == 2 and heping_area["target"] == 30.0
+    heping_area = next(item for item in data["map"] if item["code"] == HEPING)
+    assert heping_area["name"] == heping_area["label"] == "和平区"
+    assert heping_area["met"] == 2 and heping_area["target"] == 30.0
     assert heping_area["url"] == "/dashboard/district/120101/?on=2021-12-31"
     assert data["trend"] == [["2021-12-31", float(_percent(3, city.roster)[:-1])]]
     assert data["targets"] == [["2021-12-31", 30.0], ["2022-12-31", 60.0]]
@@ -204,13 +216,13 @@ def test_the_latest_snapshot_before_the_date_is_shown_and_said_so(progress, revi
 # --- a district's dashboard and drill-down --------------------------------------------------------------------
 
 
-def test_district_dashboard_lists_its_streets_with_links_to_the_roster(progress, heping_staff, client_for):
+def test_district_dashboard_lists_its_streets_with_links_to_their_progress(progress, heping_staff, client_for):
     html = client_for(heping_staff).get("/dashboard/district/120101/?on=2021-12-31").content.decode()
     first = progress["pilots"][0]
     street = _snapshot(first.street.code, level="street")
     row = _row(html, first.street.code)
     assert first.street.name in row and f"1 / {street.roster}" in row and _percent(1, street.roster) in row
-    assert f'href="/roster/street/{first.street.code}/?on=2021-12-31"' in row
+    assert f'href="/dashboard/street/{first.street.code}/?on=2021-12-31"' in row
     assert "100.0% <span" in row  # the 街道 has its pilot
     assert "0.0% <span" in _row(html, progress["lacking"].code)
     assert (
@@ -219,14 +231,17 @@ def test_district_dashboard_lists_its_streets_with_links_to_the_roster(progress,
     )
     bars = _data(html)["bars"]
     assert {bar["name"] for bar in bars} >= {first.street.name, progress["lacking"].name}
+    assert next(bar for bar in bars if bar["name"] == first.street.name)["url"] == (
+        f"/dashboard/street/{first.street.code}/?on=2021-12-31"
+    )
     flags = _section(html, "flags-heading")
     assert progress["lacking"].name in flags and "和平区进度滞后" in flags
 
 
 def test_the_street_page_the_dashboard_links_to_lists_the_community(progress, heping_staff, client_for):
     first = progress["pilots"][0]
-    html = client_for(heping_staff).get(f"/roster/street/{first.street.code}/?on=2021-12-31").content.decode()
-    assert f'href="/communities/{first.code}/' in html
+    html = client_for(heping_staff).get(f"/dashboard/street/{first.street.code}/?on=2021-12-31").content.decode()
+    assert f'href="/dashboard/community/{first.code}/?on=2021-12-31"' in html
 
 
 # --- who sees what --------------------------------------------------------------------------------------------
@@ -244,9 +259,10 @@ def test_street_staff_see_their_districts_dashboard_but_link_only_their_street(
     client = client_for(heping_street_staff)
     assert client.get("/dashboard/")["Location"] == "/dashboard/district/120101/"
     html = client.get("/dashboard/district/120101/?on=2021-12-31").content.decode()
-    assert 'href="/roster/street/120101001/' in html
+    assert 'href="/dashboard/street/120101001/' in html
     other = progress["pilots"][1].street.code
-    assert other in html and f'href="/roster/street/{other}/' not in html
+    assert other in html and f'href="/dashboard/street/{other}/' not in html
+    assert client.get(f"/dashboard/street/{other}/").status_code == 404
 
 
 def test_another_districts_dashboard_is_not_found(progress, hexi_staff, client_for):
@@ -433,7 +449,7 @@ def test_the_map_serves_sixteen_districts_with_caching_headers(reviewer, client_
     response = client.get("/dashboard/map/tianjin-districts.geojson")
     assert response.status_code == 200 and response["Content-Type"] == "application/geo+json"
     features = json.loads(response.content)["features"]
-    assert sorted(f["id"] for f in features) == sorted(District.objects.values_list("code", flat=True))
+    assert sorted(f["properties"]["name"] for f in features) == sorted(District.objects.values_list("name", flat=True))
     assert "max-age" in response["Cache-Control"]
     again = client.get("/dashboard/map/tianjin-districts.geojson", headers={"If-None-Match": response["ETag"]})
     assert again.status_code == 304 and not again.content
@@ -629,3 +645,330 @@ def test_a_district_with_more_streets_than_a_page_pages_them_and_charts_them_all
     lacking = client.get(f"/dashboard/district/{heping}/?on=2021-12-31&sort=name&only=no_pilot").content.decode()
     assert re.findall(r'<tr data-code="(\d{9})">', lacking) == streets[1::2] and "dashboard-pager" not in lacking
     assert "仅显示尚无试点社区的街道" in lacking
+
+
+# --- issue 14: the map, drill-down to a community, departments' failures, units without urban communities ------
+
+ALL_MEET = {str(number): "meets" for number in range(1, 17)}
+
+
+def _ring_area(ring):
+    """The shoelace area of a closed ring of [x, y] points."""
+    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True))) / 2
+
+
+def _polygons(geometry):
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"]]
+    if geometry["type"] == "MultiPolygon":
+        return geometry["coordinates"]
+    return []
+
+
+def test_every_district_on_the_roster_has_a_non_empty_polygon_on_the_map(reviewer, client_for):
+    """Issue 14 item 1. Matched by name, as the map matches a district's figures to its shape."""
+    response = client_for(reviewer).get("/dashboard/map/tianjin-districts.geojson")
+    shapes = {}
+    for feature in json.loads(response.content)["features"]:
+        shapes.setdefault(feature["properties"]["name"], []).extend(_polygons(feature["geometry"]))
+    roster = list(District.objects.order_by("code").values_list("name", flat=True))
+    assert len(roster) == 16 and "蓟州区" in roster
+    drawn = {
+        name
+        for name, polygons in shapes.items()
+        if any(polygon and len(polygon[0]) >= 4 and _ring_area(polygon[0]) > 0 for polygon in polygons)
+    }
+    assert [name for name in roster if name not in drawn] == []
+
+
+def test_the_map_is_labelled_a_schematic_map(progress, reviewer, client_for):
+    """Issue 14 item 1."""
+    card = _section(client_for(reviewer).get("/dashboard/?on=2021-12-31").content.decode(), "map-heading")
+    assert "天津市各区示意图" in card and "不作为行政区域界线的依据" in card
+    assert 'aria-describedby="map-caption"' in card
+
+
+def test_units_without_urban_communities_say_so_instead_of_a_share(campaign, progress, reviewer, client_for):
+    """Issue 14 item 9: no "0 / 0 · 0.0% · 目标30.0% · 无目标" and no empty bar, but 无城市社区."""
+    empty_district = District.objects.create(code="120199", name="无社区测试区")
+    Street.objects.create(code="120199100", name="测试镇", district=empty_district, kind=Street.Kind.TOWN)
+    rollup_date(campaign=campaign, on=YEAR_END)
+    client = client_for(reviewer)
+    city = client.get("/dashboard/?on=2021-12-31").content.decode()
+    # The cells before "participating": met / roster, share, target, status, projection.
+    shares = _row(city, "120199").split('<td class="num">', 1)[0]
+    assert "无城市社区" in shares and not re.search(r"0 / 0|0\.0%|30\.0%|无目标", shares)
+    district = client.get("/dashboard/district/120199/?on=2021-12-31").content.decode()
+    kpis = district[district.index("dashboard-kpis") : district.index("参与创建的社区")]
+    assert "无城市社区" in kpis and "0.0%" not in kpis and "目标" not in kpis
+
+    # 蓟州区's 镇 have villages, not urban communities.
+    street = (
+        ProgressSnapshot.objects.filter(on=YEAR_END, level="street", parent_code="120119", roster=0)
+        .order_by("unit_code")
+        .first()
+    )
+    html = client.get("/dashboard/district/120119/?on=2021-12-31").content.decode()
+    shares = _row(html, street.unit_code).split('<td class="num">', 1)[0]
+    assert "无城市社区" in shares and not re.search(r"0 / 0|0\.0%|30\.0%|无目标", shares)
+    data = _data(html)
+    bar = next(bar for bar in data["bars"] if bar["name"] == street.unit_name)
+    assert bar["no_roster"] is True and data["labels"]["no_roster"] == "无城市社区"
+    assert not any(b["no_roster"] for b in data["bars"] if b["roster"])
+    page = client.get(f"/dashboard/street/{street.unit_code}/?on=2021-12-31").content.decode()
+    assert "无城市社区" in page and "0.0%" not in page
+    sheet, _about = _sheet(client.get("/dashboard/export.xlsx?table=streets&district=120119&on=2021-12-31"))
+    rows = list(sheet.iter_rows(values_only=True))
+    cells = dict(zip(rows[0], next(r for r in rows if r[0] == street.unit_code), strict=True))
+    assert cells["达标率（%）"] is None and cells["状态"] == "无城市社区"
+
+
+def _monthly(campaign, district, period, staff, rows, *, submit):
+    """A district's monthly report for `period` with `rows` ({community: (stage, items, notes)}), submitted or not."""
+    report = report_open(campaign=campaign, kind="monthly", period=period, district=district, by=staff)
+    for community, (stage, items, notes) in rows.items():
+        row = SelfAssessment.objects.get(period=period, community=community)
+        assessment_save(
+            report=report, assessment=row, version=row.version, stage=stage, items=items, notes=notes, by=staff
+        )
+    report.refresh_from_db()
+    report = report_save(report=report, version=report.version, data={"progress": "推进创建"}, by=staff)
+    return report_submit(report=report, by=staff) if submit else report
+
+
+def _tr(html, attribute, value):
+    match = re.search(rf'<tr {attribute}="{value}">(.*?)</tr>', html, re.S)
+    assert match, f"no row {attribute}={value}"
+    return match.group(1)
+
+
+def test_a_streets_progress_shows_each_communitys_stage_pilot_self_assessment_and_met(
+    campaign, progress, heping_staff, client_for
+):
+    """Issue 14 item 5. The stage is the latest self-assessment a submitted monthly report states."""
+    heping = District.objects.get(code=HEPING)
+    pilot = progress["pilots"][0]  # passed on 2021-11-20, no notice period
+    street = pilot.street
+    _monthly(campaign, heping, D(2021, 11, 1), heping_staff, {pilot: ("meets", ALL_MEET, {})}, submit=True)
+    december = _monthly(
+        campaign, heping, D(2021, 12, 1), heping_staff, {pilot: ("creating", {"1": "meets"}, {})}, submit=False
+    )
+    client = client_for(heping_staff)
+    html = client.get(f"/dashboard/street/{street.code}/?on=2021-12-31").content.decode()
+    assert '<a href="/dashboard/district/120101/?on=2021-12-31">和平区</a>' in html
+    roster = list(
+        Community.objects.filter(street=street, kind="居委会").on_roster(YEAR_END).values_list("code", flat=True)
+    )
+    assert re.findall(r'<tr data-code="(\d{12})">', html) == sorted(roster)
+    row = _tr(html, "data-code", pilot.code)
+    assert f'href="/dashboard/community/{pilot.code}/?on=2021-12-31"' in row
+    assert "试点" in row and "自评达标" in row and "据2021年11月月报" in row and "16/16" in row
+    assert "2021年11月20日" in row and "通过" in row and "已达标" in row and "自2021年11月20日起" in row
+    bystander = next(code for code in sorted(roster) if code != pilot.code)
+    other = _tr(html, "data-code", bystander)
+    assert "未纳入" in other and "尚无已报送的自评" in other and "尚未达标" in other
+    assert f"城市社区{len(roster)}个，达标1个" in html
+    # The draft for December states nothing yet; once submitted it does.
+    report_submit(report=december, by=heping_staff)
+    row = _tr(client.get(f"/dashboard/street/{street.code}/?on=2021-12-31").content.decode(), "data-code", pilot.code)
+    assert "创建中" in row and "据2021年12月月报" in row and "1/16" in row
+    # Before the inspection and the reports, none of it had happened.
+    row = _tr(client.get(f"/dashboard/street/{street.code}/?on=2021-10-31").content.decode(), "data-code", pilot.code)
+    assert "尚无已报送的自评" in row and "未验收" in row and "尚未达标" in row
+
+
+def test_a_communitys_progress_tells_its_campaign_story(campaign, progress, heping_staff, reviewer, client_for):
+    """Issue 14 item 5: stage, pilot flag, self-assessment by item, inspections and their results per item,
+    rectifications as they stood on the date, under the dashboard's breadcrumbs and date."""
+    heping = District.objects.get(code=HEPING)
+    failed = progress["pilots"][2]  # item 5 failed on 2021-11-20
+    items = {**ALL_MEET, "5": "in_progress"}
+    _monthly(
+        campaign,
+        heping,
+        D(2021, 11, 1),
+        heping_staff,
+        {failed: ("creating", items, {"5": "正在增设分类投放点"})},
+        submit=True,
+    )
+    url = f"/dashboard/community/{failed.code}/"
+    html = client_for(reviewer).get(f"{url}?on=2021-12-31").content.decode()
+    crumbs = html[html.index('class="crumbs"') : html.index("</nav>", html.index('class="crumbs"'))]
+    assert '<a href="/dashboard/?on=2021-12-31">' in crumbs
+    assert '<a href="/dashboard/district/120101/?on=2021-12-31">和平区</a>' in crumbs
+    assert f'<a href="/dashboard/street/{failed.street.code}/?on=2021-12-31">{failed.street.name}</a>' in crumbs
+    assert f'aria-current="page">{failed.name}</span>' in crumbs
+    assert "未通过，整改中" in html and "试点" in html and "创建中" in html and "据2021年11月月报" in html
+    item5 = _tr(html, "data-item", "5")
+    assert "推进中" in item5 and "正在增设分类投放点" in item5
+    assert "不达标" in item5 and "垃圾分类投放点不足" in item5
+    assert _tr(html, "data-item", "1").count("达标") == 2
+    inspections = _section(html, "inspections-heading")
+    assert "2021年11月20日" in inspections and "未通过" in inspections
+    rectifications = _section(html, "rectifications-heading")
+    assert "垃圾分类投放点不足" in rectifications and "待整改" in rectifications and "已逾期" in rectifications
+    assert "未收到异议" in _section(html, "objections-heading")
+    street = client_for(reviewer).get(f"/dashboard/street/{failed.street.code}/?on=2021-12-31").content.decode()
+    assert re.search(r'data-label="待整改事项">1</td>', _tr(street, "data-code", failed.code))
+
+    rectification = Rectification.objects.get(community=failed)
+    rectification_done(rectification=rectification, note="已增设投放点", by=heping_staff)
+    now = _section(client_for(reviewer).get(url).content.decode(), "rectifications-heading")
+    assert "已整改" in now and "已增设投放点" in now
+    street = client_for(reviewer).get(f"/dashboard/street/{failed.street.code}/").content.decode()
+    assert re.search(r'data-label="待整改事项">—</td>', _tr(street, "data-code", failed.code))
+    then = _section(client_for(reviewer).get(f"{url}?on=2021-12-31").content.decode(), "rectifications-heading")
+    assert "待整改" in then and "已增设投放点" not in then
+
+
+def test_a_community_meets_from_the_day_an_objection_is_dismissed(
+    campaign, progress, commission_admin, inspector, reviewer, client_for
+):
+    """Issue 14 item 5: whether and since when it met, as `met_inspections` decides."""
+    community = Community.objects.filter(street=progress["lacking"], kind="居委会").order_by("code").first()
+    _inspect([community], by_admin=commission_admin, inspector=inspector, signed_on=D(2021, 11, 20), notice_days=7)
+    inspection = Inspection.objects.get(community=community)
+    objection = objection_record(
+        inspection=inspection, received_on=D(2021, 11, 22), text="居民反映分类投放点未落实", by=commission_admin
+    )
+    url = f"/dashboard/community/{community.code}/"
+    client = client_for(reviewer)
+    then = client.get(f"{url}?on=2021-12-31").content.decode()
+    assert "有异议待处理" in then and "达到创建要求" not in _section(then, "met-state")
+    objection_decide(objection=objection, decision="dismissed", note="经核实不成立", by=commission_admin)
+    today = timezone.localdate()
+    now = client.get(url).content.decode()
+    state = now[now.index('id="met-state"') : now.index('</div>\n  <div class="kpi">', now.index('id="met-state"'))]
+    assert "达到创建要求" in state and f"自{today.year}年{today.month}月{today.day}日起" in state
+    assert "异议不成立" in _section(now, "objections-heading")
+    assert "有异议待处理" in client.get(f"{url}?on=2021-12-31").content.decode()
+
+
+def test_the_drill_down_is_scoped_like_the_dashboards(
+    progress, hexi_staff, heping_street_staff, inspector, department_staff, client_for
+):
+    """Issue 14 item 5: out of scope is a 404."""
+    own = progress["pilots"][0]
+    assert own.street.code == "120101001"
+    elsewhere = progress["pilots"][1]
+    hexi = progress["hexi_pilot"]
+    cases = [
+        (hexi_staff, f"/dashboard/street/{own.street.code}/", 404),
+        (hexi_staff, f"/dashboard/community/{own.code}/", 404),
+        (hexi_staff, f"/dashboard/street/{hexi.street.code}/", 200),
+        (hexi_staff, f"/dashboard/community/{hexi.code}/", 200),
+        (heping_street_staff, f"/dashboard/street/{own.street.code}/", 200),
+        (heping_street_staff, f"/dashboard/community/{own.code}/", 200),
+        (heping_street_staff, f"/dashboard/street/{elsewhere.street.code}/", 404),
+        (heping_street_staff, f"/dashboard/community/{elsewhere.code}/", 404),
+        (inspector, f"/dashboard/street/{own.street.code}/", 404),
+        (inspector, f"/dashboard/community/{own.code}/", 404),
+        (department_staff, f"/dashboard/community/{hexi.code}/", 200),
+    ]
+    assert [(url, client_for(user).get(url).status_code) for user, url, _status in cases] == [
+        (url, status) for _user, url, status in cases
+    ]
+
+
+def test_drill_down_query_counts_do_not_grow_with_the_communities(
+    campaign, progress, reviewer, commission_admin, inspector, heping_staff, client_for
+):
+    """Issue 14 item 5: a street's page and a community's page cost the same however much there is to show."""
+    street = progress["pilots"][0].street
+    story = progress["pilots"][2]
+    urls = [f"/dashboard/street/{street.code}/?on=2022-06-30", f"/dashboard/community/{story.code}/?on=2022-06-30"]
+    client = client_for(reviewer)
+    before = [_queries(client, url) for url in urls]
+    assert max(before) <= 15, before
+
+    more = list(Community.objects.filter(street=street, kind="居委会").exclude(enrolments__isnull=False))
+    assert len(more) >= 6
+    enrolment_enrol(campaign=campaign, communities=more, kind="batch", joined_on=D(2021, 6, 1), by=commission_admin)
+    _inspect(more[:3], by_admin=commission_admin, inspector=inspector, fail_item=3, signed_on=D(2022, 3, 1))
+    _inspect(more[3:], by_admin=commission_admin, inspector=inspector, signed_on=D(2022, 3, 2), notice_days=5)
+    _inspect([story], by_admin=commission_admin, inspector=inspector, signed_on=D(2022, 4, 1), notice_days=5)
+    objection_record(
+        inspection=Inspection.objects.filter(community=story).order_by("-signed_at").first(),
+        received_on=D(2022, 4, 2),
+        text="异议",
+        by=commission_admin,
+    )
+    heping = District.objects.get(code=HEPING)
+    rows = {c: ("creating", {"1": "meets"}, {}) for c in [*more, story]}
+    _monthly(campaign, heping, D(2022, 5, 1), heping_staff, rows, submit=True)
+    after = [_queries(client, url) for url in urls]
+    assert after == before
+
+
+def test_department_staff_find_their_dashboard_in_the_menu_and_on_their_home_page(
+    progress, department_staff, heping_staff, client_for
+):
+    """Issue 14 item 7."""
+    home = client_for(department_staff).get("/").content.decode()
+    menu = home[home.index('class="mainnav"') : home.index("</nav>", home.index('class="mainnav"'))]
+    assert '<a href="/dashboard/department/">指标达标看板</a>' in menu
+    main = home[home.index("<main") :]
+    assert 'href="/dashboard/department/"' in main and "本部门指标达标看板" in main
+    page = client_for(department_staff).get("/dashboard/department/").content.decode()
+    assert '<a href="/dashboard/department/" aria-current="page">指标达标看板</a>' in page
+    assert 'href="/dashboard/department/"' not in client_for(heping_staff).get("/").content.decode()
+
+
+def test_each_count_that_failed_an_item_links_to_the_communities_that_failed_it(
+    progress, department_staff, reviewer, heping_staff, client_for
+):
+    """Issue 14 item 7: the failures behind a pass rate, scoped as the department dashboard (its own items only)."""
+    client = client_for(department_staff)
+    html = client.get("/dashboard/department/?on=2021-12-31").content.decode()
+    item5 = dict(re.findall(r'<tr><th scope="row">(\d+)</th>(.*?)</tr>', _section(html, "items-heading"), re.S))["5"]
+    assert '<a href="/dashboard/department/items/5/failed/?on=2021-12-31"' in item5 and ">1</a>" in item5
+    assert "failed" not in dict(re.findall(r'<tr><th scope="row">(\d+)</th>(.*?)</tr>', html, re.S))["4"]
+    heping_row = re.search(r'<th scope="row">和平区</th>(.*?)</tr>', _section(html, "matrix-heading"), re.S).group(1)
+    assert 'href="/dashboard/department/items/5/failed/?on=2021-12-31&amp;district=120101"' in heping_row
+    assert next(item for item in _data(html)["items"] if item["name"] == "第5项")["url"] == (
+        "/dashboard/department/items/5/failed/?on=2021-12-31"
+    )
+
+    failing = progress["pilots"][2]
+    listed = client.get("/dashboard/department/items/5/failed/?on=2021-12-31").content.decode()
+    assert re.findall(r'<tr data-code="(\d{12})">', listed) == [failing.code]
+    row = _tr(listed, "data-code", failing.code)
+    assert "垃圾分类投放点不足" in row and f'href="/dashboard/community/{failing.code}/?on=2021-12-31"' in row
+    assert "共1个社区未达到该项要求" in listed
+    hexi = client.get("/dashboard/department/items/5/failed/?on=2021-12-31&district=120103").content.decode()
+    assert re.findall(r'<tr data-code="(\d{12})">', hexi) == [] and "仅显示河西区的社区" in hexi
+    assert client.get("/dashboard/department/items/1/failed/").status_code == 404  # not the department's item
+    assert client.get("/dashboard/department/items/99/failed/").status_code == 404
+    assert client.get("/dashboard/department/items/5/failed/?district=999999").status_code == 404
+    assert client_for(heping_staff).get("/dashboard/department/items/5/failed/").status_code == 404
+    assert client_for(reviewer).get("/dashboard/department/items/1/failed/?on=2021-12-31").status_code == 200
+
+
+def _visible_text(html):
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", "", html)
+
+
+HALF_WIDTH_AFTER_CHINESE = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]\s*:")
+
+
+def test_dashboards_put_full_width_colons_after_chinese_labels(
+    progress, reviewer, department_staff, heping_staff, client_for
+):
+    """Issue 14 item 11: "及时率：", not "及时率:", on every dashboard, and in the charts' tooltips."""
+    failing = progress["pilots"][2]
+    pages = [
+        (reviewer, "/dashboard/?on=2021-12-31"),
+        (department_staff, "/dashboard/department/?on=2021-12-31"),
+        (department_staff, "/dashboard/department/items/5/failed/?on=2021-12-31"),
+        (heping_staff, "/dashboard/district/120101/?on=2021-12-31"),
+        (heping_staff, f"/dashboard/street/{failing.street.code}/?on=2021-12-31"),
+        (heping_staff, f"/dashboard/community/{failing.code}/?on=2021-12-31"),
+    ]
+    found = {}
+    for user, url in pages:
+        html = client_for(user).get(url).content.decode()
+        found[url] = HALF_WIDTH_AFTER_CHINESE.findall(_visible_text(html))
+    assert found == {url: [] for _user, url in pages}
+    html = client_for(reviewer).get("/dashboard/?on=2021-12-31").content.decode()
+    assert "及时率：" in html and _data(html)["labels"]["colon"] == "："
