@@ -392,6 +392,20 @@ def test_a_forged_community_of_another_district_is_refused(media, client_for, he
     assert not Evidence.objects.exists() and stored_files(media) == []
 
 
+def test_a_community_without_a_row_in_the_report_takes_no_file(
+    media, client_for, heping_staff, report, other_street_community
+):
+    """Issue 14 item 8: a community's file belongs to its row and is read by those who may read the row, so a file
+    for a community the report has no row for would belong to nothing anyone reads."""
+    response = client_for(heping_staff).post(
+        reverse("evidence_upload", args=[report.pk]),
+        {"file": upload("a.pdf", PDF), "community": other_street_community.code},
+    )
+    assert response.status_code == 400
+    assert f"{other_street_community.name}不在本报告的社区列表中" in response.content.decode()
+    assert not Evidence.objects.exists() and stored_files(media) == []
+
+
 def test_an_unknown_item_is_refused(media, client_for, heping_staff, report):
     response = client_for(heping_staff).post(
         reverse("evidence_upload", args=[report.pk]), {"file": upload("a.pdf", PDF), "item": "17"}
