@@ -692,13 +692,13 @@ def api_cases(world: dict[str, Any]) -> dict[str, Case]:
             "GET",
             f"{base}/schema/",
             f"{base}/schema/",
-            {"anonymous": _same(403), **{r: _same(200) for r in EVERY_USER}},
+            {**API_ANON, **{r: _same(200) for r in EVERY_USER}},
         ),
         "api_schema_post": Case(
             "POST",
             f"{base}/schema/",
             f"{base}/schema/",
-            {"anonymous": _same(403), **{r: _same(405) for r in EVERY_USER}},
+            {**API_ANON, **{r: _same(405) for r in EVERY_USER}},
         ),
         "api_token": Case(
             "POST",
