@@ -147,7 +147,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Celery ---------------------------------------------------------------------------------------
 REDIS_URL = _env("REDIS_URL")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The in-memory transport names a host, or kombu warns "No hostname was supplied" whenever a job is queued.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 # Without a broker the embedded default runs every task in process, so `make run` needs nothing else.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -185,6 +186,8 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "greencommunity.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "greencommunity.security.client_ip"
+# No "AXES: BEGIN" banner at the start of every command; failures and lockouts are still logged (and audited).
+AXES_VERBOSE = False
 # Across usernames: LOGIN_ADDRESS_FAILURE_LIMIT failed logins from one address within LOGIN_ADDRESS_WINDOW_MINUTES
 # lock that address out (password spraying: a few tries on each of many usernames). The handler counts them in
 # django-axes' failure log.
@@ -350,4 +353,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "INFO")},
+    # Jobs run in process (no broker) would add a line per finished job to every command's output; a worker logs
+    # them in its own log. A failed job is still logged.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {},
 }
