@@ -169,7 +169,9 @@ def _status(client, url: str) -> int:
     response = client.get(url)
     if response.status_code == 302:
         return 302
-    response.close()
+    if response.streaming:
+        # Read to the end, which closes the file; closing the response would end the test's database connection.
+        b"".join(response.streaming_content)
     return response.status_code
 
 
