@@ -27,7 +27,7 @@ run: install
 	$(PY) manage.py load_divisions districts/data/tianjin-divisions.csv
 	$(PY) manage.py seed_demo
 	$(PY) manage.py rollup
-	@echo "Serving the portal at http://$(HOST)/ (stop with Ctrl-C)"
+	@echo "Serving the portal at http://$(HOST)/ (stop with Ctrl-C; another port: make run HOST=127.0.0.1:8100)"
 	$(PY) manage.py runserver $(HOST)
 
 test: install

@@ -149,7 +149,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Celery ---------------------------------------------------------------------------------------
 REDIS_URL = _env("REDIS_URL")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The in-memory transport names a host, or kombu warns "No hostname was supplied" whenever a job is queued.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 # Without a broker the embedded default runs every task in process, so `make run` needs nothing else.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -187,6 +188,15 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "greencommunity.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "greencommunity.security.client_ip"
+# No "AXES: BEGIN" banner at the start of every command; failures and lockouts are still logged (and audited).
+AXES_VERBOSE = False
+# Across usernames: LOGIN_ADDRESS_FAILURE_LIMIT failed logins from one address within LOGIN_ADDRESS_WINDOW_MINUTES
+# lock that address out (password spraying: a few tries on each of many usernames). The handler counts them in
+# django-axes' failure log.
+LOGIN_ADDRESS_FAILURE_LIMIT = _env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+LOGIN_ADDRESS_WINDOW = datetime.timedelta(minutes=_env_int("LOGIN_ADDRESS_WINDOW_MINUTES", 15))
+AXES_HANDLER = "greencommunity.security.LoginFailureHandler"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # Behind a reverse proxy the client's address is the N-th from the right in X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
 # A session ends after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS after logging in
@@ -197,9 +207,20 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-if min(AXES_FAILURE_LIMIT, SESSION_IDLE_TIMEOUT, SESSION_ABSOLUTE_TIMEOUT, AXES_COOLOFF_TIME.total_seconds()) <= 0:
+if (
+    min(
+        AXES_FAILURE_LIMIT,
+        AXES_COOLOFF_TIME.total_seconds(),
+        LOGIN_ADDRESS_FAILURE_LIMIT,
+        LOGIN_ADDRESS_WINDOW.total_seconds(),
+        SESSION_IDLE_TIMEOUT,
+        SESSION_ABSOLUTE_TIMEOUT,
+    )
+    <= 0
+):
     raise ImproperlyConfigured(
-        "LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be positive"
+        "LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, LOGIN_ADDRESS_FAILURE_LIMIT, LOGIN_ADDRESS_WINDOW_MINUTES, "
+        "SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be positive"
     )
 if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
@@ -269,9 +290,11 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # As reporting.api_auth.API_AUTHENTICATION: token first (401 without credentials), then the session, whose
+    # CSRF refusal is in the portal's language.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "reporting.api_auth.PortalSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -332,4 +355,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "INFO")},
+    # Jobs run in process (no broker) would add a line per finished job to every command's output; a worker logs
+    # them in its own log. A failed job is still logged.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {},
 }

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 
 from districts.scope import Scope, scope_of
+from standards.models import Assignment, SelfAssessment
 
 from .models import Report
 
@@ -55,3 +57,13 @@ def report_for(user: Any, pk: int, *, write: bool = False) -> Report:
         if not (can_edit_report(scope, report) or can_edit_rows(scope, report)):
             raise PermissionDenied
     return report
+
+
+def report_files_readable(user: Any) -> Q:
+    """Which files of reports `user` may read (a filter on Evidence): the report's own files by its readers; a file on
+    a community's row by the report's readers who may read that row, and by the inspectors assigned to the community
+    (their checklist shows its self-assessment and what it put forward)."""
+    report_readable = Q(owner_id__in=Report.objects.visible_to(user).values("pk"))
+    row_readable = Exists(SelfAssessment.objects.visible_to(user).filter(community=OuterRef("community")))
+    inspected = Exists(Assignment.objects.for_member(user).filter(community=OuterRef("community")))
+    return (report_readable & (Q(community__isnull=True) | row_readable)) | inspected

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from districts.admin import AuditedAdmin, ReadOnlyAdmin
 
-from .models import Campaign, Deadline, Enrolment, Milestone, Phase
+from .models import Campaign, Deadline, DocumentNumberCounter, Enrolment, Milestone, Phase
 
 
 class PhaseInline(admin.TabularInline):
@@ -24,6 +24,13 @@ class DeadlineInline(admin.TabularInline):
 class CampaignAdmin(AuditedAdmin):
     list_display = ["name", "starts_on", "ends_on", "is_current"]
     inlines = [PhaseInline, MilestoneInline, DeadlineInline]
+
+
+@admin.register(DocumentNumberCounter)
+class DocumentNumberCounterAdmin(AuditedAdmin):
+    """Where the bulletins' numbers continue: set the last number given, e.g. to follow documents issued on paper."""
+
+    list_display = ["pattern", "year", "last_number"]
 
 
 @admin.register(Enrolment)

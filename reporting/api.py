@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -32,6 +31,7 @@ from greencommunity.security import lockout_response
 from standards.models import StandardCategory, StandardItem
 
 from . import selectors
+from .api_auth import API_AUTHENTICATION
 from .api_schema import ApiAutoSchema, ApiPagination, Detail
 from .models import Campaign, Enrolment, ProgressSnapshot
 
@@ -173,8 +173,7 @@ class StandardCategorySerializer(serializers.ModelSerializer):
 
 
 class ReadOnlyApi(viewsets.ReadOnlyModelViewSet):
-    # Token first, so an unauthenticated request is a 401 with `WWW-Authenticate: Token` rather than a 403.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = API_AUTHENTICATION
     pagination_class = ApiPagination
     schema = ApiAutoSchema()
     lookup_field = "code"
@@ -441,7 +440,9 @@ class TokenView(ObtainAuthToken):
                 description="Missing fields, or a wrong username or password.",
             ),
             429: OpenApiResponse(
-                Detail, description="Too many failed logins for this username from this address: locked out for now."
+                Detail,
+                description="Too many failed logins for this username from this address, or from this address "
+                "whatever the usernames: locked out for now.",
             ),
         },
         auth=[],

@@ -8,11 +8,17 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler
+
+from .api_auth import API_AUTHENTICATION, PortalSessionAuthentication
 
 
 class Detail(serializers.Serializer):
@@ -37,6 +43,12 @@ ERROR_RESPONSES = {
         description="No such code, one outside your scope (the two are not told apart), or a page past the last.",
     ),
 }
+
+
+class PortalSessionScheme(SessionScheme):
+    """Documents the session in the schema as DRF's own session authentication is."""
+
+    target_class = PortalSessionAuthentication
 
 
 class ApiAutoSchema(AutoSchema):
@@ -101,3 +113,15 @@ def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     """Any other address under /api/v1/ (a code that is not a division code, a typo): JSON like the API, not the
     portal's HTML page."""
     return JsonResponse({"detail": str(exceptions.NotFound.default_detail)}, status=404)
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema (YAML, or JSON with ?format=json), for signed-in users like the rest of the API; a refusal
+    is the API's JSON error, not a YAML document."""
+
+    authentication_classes = API_AUTHENTICATION
+    permission_classes = [IsAuthenticated]
+
+    def handle_exception(self, exc: Exception) -> Any:
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().handle_exception(exc)

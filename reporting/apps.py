@@ -29,10 +29,15 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Campaign and reporting")
 
     def ready(self) -> None:
+        from standards.models import evidence_owner_register
         from standards.signals import inspection_signed, objection_decided
+
+        from .access import report_files_readable
+        from .models import Report
 
         connection_created.connect(_register_sqlite_functions, dispatch_uid="reporting.sqlite_functions")
 
         # Who meets the standard changes with a signed inspection or a decided objection; recompute the figures.
         inspection_signed.connect(_figures_changed, dispatch_uid="reporting.rollup.inspection_signed")
         objection_decided.connect(_figures_changed, dispatch_uid="reporting.rollup.objection_decided")
+        evidence_owner_register(Report, report_files_readable)

@@ -2,7 +2,8 @@
 
 One row and one file per (kind, period, scope). Asking again re-queues the same row; each request stamps the row
 with its own task id, so a job that was overtaken by a newer request stops instead of writing over it. A job that
-runs twice (a retry, a redelivery under acks_late) replaces the file under its fixed name: never a second copy.
+runs twice (a retry, a redelivery under acks_late) replaces the file under its fixed name: never a second copy, and
+never a second document number (a bulletin keeps the 发文字号 it was given the first time it was made).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from districts.audit import audit_record
 from districts.models import AuditEntry
 from outbox.services import enqueue_on_commit
 
-from .documents import DocumentError, document_html, document_pdf_bytes, document_spec
-from .models import GeneratedDocument
+from .documents import DocumentError, DocumentSpec, document_html, document_pdf_bytes, document_spec
+from .models import DocumentNumberCounter, GeneratedDocument
 
 Status = GeneratedDocument.Status
 
@@ -51,6 +52,45 @@ def document_request(*, kind: str, period: str, scope_code: str, by: Any) -> Gen
         # failed render (in process, without a broker) does not fail the request.
         enqueue_on_commit(document_render, args=[document.pk], task_id=task_id)
     return document
+
+
+def document_number_assign(*, document_id: int, spec: DocumentSpec) -> str:
+    """Give a numbered document the next number of its series and year the first time it is made. Made again, or by
+    a job that runs twice, it keeps the number it has: the row's lock makes the check and the assignment one step."""
+    if not spec.is_numbered:
+        return ""
+    with transaction.atomic():
+        document = GeneratedDocument.objects.select_for_update().get(pk=document_id)
+        if document.document_number:
+            return document.document_number
+        pattern = spec.campaign.document_number_pattern
+        year = (spec.issued_on or timezone.localdate()).year
+        DocumentNumberCounter.objects.get_or_create(pattern=pattern, year=year)
+        counter = DocumentNumberCounter.objects.select_for_update().get(pattern=pattern, year=year)
+        before = counter.last_number
+        number = ""
+        # A counter set back by hand, or a pattern without the year, may lead to a number already given: skip it.
+        while not number or GeneratedDocument.objects.filter(document_number=number).exists():
+            counter.last_number += 1
+            number = pattern.format(year=year, number=counter.last_number)
+        counter.save(update_fields=["last_number"])
+        document.document_number = number
+        document.save(update_fields=["document_number"])
+        audit_record(
+            actor=None,
+            action=AuditEntry.Action.UPDATE,
+            obj=counter,
+            changes={"last_number": [before, counter.last_number]},
+            source="task",
+        )
+        audit_record(
+            actor=None,
+            action=AuditEntry.Action.UPDATE,
+            obj=document,
+            changes={"document_number": ["", number]},
+            source="task",
+        )
+    return number
 
 
 def _claimed(document_id: int, task_id: str | None, **fields: Any) -> bool:
@@ -116,6 +156,7 @@ def document_render(self: Any, document_id: int) -> str:
     with translation.override(settings.LANGUAGE_CODE):
         try:
             spec = document_spec(kind=document.kind, period=document.period, scope_code=document.scope_code)
+            document_number_assign(document_id=document_id, spec=spec)
             html = document_html(spec)
             _claimed(document_id, task_id, progress=50)
             pdf = document_pdf_bytes(html)

@@ -2,8 +2,9 @@
 compilation and a community's acceptance record.
 
 Each kind is a template under templates/documents/ printed by WeasyPrint in the look of an official document
-(red issuing body, title, date, page numbers "— 1 —"). Charts are SVG drawn here, so they stay vectors in the
-PDF. A document is an official paper: it is always written in the portal's own language, whoever asks for it.
+(red issuing body, for the bulletin its document number and main recipients, title, date, page numbers "— 1 —").
+Charts are SVG drawn here, so they stay vectors in the PDF. A document is an official paper: it is always written
+in the portal's own language, whoever asks for it.
 """
 
 from __future__ import annotations
@@ -77,6 +78,20 @@ class DocumentSpec:
         return _("%(place)s green community acceptance record") % {
             "place": f"{community.district.name}{community.street.name}{community.name}"
         }
+
+    @property
+    def issued_on(self) -> datetime.date | None:
+        """The date the document carries, where it does not depend on when it is made: a bulletin states the
+        figures as of its month's last day and is dated that day, so making it again years later prints the same
+        paper. Other kinds are dated the day they are made."""
+        if self.kind == Kind.CITY_BULLETIN:
+            return month_end(self.month)
+        return None
+
+    @property
+    def is_numbered(self) -> bool:
+        """Whether the document is issued under a document number (发文字号): the commission's bulletin."""
+        return self.kind == Kind.CITY_BULLETIN
 
     @property
     def period_label(self) -> str:
@@ -496,14 +511,27 @@ CONTEXT = {
 }
 
 
-def document_html(spec: DocumentSpec, *, issued_on: datetime.date | None = None) -> str:
-    """The document as HTML, in the portal's own language."""
+def document_number_of(spec: DocumentSpec) -> str:
+    """The number the document was given when it was first made ("" before that, or for kinds without one)."""
+    if not spec.is_numbered:
+        return ""
+    stored = GeneratedDocument.objects.filter(kind=spec.kind, period=spec.period, scope_code=spec.scope_code)
+    return stored.values_list("document_number", flat=True).first() or ""
+
+
+def document_html(spec: DocumentSpec, *, generated_on: datetime.date | None = None) -> str:
+    """The document as HTML, in the portal's own language, dated with its own issue date or, for a kind without
+    one, the day it is made (`generated_on`, default today), which is printed apart when it differs."""
     build, template = CONTEXT[spec.kind]
+    generated_on = generated_on or timezone.localdate()
     with translation.override(settings.LANGUAGE_CODE):
         context = {
             "spec": spec,
             "issuer": spec.district.name if spec.kind == Kind.DISTRICT_MONTHLY else spec.campaign.issued_by,
-            "issued_on": issued_on or timezone.localdate(),
+            "issued_on": spec.issued_on or generated_on,
+            "generated_on": generated_on,
+            "document_number": document_number_of(spec),
+            "main_recipients": spec.campaign.main_recipients if spec.is_numbered else "",
             **build(spec),
         }
         return render_to_string(template, context)
@@ -517,5 +545,5 @@ def document_pdf_bytes(html: str) -> bytes:
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
 
 
-def document_pdf(spec: DocumentSpec, *, issued_on: datetime.date | None = None) -> bytes:
-    return document_pdf_bytes(document_html(spec, issued_on=issued_on))
+def document_pdf(spec: DocumentSpec, *, generated_on: datetime.date | None = None) -> bytes:
+    return document_pdf_bytes(document_html(spec, generated_on=generated_on))

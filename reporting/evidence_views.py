@@ -8,6 +8,7 @@ back, re-rendered, and a plain form post is redirected to the page it came from.
 from __future__ import annotations
 
 import re
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,7 +23,7 @@ from districts.models import Community
 from districts.scope import Scope, scope_of
 from standards import evidence as evidence_service
 from standards.evidence import EvidenceError, evidence_add, evidence_for
-from standards.models import ITEM_COUNT, Evidence, StandardItem
+from standards.models import ITEM_COUNT, Evidence, SelfAssessment, StandardItem
 
 from .access import can_edit_report, can_edit_rows, report_for
 from .models import Report
@@ -90,6 +91,19 @@ def _may_change(scope: Scope, report: Report, community: Community | None) -> No
         raise Refused(_("Choose one of your street's communities to attach the file to."), status=403)
     if not can_edit_rows(scope, report, community.street_id):
         raise Refused(_("You may attach files only to communities of your own street."), status=403)
+
+
+def _on_a_row(report: Report, community: Community | None) -> None:
+    """A community's file belongs to its row of this report, and is read by whoever may read that row."""
+    if community is None:
+        return
+    if not SelfAssessment.objects.filter(
+        district_id=report.district_id, period=report.period, community=community
+    ).exists():
+        raise Refused(
+            _("%(community)s has no row in this report; attach the file to one of the report's communities.")
+            % {"community": community.name}
+        )
 
 
 def _editable(report: Report) -> None:
@@ -167,6 +181,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
         target["community"] = community = _community(report, code)
         target["item"] = item = _item(number)
         _may_change(scope_of(request.user), report, community)
+        _on_a_row(report, community)
         _editable(report)
         target["editable"] = True
         try:
@@ -189,9 +204,9 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def evidence_remove(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+def evidence_remove(request: HttpRequest, pk: int, public_id: uuid.UUID) -> HttpResponse:
     report = report_for(request.user, pk, write=True)
-    evidence = get_object_or_404(evidence_for(report).visible_to(request.user), pk=evidence_pk)
+    evidence = get_object_or_404(evidence_for(report).visible_to(request.user), public_id=public_id)
     target = {
         "community": evidence.community,
         "community_code": evidence.community.code if evidence.community else "",

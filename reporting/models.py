@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -14,6 +15,20 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import Community, Department, District
+
+DEFAULT_DOCUMENT_NUMBER_PATTERN = "津建绿〔{year}〕{number}号"
+
+
+def document_number_pattern_check(pattern: str) -> None:
+    """A pattern writes the year with {year} and the number with {number}, and nothing else in braces."""
+    try:
+        example = pattern.format(year=2022, number=12)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValidationError(
+            _("Write the year as {year} and the number as {number}; no other braces, e.g. 津建绿〔{year}〕{number}号.")
+        ) from exc
+    if "{number}" not in pattern or example == pattern.format(year=2022, number=13):
+        raise ValidationError(_("The pattern must contain {number}, where each document's own number goes."))
 
 
 class CampaignQuerySet(models.QuerySet):
@@ -36,6 +51,23 @@ class Campaign(models.Model):
         _("days before the commission is told of a returned report"),
         default=5,
         help_text=_("A report returned to a district and not resubmitted within this many days is flagged."),
+    )
+    # The bulletin is an official document (GB/T 9704): its number (发文字号) and to whom it is sent (主送机关).
+    document_number_pattern = models.CharField(
+        _("document number pattern"),
+        max_length=60,
+        default=DEFAULT_DOCUMENT_NUMBER_PATTERN,
+        validators=[document_number_pattern_check],
+        help_text=_(
+            "How the bulletin's document number (发文字号) is written: {year} is the year of issue, {number} the "
+            "document's number in that year, counted in “document numbers”."
+        ),
+    )
+    main_recipients = models.CharField(
+        _("main recipients"),
+        max_length=200,
+        default="各区人民政府",
+        help_text=_("To whom the bulletin is addressed (主送机关), printed below its title."),
     )
 
     objects = CampaignQuerySet.as_manager()
@@ -578,17 +610,42 @@ class GeneratedDocument(models.Model):
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    # Given once, the first time the document is made, and printed on it every time it is made again.
+    document_number = models.CharField(_("document number"), max_length=80, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]
         verbose_name = _("generated document")
         verbose_name_plural = _("generated documents")
         constraints = [
-            models.UniqueConstraint(fields=["kind", "period", "scope_code"], name="one_document_per_kind_period_scope")
+            models.UniqueConstraint(fields=["kind", "period", "scope_code"], name="one_document_per_kind_period_scope"),
+            models.UniqueConstraint(
+                fields=["document_number"], condition=~Q(document_number=""), name="document_numbers_are_unique"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.period} {self.scope_code}".strip()
+
+
+class DocumentNumberCounter(models.Model):
+    """The last number given in one series of document numbers (one pattern) in one year; the next document of that
+    year takes the one after. Kept as data, so the portal's numbers can continue those the commission gave outside it."""
+
+    pattern = models.CharField(_("document number pattern"), max_length=60, validators=[document_number_pattern_check])
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(
+        _("last number given"), default=0, help_text=_("The next document of this year takes the number after this.")
+    )
+
+    class Meta:
+        ordering = ["-year", "pattern"]
+        verbose_name = _("document number")
+        verbose_name_plural = _("document numbers")
+        constraints = [models.UniqueConstraint(fields=["pattern", "year"], name="one_counter_per_pattern_and_year")]
+
+    def __str__(self) -> str:
+        return self.pattern.format(year=self.year, number=self.last_number)
 
 
 class RollupRequest(models.Model):

@@ -67,6 +67,7 @@ from .models import (
     Rectification,
     SelfAssessment,
     StandardItem,
+    readable_communities,
 )
 
 SIGNED = Inspection.Status.SIGNED
@@ -89,14 +90,7 @@ def _commission_only(user: Any) -> Scope:
 
 
 def _visible_rectifications(user: Any) -> QuerySet[Rectification]:
-    scope = scope_of(user)
-    if scope.sees_whole_city:
-        return Rectification.objects.all()
-    if scope.street_id:
-        return Rectification.objects.filter(community__street_id=scope.street_id)
-    if scope.district_id:
-        return Rectification.objects.filter(district_id=scope.district_id)
-    return Rectification.objects.none()
+    return Rectification.objects.visible_to(user)
 
 
 def _may_rectify(scope: Scope, district_id: int) -> bool:
@@ -107,12 +101,7 @@ def _may_rectify(scope: Scope, district_id: int) -> bool:
 def _record_community(user: Any, code: str) -> Community:
     """The community whose acceptance record `user` may read: in their scope, or, for an inspector, assigned to
     one of their teams."""
-    if scope_of(user).role == Role.INSPECTOR:
-        assigned = Assignment.objects.for_member(user).filter(community=OuterRef("pk"))
-        return get_object_or_404(
-            Community.objects.filter(Exists(assigned)).select_related("street", "district"), code=code
-        )
-    return community_for(user, code)
+    return get_object_or_404(readable_communities(user).select_related("street", "district"), code=code)
 
 
 def _inspection_for(user: Any, pk: int, *, write: bool) -> Inspection:

@@ -5,7 +5,6 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -68,7 +67,7 @@ class EvidenceAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("file"))
     def download(self, obj: Evidence) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("evidence_file", args=[obj.pk]), obj.original_name)
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.original_name)
 
 
 @admin.register(AcceptanceRound)

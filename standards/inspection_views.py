@@ -15,16 +15,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-
-from districts.scope import scope_of
 
 from . import acceptance
 from .acceptance import AcceptanceError, answer_save, inspection_start
@@ -51,17 +48,7 @@ def _inspection_for_member(user: Any, pk: int) -> Inspection:
 
 
 def inspections_visible_to(user: Any) -> QuerySet[Inspection]:
-    """Who may read an inspection's record: its team, the commission and departments (the whole city), and the
-    staff of the community's district or street."""
-    scope = scope_of(user)
-    if scope.sees_whole_city:
-        return Inspection.objects.all()
-    member = Q(assignment__in=Assignment.objects.for_member(user))
-    if scope.street_id:
-        return Inspection.objects.filter(Q(community__street_id=scope.street_id) | member)
-    if scope.district_id:
-        return Inspection.objects.filter(Q(district_id=scope.district_id) | member)
-    return Inspection.objects.filter(member)
+    return Inspection.objects.visible_to(user)
 
 
 def _item_number(raw: str | None) -> int | None:
@@ -269,8 +256,8 @@ def inspection_photo(request: HttpRequest, inspection_pk: int) -> JsonResponse:
             "ok": True,
             "item": number,
             "name": evidence.original_name,
-            "url": reverse("evidence_file", args=[evidence.pk]),
-            "thumbnail": reverse("evidence_thumbnail", args=[evidence.pk]) if evidence.thumbnail else "",
+            "url": evidence.get_absolute_url(),
+            "thumbnail": evidence.thumbnail_url,
         }
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +12,8 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -144,24 +146,38 @@ def thumbnail_path(instance: Evidence, filename: str) -> str:
     return f"evidence/thumbnails/{uuid.uuid4().hex}.webp"
 
 
+# Who may read a file is decided by what it belongs to: each model a file may belong to says which of its files a
+# user may read, from that model's own scope queryset. `reporting` adds its reports here (a dependency points one way).
+EvidenceReaders = Callable[[Any], Q]
+_EVIDENCE_OWNERS: dict[type[models.Model], EvidenceReaders] = {}
+
+
+def evidence_owner_register(model: type[models.Model], readers: EvidenceReaders) -> None:
+    """Let files belong to `model`; `readers(user)` is a filter on Evidence for the files of it the user may read."""
+    _EVIDENCE_OWNERS[model] = readers
+
+
+def readable_communities(user: Any) -> models.QuerySet[Community]:
+    """The communities whose record `user` may read: those in their scope and, for an inspector, those assigned to
+    one of their teams."""
+    assigned = Assignment.objects.for_member(user).values("community")
+    return Community.objects.filter(Q(pk__in=Community.objects.visible_to(user).values("pk")) | Q(pk__in=assigned))
+
+
+def _owned_by(model: type[models.Model], readable: models.QuerySet) -> Q:
+    return Q(owner_type=ContentType.objects.get_for_model(model), owner_id__in=readable.values("pk"))
+
+
 class EvidenceQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> EvidenceQuerySet:
-        scope = scope_of(user)
-        if scope.is_commission:
-            return self
-        if scope.role == "department_staff":
-            # Departments see their own files and every district's (they review progress on their items).
-            return self
-        if scope.street_id:
-            return self.filter(community__street_id=scope.street_id)
-        if scope.district_id:
-            return self.filter(district_id=scope.district_id)
-        if scope.user_id:
-            # Inspectors see the evidence of the communities assigned to their teams; `Exists` keeps one row per file
-            # however many teams or assignments lead to it.
-            assigned = Assignment.objects.for_member(user).filter(community=OuterRef("community"))
-            return self.filter(Exists(assigned))
-        return self.none()
+        """The files whose parent the user may read: the report, report row, inspection or rectification it was
+        attached to, or, for a file that belongs to no record, its community."""
+        readable = Q(owner_type__isnull=True, community__in=readable_communities(user).values("pk"))
+        readable |= _owned_by(Inspection, Inspection.objects.visible_to(user))
+        readable |= _owned_by(Rectification, Rectification.objects.visible_to(user))
+        for model, readers in _EVIDENCE_OWNERS.items():
+            readable |= Q(owner_type=ContentType.objects.get_for_model(model)) & readers(user)
+        return self.filter(readable)
 
     def current(self) -> EvidenceQuerySet:
         return self.filter(removed_at__isnull=True)
@@ -179,6 +195,8 @@ class Evidence(models.Model):
         PDF = "pdf", _("PDF document")
         OFFICE = "office", _("Office document")
 
+    # The file's address: a random id, so one reader's address cannot be counted on to find another's file.
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
     thumbnail = models.FileField(_("thumbnail"), upload_to=thumbnail_path, max_length=200, blank=True)
     original_name = models.CharField(_("file name"), max_length=200)
@@ -225,6 +243,13 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("evidence_file", args=[self.public_id])
+
+    @property
+    def thumbnail_url(self) -> str:
+        return reverse("evidence_thumbnail", args=[self.public_id]) if self.thumbnail else ""
 
 
 # --- year-end acceptance --------------------------------------------------------------------------------------
@@ -281,6 +306,8 @@ class InspectionTeam(models.Model):
 
 class AssignmentQuerySet(models.QuerySet):
     def for_member(self, user: Any) -> AssignmentQuerySet:
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
         return self.filter(team__members=user, cancelled_at__isnull=True)
 
 
@@ -316,6 +343,21 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community} · {self.get_kind_display()}"
+
+
+class InspectionQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> InspectionQuerySet:
+        """Who may read an inspection's record: its team, the commission and departments (the whole city), and the
+        staff of the community's district or street."""
+        scope = scope_of(user)
+        if scope.sees_whole_city:
+            return self.all()
+        member = Q(assignment__in=Assignment.objects.for_member(user))
+        if scope.street_id:
+            return self.filter(Q(community__street_id=scope.street_id) | member)
+        if scope.district_id:
+            return self.filter(Q(district_id=scope.district_id) | member)
+        return self.filter(member)
 
 
 class Inspection(models.Model):
@@ -356,6 +398,8 @@ class Inspection(models.Model):
     passed = models.BooleanField(_("passed"), null=True, blank=True)
     notice_ends_on = models.DateField(_("public notice ends on"), null=True, blank=True)
     summary = models.TextField(_("summary"), blank=True, max_length=5000)
+
+    objects = InspectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-signed_at", "-started_at"]
@@ -412,6 +456,20 @@ class InspectionAnswer(models.Model):
         return f"{self.item.number}: {self.get_result_display()}"
 
 
+class RectificationQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> RectificationQuerySet:
+        """The city's readers, the staff of the community's district or street, and the inspectors assigned to the
+        community (its acceptance record shows them what was put right before they inspect again)."""
+        scope = scope_of(user)
+        if scope.sees_whole_city:
+            return self.all()
+        if scope.street_id:
+            return self.filter(community__street_id=scope.street_id)
+        if scope.district_id:
+            return self.filter(district_id=scope.district_id)
+        return self.filter(community__in=Assignment.objects.for_member(user).values("community"))
+
+
 class Rectification(models.Model):
     """A failed item the district must put right (整改), then ask to be inspected again."""
 
@@ -439,6 +497,8 @@ class Rectification(models.Model):
     closed_by_inspection = models.ForeignKey(
         Inspection, on_delete=models.PROTECT, null=True, blank=True, related_name="closed_rectifications"
     )
+
+    objects = RectificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "community__code", "item__number"]

@@ -1,6 +1,9 @@
-"""Serving evidence files: only to readers whose scope covers them, always through this view, never by URL."""
+"""Serving evidence files: only to those who may read what the file belongs to, always through this view, never by
+a storage URL, and under a random address."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
@@ -11,8 +14,8 @@ from django.views.decorators.http import require_GET
 from .models import Evidence
 
 
-def _visible_evidence(request: HttpRequest, pk: int) -> Evidence:
-    return get_object_or_404(Evidence.objects.visible_to(request.user).current(), pk=pk)
+def _visible_evidence(request: HttpRequest, public_id: uuid.UUID) -> Evidence:
+    return get_object_or_404(Evidence.objects.visible_to(request.user).current(), public_id=public_id)
 
 
 def _stream(field_file, *, content_type: str, filename: str, inline: bool) -> FileResponse:
@@ -29,8 +32,8 @@ def _stream(field_file, *, content_type: str, filename: str, inline: bool) -> Fi
 
 @login_required
 @require_GET
-def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
-    evidence = _visible_evidence(request, pk)
+def evidence_file(request: HttpRequest, public_id: uuid.UUID) -> FileResponse:
+    evidence = _visible_evidence(request, public_id)
     # Photos open in the browser; documents are always downloaded, so a crafted PDF or Office file never renders
     # in the portal's origin.
     return _stream(
@@ -43,8 +46,8 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_GET
-def evidence_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
-    evidence = _visible_evidence(request, pk)
+def evidence_thumbnail(request: HttpRequest, public_id: uuid.UUID) -> FileResponse:
+    evidence = _visible_evidence(request, public_id)
     if not evidence.thumbnail:
         raise Http404("this evidence has no thumbnail")
     stem = evidence.original_name.rsplit(".", 1)[0]

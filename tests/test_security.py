@@ -133,6 +133,107 @@ def test_the_client_address_behind_a_trusted_proxy_is_the_one_the_proxy_saw(clie
     assert AuditEntry.objects.get(action="login_failed").changes["_ip"] == "203.0.113.7"
 
 
+# --- password spraying: failures per address across usernames --------------------------------------------------
+
+SPRAYED = [f"guess-{n:02d}" for n in range(19)]
+ADDRESS_LOCKED = "这个地址在 15 分钟内登录失败 20 次（不论用户名），暂时任何人都不能从这里登录。"
+
+
+@pytest.fixture
+def fast_passwords(settings):
+    # Every failed login hashes the password it was given, even for an unknown username; the default hasher would
+    # make spraying 76 of them the slowest part of the suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+LOGIN_ENDPOINTS = {
+    # path, status of a wrong password, how the lockout reads
+    "login page": ("/accounts/login/", 200, "html"),
+    "admin": ("/admin/login/?next=/admin/", 200, "html"),
+    "API token": ("/api/v1/auth/token/", 400, "json"),
+}
+
+
+@pytest.mark.parametrize("endpoint", LOGIN_ENDPOINTS)
+def test_four_tries_on_each_of_19_usernames_from_one_address_lock_that_address_out(fast_passwords, make_user, endpoint):
+    """Issue 14 item 17: each username stays under its own limit, but the address reaches the limit across them; the
+    20th failure and everything after it from that address, even the right password of another user, get the same
+    Chinese lockout answer, while other addresses log in as usual."""
+    user = make_user("district-120101", "district_staff", district="120101")
+    if endpoint == "admin":
+        user.is_staff = True
+        user.save()
+    path, wrong_status, form = LOGIN_ENDPOINTS[endpoint]
+    statuses = []
+    for username in SPRAYED:
+        for _ in range(4):
+            response = Client().post(path, {"username": username, "password": "Spring2026!"}, REMOTE_ADDR="10.0.0.5")
+            statuses.append(response.status_code)
+    assert statuses[:19] == [wrong_status] * 19 and set(statuses[19:]) == {429}
+    assert not AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).exists()
+
+    response = Client().post(path, {"username": user.username, "password": PASSWORD}, REMOTE_ADDR="10.0.0.5")
+    assert response.status_code == 429
+    body = response.json()["detail"] if form == "json" else response.content.decode()
+    if form == "json":
+        assert body.startswith("此地址登录失败次数过多：15 分钟内 20 次（不论用户名）")
+    else:
+        assert "登录已暂时锁定" in body and ADDRESS_LOCKED in body
+    assert Client().post(
+        path, {"username": user.username, "password": PASSWORD}, REMOTE_ADDR="10.0.0.6"
+    ).status_code in (
+        200,
+        302,
+    )
+
+
+def test_the_address_may_try_again_once_its_failures_leave_the_window(fast_passwords, client, heping_staff):
+    """Issue 14 item 17: the lockout page says until when, and at that time the address logs in again."""
+    from axes.models import AccessFailureLog
+
+    for username in SPRAYED[:4]:
+        _fail(client, username, 4)
+    _fail(client, SPRAYED[4], 3)
+    assert _login(client, SPRAYED[4], "wrong-password").status_code == 429  # the 20th
+    response = _login(client, "district-120101", PASSWORD)
+    assert response.status_code == 429
+    twentieth_newest = AccessFailureLog.objects.order_by("-attempt_time")[19].attempt_time
+    until = timezone.localtime(twentieth_newest + settings.LOGIN_ADDRESS_WINDOW)
+    assert f"请于 {until:%Y}年{until.month}月{until.day}日 {until:%H:%M} 后再试。" in response.content.decode()
+    AccessFailureLog.objects.update(attempt_time=timezone.now() - settings.LOGIN_ADDRESS_WINDOW)
+    assert _login(client, "district-120101", PASSWORD).status_code == 302
+
+
+def test_the_address_limit_and_window_are_settings(fast_passwords, client, heping_staff, settings):
+    """Issue 14 item 17: LOGIN_ADDRESS_FAILURE_LIMIT and LOGIN_ADDRESS_WINDOW_MINUTES are read in settings (a value
+    that is not a positive whole number is refused at start) and used as set."""
+    import subprocess
+    import sys
+
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    for username in SPRAYED[:2]:
+        _fail(client, username, 1)
+    assert _login(client, SPRAYED[2], "wrong-password").status_code == 429
+    assert "这个地址在 15 分钟内登录失败 3 次" in _login(client, "district-120101", PASSWORD).content.decode()
+
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.LOGIN_ADDRESS_FAILURE_LIMIT, s.LOGIN_ADDRESS_WINDOW)"
+    env = {"DJANGO_SETTINGS_MODULE": "greencommunity.settings", "PATH": "/usr/bin:/bin"}
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env={**env, "LOGIN_ADDRESS_FAILURE_LIMIT": "50", "LOGIN_ADDRESS_WINDOW_MINUTES": "60"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.stdout.split() == ["50", "1:00:00"]
+    for bad in ({"LOGIN_ADDRESS_FAILURE_LIMIT": "0"}, {"LOGIN_ADDRESS_WINDOW_MINUTES": "many"}):
+        run = subprocess.run(
+            [sys.executable, "-c", code], cwd=settings.BASE_DIR, env={**env, **bad}, capture_output=True, text=True
+        )
+        assert run.returncode != 0 and next(iter(bad)) in run.stderr
+
+
 # --- session timeouts --------------------------------------------------------------------------------------------
 
 

@@ -63,3 +63,32 @@ def test_production_passes_the_deploy_check():
 def test_seed_demo_refuses_in_production():
     out = _manage_in_production("seed_demo")
     assert out.returncode != 0 and "refuses to run in production" in out.stderr
+
+
+def test_a_management_command_prints_no_django_axes_banner():
+    """Issue 14 item 18: `make run` runs five commands; none of them announces django-axes."""
+    out = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env={k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ENV"}},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "System check identified no issues (0 silenced)."
+    assert "AXES" not in out.stdout + out.stderr
+
+
+def test_a_job_run_in_process_leaves_no_broker_or_task_lines_in_the_output():
+    """Issue 14 item 18: without a broker a job runs in process (as seed_demo's do); kombu's "No hostname was
+    supplied" warning and Celery's line per finished task stayed in the output of `make run`."""
+    out = _run(
+        SETUP
+        + "from greencommunity.celery import app\n"
+        + "@app.task(name='quiet.ping')\ndef ping():\n    return 'pong'\n"
+        + "print(ping.apply_async(ignore_result=True).get())"
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["pong"]
+    assert out.stderr == ""

@@ -300,7 +300,32 @@ def test_anonymous_is_refused():
         assert response.status_code == 401, name
         assert response["WWW-Authenticate"].startswith("Token")
     assert client.get(reverse("api-community-list"), HTTP_AUTHORIZATION="Token nope").status_code == 401
-    assert client.get(reverse("api_schema")).status_code in {401, 403}
+
+
+def test_an_anonymous_request_for_the_schema_is_a_401_like_the_rest_of_the_api():
+    """Issue 14 item 17."""
+    response = Client().get(reverse("api_schema"))
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Token")
+    assert response.json() == {"detail": "身份认证信息未提供。"}
+    assert Client().get(reverse("api_schema"), HTTP_AUTHORIZATION="Token nope").status_code == 401
+
+
+def test_a_session_request_without_its_csrf_token_is_refused_in_chinese(heping_staff):
+    """Issue 14 item 17: an unsafe API request on a browser session needs the CSRF token; the refusal is in the
+    portal's language and the API's JSON shape, for the data endpoints and the token endpoint alike."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(heping_staff)
+    refusal = {"detail": "请求缺少安全令牌（CSRF）。请刷新页面后重试，或改用令牌认证（Authorization: Token …）。"}
+    for url, data in (
+        (reverse("api-community-list"), {}),
+        (reverse("api_token"), {"username": heping_staff.username, "password": PASSWORD}),
+    ):
+        response = client.post(url, data)
+        assert response.status_code == 403, url
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == refusal, url
+    assert client.get(reverse("api-community-list")).status_code == 200  # a safe request needs no token
 
 
 def test_token_auth(heping_staff):

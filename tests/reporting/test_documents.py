@@ -12,13 +12,14 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from districts.models import Community, Department, District
+from districts.models import AuditEntry, Community, Department, District
 from reporting.document_tasks import document_render, document_request
 from reporting.documents import DocumentError, document_pdf, document_spec, percent_label
-from reporting.models import Campaign, GeneratedDocument
+from reporting.models import Campaign, DocumentNumberCounter, GeneratedDocument
 from reporting.report_services import assessment_save, report_accept, report_open, report_save, report_submit
 from reporting.rollups import share_of
 from reporting.selectors import roster_communities
@@ -202,12 +203,12 @@ def campaign_data(
 
 def test_city_bulletin_names_every_district_with_its_figures_and_embeds_a_cjk_font(campaign, campaign_data, tmp_path):
     spec = document_spec(kind="city-bulletin", period="2021-12")
-    pdf = document_pdf(spec, issued_on=D(2022, 1, 6))
+    pdf = document_pdf(spec, generated_on=D(2022, 1, 6))
     assert pdf.startswith(b"%PDF") and len(pdf) <= 500 * 1024
     text = pdf_text(pdf, tmp_path)
     assert "天津市住房和城乡建设委员会" in text
     assert "天津市绿色社区创建工作情况通报" in text and "（2021年12月）" in text
-    assert "2022年1月6日" in text
+    assert "2021年12月31日" in text and "生成于2022年1月6日" in text
     assert "— 1 —" in pdf_text(pdf, tmp_path, mode="-raw")
     on = D(2021, 12, 31)
     roster = roster_communities(campaign=campaign, on=on)
@@ -502,3 +503,149 @@ def test_render_report_writes_the_pdf_and_explains_a_bad_request(campaign_data, 
         call_command("render_report", "city-bulletin", "--period", "2021", "--out", str(tmp_path / "x.pdf"))
     with pytest.raises(CommandError, match="does not exist"):
         call_command("render_report", "annual", "--period", "2021", "--out", str(tmp_path / "nowhere" / "x.pdf"))
+
+
+# --- the bulletin as an official document (GB/T 9704) -----------------------------------------------------------
+
+
+def _red_issuer_centre_mm(pdf: bytes, tmp_path: Path) -> float:
+    """The horizontal centre of the red issuing body's ink on page 1, in mm from the page's left edge, read from the
+    page rendered at 150 dpi (the red rule under it, as wide as the type area, is left out)."""
+    from PIL import Image
+
+    if not shutil.which("pdftoppm"):
+        pytest.fail("poppler-utils (pdftoppm) must be installed to look at the rendered page")
+    (tmp_path / "page.pdf").write_bytes(pdf)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "150",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(tmp_path / "page.pdf"),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+    )
+    image = Image.open(tmp_path / "page.png").convert("RGB")
+    width, height = image.size
+    per_mm = width / 210
+    pixels = image.load()
+    lefts, rights = [], []
+    for y in range(int(height * 0.35)):
+        red = [x for x in range(width) if pixels[x, y][0] > 150 and pixels[x, y][1] < 90 and pixels[x, y][2] < 90]
+        if red and (red[-1] - red[0]) / per_mm < 140:
+            lefts.append(red[0])
+            rights.append(red[-1])
+    assert lefts, "no red issuing body on the first page"
+    return (min(lefts) + max(rights)) / 2 / per_mm
+
+
+def _bulletin(commission_admin, capture, period: str = "2021-12") -> GeneratedDocument:
+    with capture(execute=True):
+        document = document_request(kind="city-bulletin", period=period, scope_code="", by=commission_admin)
+    document.refresh_from_db()
+    return document
+
+
+def test_the_red_issuing_body_is_centred_in_the_type_area(campaign_data, tmp_path):
+    """Issue 14 item 13: GB/T 9704 centres the issuing body in the type area (left margin 28 mm, 156 mm wide, so its
+    centre is 106 mm from the page's left edge); it sat about 9 mm right of it, pushed by the paragraph indent."""
+    pdf = document_pdf(document_spec(kind="city-bulletin", period="2021-12"))
+    assert abs(_red_issuer_centre_mm(pdf, tmp_path) - (28 + 156 / 2)) <= 1
+
+
+def test_the_bulletin_is_numbered_once_and_keeps_its_number_when_made_again(
+    campaign_data, commission_admin, media, tmp_path, django_capture_on_commit_callbacks
+):
+    """Issue 14 item 13: the 发文字号 comes from the campaign's pattern and the year's counter (both data, the counter
+    continuing where the commission set it), is given at the first making, and survives making it again and a job
+    that runs twice."""
+    campaign = Campaign.objects.current()
+    assert campaign.document_number_pattern == "津建绿〔{year}〕{number}号"
+    DocumentNumberCounter.objects.create(pattern=campaign.document_number_pattern, year=2021, last_number=11)
+
+    document = _bulletin(commission_admin, django_capture_on_commit_callbacks)
+    assert document.document_number == "津建绿〔2021〕12号"
+    assert "津建绿〔2021〕12号" in pdf_text((media / document.file.name).read_bytes(), tmp_path)
+    assert AuditEntry.objects.filter(object_id=str(document.pk), changes__document_number=["", "津建绿〔2021〕12号"])
+
+    document = _bulletin(commission_admin, django_capture_on_commit_callbacks)
+    document_render(document.pk)  # a redelivered job
+    document.refresh_from_db()
+    assert document.document_number == "津建绿〔2021〕12号"
+    assert "津建绿〔2021〕12号" in pdf_text((media / document.file.name).read_bytes(), tmp_path)
+    assert DocumentNumberCounter.objects.get(year=2021).last_number == 12
+
+    # The next bulletin of the year takes the next number; one dated in another year starts that year's count.
+    assert _bulletin(commission_admin, django_capture_on_commit_callbacks, "2021-11").document_number == (
+        "津建绿〔2021〕13号"
+    )
+    assert _bulletin(commission_admin, django_capture_on_commit_callbacks, "2022-01").document_number == (
+        "津建绿〔2022〕1号"
+    )
+    # The district's monthly report is not the commission's official document: it has no number.
+    with django_capture_on_commit_callbacks(execute=True):
+        monthly = document_request(kind="district-monthly", period="2021-06", scope_code=HEPING, by=commission_admin)
+    monthly.refresh_from_db()
+    assert monthly.status == "done" and monthly.document_number == ""
+
+
+def test_the_pattern_and_the_main_recipients_are_the_campaigns_data(campaign_data, tmp_path):
+    """Issue 14 item 13: the main recipients (主送机关) stand below the title, at the left edge, with a full-width
+    colon; a pattern that cannot number documents is refused in Chinese."""
+    campaign = Campaign.objects.current()
+    spec = document_spec(kind="city-bulletin", period="2021-12")
+    text = pdf_text(document_pdf(spec), tmp_path)
+    title, recipients = _line_with(text, "情况通报"), _line_with(text, "各区人民政府")
+    assert recipients.strip() == "各区人民政府："
+    assert text.index(title) < text.index(recipients) < text.index("一、总体进展")
+    assert len(recipients) - len(recipients.lstrip()) < len(title) - len(title.lstrip())
+
+    campaign.main_recipients = "各区人民政府，市各有关部门"
+    campaign.save()
+    spec = document_spec(kind="city-bulletin", period="2021-12")
+    assert "各区人民政府，市各有关部门：" in pdf_text(document_pdf(spec), tmp_path)
+    for pattern, message in (
+        ("津建绿〔{year}〕号", "格式中必须包含{number}"),
+        ("津建绿〔{yr}〕{number}号", "年份写作{year}，序号写作{number}"),
+    ):
+        campaign.document_number_pattern = pattern
+        with pytest.raises(ValidationError, match=re.escape(message)):
+            campaign.full_clean()
+
+
+def test_a_bulletin_made_years_later_carries_its_issue_date_and_says_apart_when_it_was_made(campaign_data, tmp_path):
+    """Issue 14 item 13: the December 2021 bulletin states the figures as of 31 December 2021 and is dated that day,
+    however late it is made; the day it was made is a small line of its own, not the date under the signature."""
+    spec = document_spec(kind="city-bulletin", period="2021-12", today=D(2026, 12, 7))
+    text = pdf_text(document_pdf(spec, generated_on=D(2026, 12, 7)), tmp_path)
+    signature = text[text.rindex("天津市住房和城乡建设委员会") :]
+    lines = [line.strip() for line in signature.splitlines() if line.strip()]
+    assert lines[:3] == ["天津市住房和城乡建设委员会", "2021年12月31日", "生成于2026年12月7日"]
+    assert "2026年12月7日" not in text.replace("生成于2026年12月7日", "")
+    # A document made on its own issue date says nothing more.
+    same_day = pdf_text(document_pdf(spec, generated_on=D(2021, 12, 31)), tmp_path)
+    assert "生成于" not in same_day and "2021年12月31日" in same_day
+
+
+def test_the_commission_sets_the_pattern_recipients_and_counter_in_the_admin(client_for, commission_admin):
+    """Issue 14 item 13: the document number's pattern, the main recipients and where the count continues are
+    edited in the admin (and audited like every admin change)."""
+    client = client_for(commission_admin)
+    campaign = Campaign.objects.current()
+    page = client.get(reverse("admin:reporting_campaign_change", args=[campaign.pk])).text
+    assert 'name="document_number_pattern"' in page and 'name="main_recipients"' in page
+    response = client.post(
+        reverse("admin:reporting_documentnumbercounter_add"),
+        {"pattern": "津建绿〔{year}〕{number}号", "year": "2022", "last_number": "11"},
+    )
+    assert response.status_code == 302
+    counter = DocumentNumberCounter.objects.get()
+    assert str(counter) == "津建绿〔2022〕11号"
+    assert AuditEntry.objects.filter(content_type__model="documentnumbercounter", object_id=str(counter.pk)).exists()

@@ -392,6 +392,20 @@ def test_a_forged_community_of_another_district_is_refused(media, client_for, he
     assert not Evidence.objects.exists() and stored_files(media) == []
 
 
+def test_a_community_without_a_row_in_the_report_takes_no_file(
+    media, client_for, heping_staff, report, other_street_community
+):
+    """Issue 14 item 8: a community's file belongs to its row and is read by those who may read the row, so a file
+    for a community the report has no row for would belong to nothing anyone reads."""
+    response = client_for(heping_staff).post(
+        reverse("evidence_upload", args=[report.pk]),
+        {"file": upload("a.pdf", PDF), "community": other_street_community.code},
+    )
+    assert response.status_code == 400
+    assert f"{other_street_community.name}不在本报告的社区列表中" in response.content.decode()
+    assert not Evidence.objects.exists() and stored_files(media) == []
+
+
 def test_an_unknown_item_is_refused(media, client_for, heping_staff, report):
     response = client_for(heping_staff).post(
         reverse("evidence_upload", args=[report.pk]), {"file": upload("a.pdf", PDF), "item": "17"}
@@ -447,8 +461,8 @@ def test_an_htmx_upload_returns_the_box_with_the_new_file(media, client_for, hep
     assert response.status_code == 200 and response["HX-Trigger"] == "evidence-changed"
     assert body.startswith(f'<div id="ev-row-{own_community.code}"')
     assert "活动&lt;img src=x onerror=alert(1)&gt;.png" in body and "<img src=x" not in body
-    assert reverse("evidence_thumbnail", args=[evidence.pk]) in body and 'loading="lazy"' in body
-    assert reverse("evidence_remove", args=[report.pk, evidence.pk]) in body
+    assert evidence.thumbnail_url in body and 'loading="lazy"' in body
+    assert reverse("evidence_remove", args=[report.pk, evidence.public_id]) in body
     assert f'name="community" value="{own_community.code}"' in body
 
 
@@ -467,7 +481,7 @@ def test_an_htmx_refusal_is_shown_inside_the_box(media, client_for, heping_staff
 def test_removing_through_htmx_takes_the_file_out_of_the_box(media, client_for, heping_staff, report):
     evidence = evidence_add(upload=upload("留存.pdf", PDF), by=heping_staff, district=report.district, owner=report)
     response = client_for(heping_staff).post(
-        reverse("evidence_remove", args=[report.pk, evidence.pk]),
+        reverse("evidence_remove", args=[report.pk, evidence.public_id]),
         {"target": "ev-report"},
         headers={"HX-Request": "true"},
     )
@@ -483,7 +497,7 @@ def test_street_staff_cannot_remove_another_streets_file(
     evidence = evidence_add(
         upload=upload("a.pdf", PDF), by=heping_staff, community=other_street_community, owner=report
     )
-    response = client_for(heping_street_staff).post(reverse("evidence_remove", args=[report.pk, evidence.pk]))
+    response = client_for(heping_street_staff).post(reverse("evidence_remove", args=[report.pk, evidence.public_id]))
     assert response.status_code == 404  # out of the street's sight altogether
     evidence.refresh_from_db()
     assert evidence.removed_at is None
@@ -517,7 +531,7 @@ def test_the_admin_lists_evidence_but_cannot_change_it(media, client_for, commis
     response = client.get("/admin/standards/evidence/")
     assert response.status_code == 200 and "台账照片.png" in response.content.decode()
     response = client.get(f"/admin/standards/evidence/{evidence.pk}/change/")
-    assert reverse("evidence_file", args=[evidence.pk]) in response.content.decode()
+    assert evidence.get_absolute_url() in response.content.decode()
     assert client.get("/admin/standards/evidence/add/").status_code == 403
 
 
@@ -532,7 +546,7 @@ def _body(response) -> bytes:
 
 def test_documents_download_as_attachments_with_their_chinese_name(media, client_for, heping_staff, report):
     evidence = evidence_add(upload=upload("社区方案.pdf", PDF), by=heping_staff, district=report.district, owner=report)
-    response = client_for(heping_staff).get(reverse("evidence_file", args=[evidence.pk]))
+    response = client_for(heping_staff).get(evidence.get_absolute_url())
     assert response.status_code == 200 and _body(response) == PDF
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote('社区方案.pdf')}"
@@ -544,9 +558,9 @@ def test_photos_and_thumbnails_open_inline(media, client_for, heping_staff, repo
     photo = image_bytes("PNG")
     evidence = evidence_add(upload=upload("门前.png", photo), by=heping_staff, district=report.district, owner=report)
     client = client_for(heping_staff)
-    response = client.get(reverse("evidence_file", args=[evidence.pk]))
+    response = client.get(evidence.get_absolute_url())
     assert _body(response) == photo and response["Content-Disposition"].startswith("inline;")
-    response = client.get(reverse("evidence_thumbnail", args=[evidence.pk]))
+    response = client.get(evidence.thumbnail_url)
     assert response["Content-Type"] == "image/webp" and response["Content-Disposition"].startswith("inline;")
     assert _body(response)[8:12] == b"WEBP"
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -556,15 +570,19 @@ def test_files_are_served_only_within_scope(
     media, client, client_for, heping_staff, hexi_staff, department_staff, report
 ):
     evidence = evidence_add(upload=upload("a.pdf", PDF), by=heping_staff, district=report.district, owner=report)
-    url = reverse("evidence_file", args=[evidence.pk])
+    url = evidence.get_absolute_url()
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    thumbnail_url = reverse("evidence_thumbnail", args=[evidence.public_id])
     assert client_for(hexi_staff).get(url).status_code == 404
-    assert client_for(hexi_staff).get(reverse("evidence_thumbnail", args=[evidence.pk])).status_code == 404
-    response = client_for(department_staff).get(url)
+    assert client_for(hexi_staff).get(thumbnail_url).status_code == 404
+    # A department reads its own reports only, and so their files (Issue 14 item 8).
+    assert client_for(department_staff).get(url).status_code == 404
+    response = client_for(heping_staff).get(url)
     assert response.status_code == 200 and _body(response) == PDF
     # A document has no thumbnail.
-    assert client_for(heping_staff).get(reverse("evidence_thumbnail", args=[evidence.pk])).status_code == 404
+    assert evidence.thumbnail_url == ""
+    assert client_for(heping_staff).get(thumbnail_url).status_code == 404
     evidence_remove(evidence=evidence, by=heping_staff)
     assert client_for(heping_staff).get(url).status_code == 404
 

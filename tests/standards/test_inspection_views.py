@@ -259,8 +259,8 @@ def test_the_record_shows_each_answer_note_photo_and_rectification(
         "ok": True,
         "item": 9,
         "name": "9号.png",
-        "url": f"/evidence/{photo.pk}/",
-        "thumbnail": f"/evidence/{photo.pk}/thumbnail/",
+        "url": photo.get_absolute_url(),
+        "thumbnail": photo.thumbnail_url,
     }
     assert photo.owner == inspection and photo.item.number == 9 and photo.community_id == inspection.community_id
     answer_all(inspection, inspector, fail={9})
@@ -271,10 +271,10 @@ def test_the_record_shows_each_answer_note_photo_and_rectification(
     assert "达标15项，不达标1项，不适用0项" in page
     assert page.count('class="answer-row result-meets"') == 15
     assert 'class="answer-row result-fails" data-item="9"' in page
-    assert "未设置垃圾分类投放点" in page and f"/evidence/{photo.pk}/thumbnail/" in page
+    assert "未设置垃圾分类投放点" in page and photo.thumbnail_url in page
     assert "本次验收产生的整改任务" in page and "待整改" in page
     # The district's staff may open the photo through the scoped file view.
-    assert opened(client_for(heping_staff), f"/evidence/{photo.pk}/thumbnail/") == 200
+    assert opened(client_for(heping_staff), photo.thumbnail_url) == 200
 
 
 def test_a_photo_that_is_not_an_image_is_refused_in_chinese(client_for, inspector, inspection, media):
@@ -301,8 +301,8 @@ def test_inspectors_see_the_files_of_assigned_communities_once_and_no_others(
 
     assert list(Evidence.objects.visible_to(inspector)) == [evidence]
     assert not Evidence.objects.visible_to(outsider).exists()
-    assert opened(client_for(inspector), f"/evidence/{evidence.pk}/thumbnail/") == 200
-    assert opened(client_for(outsider), f"/evidence/{evidence.pk}/thumbnail/") == 404
+    assert opened(client_for(inspector), evidence.thumbnail_url) == 200
+    assert opened(client_for(outsider), evidence.thumbnail_url) == 404
 
 
 def test_the_checklist_shows_the_items_self_assessment_files_and_saved_answers(
