@@ -471,9 +471,17 @@ class _RowMarkup:
         }
 
     def row(
-        self, row: Mapping[str, Any], *, choose_column: bool, editable: bool, saved: bool = False, error: str = ""
+        self,
+        row: Mapping[str, Any],
+        *,
+        choose_column: bool,
+        editable: bool,
+        linked: bool = True,
+        saved: bool = False,
+        error: str = "",
     ) -> str:
-        """One row (`row` has `_ROW_FIELDS`); `editable` gives it a tick box, the stage picker and "Edit"."""
+        """One row (`row` has `_ROW_FIELDS`); `editable` gives it a tick box, the stage picker and "Edit";
+        `linked` links the community's page (not for a reader who cannot open it)."""
         labels, pk, stage = self.labels, int(row["pk"]), escape(row["stage"])
         name, code = escape(row["community__name"]), escape(row["community__code"])
         cells, meets = _cells(row["items"] or {})
@@ -481,9 +489,9 @@ class _RowMarkup:
         if choose_column:
             box = f'<input type="checkbox" form="bulk" name="row" value="{pk}" aria-label="{name}">' if editable else ""
             html.append(f'<td data-label="{labels["choose"]}">{box}</td>')
+        link = f'<a href="{self.community_url[0]}{code}{self.community_url[1]}">{name}</a>' if linked else name
         html.append(
-            f'<td data-label="{labels["community"]}"><a href="{self.community_url[0]}{code}{self.community_url[1]}">'
-            f'{name}</a> <span class="muted">{code}</span></td>'
+            f'<td data-label="{labels["community"]}">{link} <span class="muted">{code}</span></td>'
             f'<td data-label="{labels["street"]}">{escape(row["community__street__name"])}</td>'
             f'<td data-label="{labels["stage"]}">'
         )
@@ -547,6 +555,7 @@ def _rows_context(request: HttpRequest, report: Report) -> dict[str, Any]:
             row,
             choose_column=editable,
             editable=editable and _row_editable(scope, report, row["stage"], row["community__street_id"]),
+            linked=scope.street_id in (None, row["community__street_id"]),
         )
         for row in _rows(report, **filters).values(*_ROW_FIELDS)[start : start + ROWS_PER_PAGE]
     )
@@ -647,6 +656,7 @@ def _row_response(
         _row_fields(row, files),
         choose_column=report.is_editable and can_edit_rows(scope, report),
         editable=_row_editable(scope, report, row.stage, row.community.street_id),
+        linked=scope.street_id in (None, row.community.street_id),
         **state,
     )
     return HttpResponse(markup, status=status)

@@ -63,10 +63,6 @@ QUERIES_PER_ARGS = 2
 # Django's own admin pages are many and alike: one object and one query string each is enough to check its links.
 ADMIN_ARGS_PER_NAME = ADMIN_QUERIES_PER_ARGS = 1
 HOST = "testserver"
-# Broken links whose fix is another item's: (role, URL name) → why. Each must still be broken, so that the entry is
-# taken off once the fix lands. A street officer opens the district's report but not the file attached to it until
-# evidence follows its parent's scope (Issue 14 item 8).
-FIXED_ELSEWHERE = {(f"street-{OWN_STREET}", "evidence_file"): "Issue 14 item 8"}
 
 
 class _Links(HTMLParser):
@@ -293,21 +289,8 @@ def test_no_link_reachable_from_the_home_page_is_refused_or_broken(world, client
     crawl = Crawl(client).run()
 
     assert set(menu) <= set(crawl.visited), "the crawl reaches at least every page of the role's menu"
-    broken = {(status, url, found_on) for status, url, found_on in crawl.broken}
-    known = {(status, url, found_on) for status, url, found_on in broken if (username, _name(url)) in FIXED_ELSEWHERE}
-    problems = [f"{status} {url} (linked from {found_on})" for status, url, found_on in sorted(broken - known)]
+    problems = [f"{status} {url} (linked from {found_on})" for status, url, found_on in sorted(set(crawl.broken))]
     assert problems == [], "\n".join(problems)
-    still_known = {_name(url) for _status, url, _found_on in known}
-    assert still_known == {name for role, name in FIXED_ELSEWHERE if role == username}, (
-        "a link listed in FIXED_ELSEWHERE works now: take it off the list"
-    )
-
-
-def _name(url: str) -> str:
-    try:
-        return resolve(urlsplit(url).path).view_name
-    except Resolver404:
-        return ""
 
 
 def test_a_street_officers_pilot_flag_links_only_to_their_own_street(world, client):
