@@ -151,21 +151,19 @@ def inspection_checklist(request: HttpRequest, assignment_pk: int) -> HttpRespon
     latest = assignment.inspections.order_by("-started_at", "-pk").first()
     if latest is not None and latest.is_signed:
         return redirect("inspection_record", pk=latest.pk)
-    try:
-        inspection = inspection_start(assignment=assignment, by=request.user)
-    except AcceptanceError as exc:
-        messages.error(request, str(exc))
-        return render(request, "400.html", status=400)
+    # Opening the page changes nothing: the inspection starts when the first answer or photo is sent (a POST).
+    inspection = latest
 
     community = assignment.community
     assessment = SelfAssessment.objects.filter(community=community).order_by("-period").first()
-    answers = {a.item_id: a for a in inspection.answers.all()}
+    answers = {a.item_id: a for a in inspection.answers.all()} if inspection else {}
     files = list(
         Evidence.objects.current().visible_to(request.user).filter(community=community).select_related("uploaded_by")
     )
     inspection_type = ContentType.objects.get_for_model(Inspection)
     # The inspector's own photos sit with the answers; everything else is what the community put forward.
-    taken_here = [f.owner_type_id == inspection_type.pk and f.owner_id == inspection.pk for f in files]
+    own_pk = inspection.pk if inspection else None
+    taken_here = [f.owner_type_id == inspection_type.pk and f.owner_id == own_pk for f in files]
     photos = _files_by_item([f for f, here in zip(files, taken_here, strict=True) if here])
     community_files = _files_by_item([f for f, here in zip(files, taken_here, strict=True) if not here])
     categories = StandardCategory.objects.prefetch_related(
@@ -203,6 +201,27 @@ def inspection_checklist(request: HttpRequest, assignment_pk: int) -> HttpRespon
             "item_count": ITEM_COUNT,
         },
     )
+
+
+def _inspection_urls(inspection: Inspection) -> dict[str, str]:
+    return {
+        "answer_url": reverse("inspection_answer", args=[inspection.pk]),
+        "photo_url": reverse("inspection_photo", args=[inspection.pk]),
+        "sign_url": reverse("inspection_sign", args=[inspection.pk]),
+    }
+
+
+@login_required
+@require_POST
+def inspection_start_view(request: HttpRequest, assignment_pk: int) -> JsonResponse:
+    """Start the assignment's inspection, or return the one already open. The checklist asks for it just before
+    it sends the first answer or photo, and again after a dropped line: starting twice is one inspection."""
+    assignment = get_object_or_404(Assignment.objects.for_member(request.user), pk=assignment_pk)
+    try:
+        inspection = inspection_start(assignment=assignment, by=request.user)
+    except AcceptanceError as exc:
+        return _refusal(None, str(exc), status=409)
+    return _json({"ok": True, "inspection": inspection.pk, **_inspection_urls(inspection)})
 
 
 @login_required

@@ -402,11 +402,14 @@ def acceptance_cases(world: dict[str, Any]) -> dict[str, Case]:
 
     return {
         "inspection_assignments": Case("GET", "/inspect/", "/inspect/", EVERYONE_LOGGED_IN),
+        # An assignment not started yet: opening its checklist must not start the inspection.
         "inspection_checklist": Case(
             "GET",
-            f"/inspect/{own.assignment_id}/",
-            f"/inspect/{other.assignment_id}/",
+            *pair("/inspect/{}/", "waiting"),
             {**TEAM_ONLY, "inspector": (200, 404)},
+        ),
+        "inspection_start": Case(
+            "POST", *pair("/inspect/{}/start/", "waiting"), {**TEAM_ONLY, "inspector": (200, 404)}
         ),
         "inspection_answer": Case(
             "POST",
@@ -826,8 +829,9 @@ def world(db, settings, tmp_path, inspector):
 
 
 def _acceptance_world(inspector, own, other) -> dict[str, Any]:
-    """An open round with one team per side: open inspections, a failed one (a rectification) and a passed one
-    (under notice, with a pending objection), for 和平区 ("own", inspector-1's team) and 河西区 ("other")."""
+    """An open round with one team per side: an assignment not started yet, an open inspection, a failed one (a
+    rectification) and a passed one (under notice, with a pending objection), for 和平区 ("own", inspector-1's
+    team) and 河西区 ("other")."""
     round_ = round_create(
         name="验收",
         year=2022,
@@ -842,9 +846,10 @@ def _acceptance_world(inspector, own, other) -> dict[str, Any]:
     for side, communities, member in (("own", own, inspector), ("other", other, other_inspector)):
         team = team_create(round=round_, name=f"{side}组", members=[member], by=None)
         world[f"{side}_team"] = team
-        opened, failing, passing = assignments_create(
-            round=round_, communities=[communities[3], communities[4], communities[5]], team=team, by=None
+        waiting, opened, failing, passing = assignments_create(
+            round=round_, communities=communities[3:7], team=team, by=None
         )
+        world[f"{side}_waiting"] = waiting
         world[f"{side}_inspection"] = inspection_start(assignment=opened, by=member)
         for assignment, fail in ((failing, True), (passing, False)):
             inspection = inspection_start(assignment=assignment, by=member)
