@@ -14,7 +14,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -27,8 +26,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from districts.scope import scope_of
 
 from . import acceptance
-from .acceptance import AcceptanceError, answer_save, inspection_start
-from .evidence import EvidenceError, evidence_add, evidence_for
+from .acceptance import AcceptanceError, RoundClosed, answer_save, inspection_photo_add, inspection_start
+from .evidence import EvidenceError, evidence_for
 from .models import (
     ITEM_COUNT,
     Assignment,
@@ -187,11 +186,13 @@ def inspection_checklist(request: HttpRequest, assignment_pk: int) -> HttpRespon
                 }
             )
         sections.append({"category": category, "rows": rows})
+    closed = assignment.round.is_closed_on(timezone.localdate())
     return render(
         request,
         "standards/inspect_checklist.html",
         {
             "assignment": assignment,
+            "round_closed_message": acceptance.round_closed_message(assignment.round) if closed else "",
             "inspection": inspection,
             "community": community,
             "assessment": assessment,
@@ -244,8 +245,9 @@ def inspection_answer(request: HttpRequest, inspection_pk: int) -> JsonResponse:
             by=request.user,
         )
     except AcceptanceError as exc:
-        # Signed by a teammate between the page load and this answer: say so as a conflict, not a bad answer.
-        return _refusal(number, str(exc), status=409 if _is_signed_now(inspection) else 400)
+        # Signed by a teammate, or the round ended, since the page loaded: a conflict, not a bad answer.
+        conflict = isinstance(exc, RoundClosed) or _is_signed_now(inspection)
+        return _refusal(number, str(exc), status=409 if conflict else 400)
     return _json(
         {
             "ok": True,
@@ -268,19 +270,11 @@ def inspection_photo(request: HttpRequest, inspection_pk: int) -> JsonResponse:
         return _refusal(None, _no_such_item(raw))
     item = StandardItem.objects.get(number=number)
     try:
-        with transaction.atomic():
-            # Held until the file is recorded, so a signature cannot slip in between the check and the upload.
-            locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
-            if locked.is_signed:
-                return _refusal(number, _signed_message(), status=409)
-            evidence = evidence_add(
-                upload=request.FILES.get("file"),
-                by=request.user,
-                district=inspection.district,
-                community=inspection.community,
-                item=item,
-                owner=locked,
-            )
+        evidence = inspection_photo_add(
+            inspection=inspection, item=item, upload=request.FILES.get("file"), by=request.user
+        )
+    except AcceptanceError as exc:
+        return _refusal(number, str(exc), status=409)
     except EvidenceError as exc:
         return _refusal(number, exc.message)
     return _json(
@@ -313,8 +307,11 @@ def inspection_sign(request: HttpRequest, inspection_pk: int) -> HttpResponse:
     if inspection.is_signed and request.method == "GET":
         return redirect("inspection_record", pk=inspection.pk)
     error, status = "", 200
+    round_closed = inspection.round.is_closed_on(timezone.localdate())
     if inspection.is_signed:
         error, status = _signed_message(), 409
+    elif round_closed:
+        error, status = acceptance.round_closed_message(inspection.round), 409 if request.method == "POST" else 200
     elif request.method == "POST":
         if not request.POST.get("confirm"):
             error, status = _("Tick the box to confirm the findings before signing."), 400
@@ -324,7 +321,8 @@ def inspection_sign(request: HttpRequest, inspection_pk: int) -> HttpResponse:
                     inspection=inspection, by=request.user, summary=request.POST.get("summary", "")
                 )
             except AcceptanceError as exc:
-                error, status = str(exc), 409 if _is_signed_now(inspection) else 400
+                conflict = isinstance(exc, RoundClosed) or _is_signed_now(inspection)
+                error, status = str(exc), 409 if conflict else 400
             else:
                 messages.success(request, _("The inspection is signed. The record below can no longer be changed."))
                 return redirect("inspection_record", pk=inspection.pk)
@@ -334,6 +332,7 @@ def inspection_sign(request: HttpRequest, inspection_pk: int) -> HttpResponse:
         {
             "inspection": inspection,
             "assignment_pk": inspection.assignment_id,
+            "round_closed": round_closed,
             "error": error,
             "summary_text": request.POST.get("summary", ""),
             "item_count": ITEM_COUNT,
