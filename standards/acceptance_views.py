@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -790,6 +791,7 @@ def acceptance_record(request: HttpRequest, code: str) -> HttpResponse:
         .prefetch_related(
             Prefetch("answers", queryset=failed, to_attr="failed_answers"),
             Prefetch("objections", queryset=Objection.objects.select_related("decided_by", "recorded_by")),
+            Prefetch("assignment__team__members", queryset=get_user_model().objects.order_by("username")),
         )
         .order_by(F("signed_at").desc(nulls_first=True), "-started_at", "-pk")
     )
