@@ -649,6 +649,8 @@ def test_the_checklist_of_an_ended_round_says_so_and_takes_no_answer_photo_or_si
     """Issue 14 item 3: the inspector sees the round has ended; the page offers nothing and the server refuses."""
     client = client_for(inspector)
     audited = AuditEntry.objects.count()
+    listing = text_of(client.get(reverse("inspection_assignments")))
+    assert listing.count(ended.message) == 2 and "验收中，已填 3/16 项" in listing
     page = client.get(reverse("inspection_checklist", args=[ended.inspection.assignment_id]))
     text = text_of(page)
     assert ended.message in text and "不再接受填报、照片和签署" in text

@@ -294,8 +294,9 @@ def test_inspectors_see_the_files_of_assigned_communities_once_and_no_others(
     later = round_create(
         name="2022年度验收", year=2022, opens_on=D(2022, 10, 1), closes_on=D(2022, 12, 31), by=commission_admin
     )
-    team = team_create(round=later, name="第二组", members=[inspector], by=commission_admin)
-    assignments_create(round=later, communities=[community], team=team, by=commission_admin)
+    during = D(2022, 10, 10)  # that round has ended since
+    team = team_create(round=later, name="第二组", members=[inspector], by=commission_admin, today=during)
+    assignments_create(round=later, communities=[community], team=team, by=commission_admin, today=during)
     elsewhere = Community.objects.filter(district__code="120103").order_by("code").first()
     evidence_add(upload=png(), by=commission_admin, community=elsewhere)
 
