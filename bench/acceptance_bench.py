@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from bench.timing import timed_get
@@ -36,8 +37,14 @@ def _png(n: int) -> SimpleUploadedFile:
 def run() -> list[dict[str, Any]]:
     inspector = get_user_model().objects.create_user(username="bench-inspector")
     Membership.objects.create(user=inspector, role=Role.INSPECTOR)
+    # Open today: a round refuses answers after its end date, and the bench answers through the pages.
+    today = timezone.localdate()
     round_ = round_create(
-        name="基准验收", year=2022, opens_on=datetime.date(2022, 10, 1), closes_on=datetime.date(2022, 12, 31), by=None
+        name="基准验收",
+        year=today.year,
+        opens_on=today - datetime.timedelta(days=30),
+        closes_on=today + datetime.timedelta(days=60),
+        by=None,
     )
     team = team_create(round=round_, name="基准组", members=[inspector], by=None)
     community = Community.objects.filter(district__code="120116", kind="居委会").order_by("code").first()

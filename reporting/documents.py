@@ -19,6 +19,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
@@ -490,6 +491,8 @@ def _acceptance_context(spec: DocumentSpec) -> dict[str, Any]:
             Prefetch("answers", queryset=InspectionAnswer.objects.select_related("item").order_by("item__number")),
             Prefetch("rectifications", queryset=Rectification.objects.select_related("item", "done_by")),
             "objections__decided_by",
+            # Every member of the team signs the printed record.
+            Prefetch("assignment__team__members", queryset=get_user_model().objects.order_by("username")),
         )
         .order_by("signed_at", "pk")
     )

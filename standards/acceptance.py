@@ -3,6 +3,12 @@ rectification and re-inspection; public notice and objections; and who meets the
 
 Every write locks what it changes, checks the state, writes and audits in one transaction. A signed inspection
 never changes: the services refuse, and the database refuses too (migration 0005).
+
+A round is open through its `closes_on` day in Asia/Shanghai. After it, the round refuses work: no team, assignment,
+inspection, answer, photo or signature, and no step on the rectifications its inspections found, until the
+commission extends it (`round_extend`). Objections are not refused: the public notice may run past the round's end.
+Each of those services takes `today` (default: today in Asia/Shanghai), so that records made later on behalf of
+an earlier day (paper records, demo data) are judged against the day they happened.
 """
 
 from __future__ import annotations
@@ -14,21 +20,25 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from districts.audit import audit_entry, audit_record
 from districts.models import AuditEntry, Community
 from greencommunity.people import person_name
 
+from .evidence import evidence_add
 from .models import (
     ITEM_COUNT,
     AcceptanceRound,
     Assignment,
+    Evidence,
     Inspection,
     InspectionAnswer,
     InspectionTeam,
     Objection,
     Rectification,
+    RoundExtension,
     StandardItem,
 )
 from .signals import inspection_signed, objection_decided
@@ -38,8 +48,21 @@ class AcceptanceError(Exception):
     """The step is not allowed now; the message is for the user."""
 
 
+class RoundClosed(AcceptanceError):
+    """The round's end date has passed and the commission has not extended it."""
+
+
 def _actor(by: Any) -> Any:
     return by if getattr(by, "is_authenticated", False) else None
+
+
+def round_closed_message(round_: AcceptanceRound) -> str:
+    return _("This round of acceptance ended on %(date)s.") % {"date": date_format(round_.closes_on)}
+
+
+def _require_round_open(round_: AcceptanceRound, today: datetime.date | None) -> None:
+    if round_.is_closed_on(today or timezone.localdate()):
+        raise RoundClosed(round_closed_message(round_))
 
 
 # --- rounds, teams, assignments -------------------------------------------------------------------------------
@@ -76,11 +99,50 @@ def round_create(
     return round_
 
 
-def team_create(*, round: AcceptanceRound, name: str, members: Iterable[Any], by: Any) -> InspectionTeam:
+def round_extend(
+    *, round: AcceptanceRound, closes_on: datetime.date, reason: str, by: Any, today: datetime.date | None = None
+) -> RoundExtension:
+    """Move the round's end date later, with the reason, so it takes work again (or for longer) until then."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise AcceptanceError(_("Give the reason for extending the round."))
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = AcceptanceRound.objects.select_for_update().get(pk=round.pk)
+        previous = locked.closes_on
+        if closes_on <= previous:
+            raise AcceptanceError(
+                _("The new end date must be later than the current one, %(date)s.") % {"date": date_format(previous)}
+            )
+        if closes_on < today:
+            raise AcceptanceError(
+                _("The new end date %(date)s has already passed; choose today or a later day.")
+                % {"date": date_format(closes_on)}
+            )
+        extension = RoundExtension.objects.create(
+            round=locked, previous_closes_on=previous, closes_on=closes_on, reason=reason[:2000], extended_by=_actor(by)
+        )
+        locked.closes_on = closes_on
+        locked.save(update_fields=["closes_on"])
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=locked,
+            changes={"closes_on": [previous.isoformat(), closes_on.isoformat()]},
+            note=reason[:500],
+        )
+    round.closes_on = closes_on
+    return extension
+
+
+def team_create(
+    *, round: AcceptanceRound, name: str, members: Iterable[Any], by: Any, today: datetime.date | None = None
+) -> InspectionTeam:
     members = list(members)
     if not members:
         raise AcceptanceError(_("A team needs at least one member."))
     with transaction.atomic():
+        _require_round_open(AcceptanceRound.objects.get(pk=round.pk), today)
         team, _created = InspectionTeam.objects.get_or_create(round=round, name=name.strip())
         team.members.add(*members)
         audit_record(
@@ -99,6 +161,7 @@ def assignments_create(
     team: InspectionTeam,
     by: Any,
     kind: str = Assignment.Kind.FIRST,
+    today: datetime.date | None = None,
 ) -> list[Assignment]:
     """Assign communities to a team in bulk; all or nothing. A community is assigned once per round and kind,
     except that a re-inspection may follow each requested rectification."""
@@ -108,6 +171,7 @@ def assignments_create(
         raise AcceptanceError(_("Choose at least one community."))
     ids = [c.pk for c in communities]
     with transaction.atomic():
+        _require_round_open(AcceptanceRound.objects.get(pk=round.pk), today)
         locked = list(Community.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
         open_assignment = Assignment.objects.filter(
             round=round, community_id__in=ids, cancelled_at__isnull=True
@@ -165,12 +229,13 @@ def assignments_create(
 # --- inspecting -----------------------------------------------------------------------------------------------
 
 
-def inspection_start(*, assignment: Assignment, by: Any) -> Inspection:
-    """The assignment's open inspection, started if there is none. Idempotent (a reload or a retry is safe)."""
+def inspection_start(*, assignment: Assignment, by: Any, today: datetime.date | None = None) -> Inspection:
+    """The assignment's open inspection, started if there is none. Idempotent (a retry is safe)."""
     if assignment.cancelled_at is not None:
         raise AcceptanceError(_("This assignment was cancelled."))
     with transaction.atomic():
-        Assignment.objects.select_for_update().get(pk=assignment.pk)
+        locked = Assignment.objects.select_for_update(of=("self",)).select_related("round").get(pk=assignment.pk)
+        _require_round_open(locked.round, today)
         inspection = assignment.inspections.filter(status=Inspection.Status.OPEN).first()
         if inspection is not None:
             return inspection
@@ -198,7 +263,15 @@ def _require_open(inspection: Inspection) -> None:
         )
 
 
-def answer_save(*, inspection: Inspection, item_number: int, result: str, note: str, by: Any) -> InspectionAnswer:
+def answer_save(
+    *,
+    inspection: Inspection,
+    item_number: int,
+    result: str,
+    note: str,
+    by: Any,
+    today: datetime.date | None = None,
+) -> InspectionAnswer:
     """Save one item's finding (insert or replace). Safe to repeat: the same answer sent twice is one row."""
     note = (note or "").strip()
     if result not in InspectionAnswer.Result.values:
@@ -215,8 +288,9 @@ def answer_save(*, inspection: Inspection, item_number: int, result: str, note: 
     if len(note) > 2000:
         raise AcceptanceError(_("The note is longer than 2000 characters."))
     with transaction.atomic():
-        locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        locked = Inspection.objects.select_for_update(of=("self",)).select_related("round").get(pk=inspection.pk)
         _require_open(locked)
+        _require_round_open(locked.round, today)
         answer = InspectionAnswer.objects.filter(inspection=locked, item=item).first()
         before = [answer.result, answer.note] if answer else [None, None]
         if answer is None:
@@ -236,17 +310,41 @@ def answer_save(*, inspection: Inspection, item_number: int, result: str, note: 
     return answer
 
 
+def inspection_photo_add(
+    *, inspection: Inspection, item: StandardItem, upload: Any, by: Any, today: datetime.date | None = None
+) -> Evidence:
+    """A photo the inspector takes of one item. The inspection stays locked until the file is recorded, so a
+    signature cannot slip in between the check and the upload. Raises EvidenceError for a file it refuses."""
+    with transaction.atomic():
+        locked = (
+            Inspection.objects.select_for_update(of=("self",))
+            .select_related("round", "district", "community")
+            .get(pk=inspection.pk)
+        )
+        _require_open(locked)
+        _require_round_open(locked.round, today)
+        return evidence_add(
+            upload=upload, by=by, district=locked.district, community=locked.community, item=item, owner=locked
+        )
+
+
 def inspection_sign(
-    *, inspection: Inspection, by: Any, summary: str = "", signed_at: datetime.datetime | None = None
+    *,
+    inspection: Inspection,
+    by: Any,
+    summary: str = "",
+    signed_at: datetime.datetime | None = None,
+    today: datetime.date | None = None,
 ) -> Inspection:
     """Sign: all 16 items answered; the record becomes immutable; failed items become rectifications.
 
     `signed_at` records a paper inspection signed earlier (entered afterwards) and dates demo data; it defaults to
-    now and may not lie in the future.
+    now and may not lie in the future. The round must have been open on the day of the signature.
     """
     with transaction.atomic():
         locked = Inspection.objects.select_for_update(of=("self",)).select_related("round").get(pk=inspection.pk)
         _require_open(locked)
+        _require_round_open(locked.round, today or timezone.localdate(signed_at or timezone.now()))
         answers = list(locked.answers.select_related("item"))
         missing = sorted(set(range(1, ITEM_COUNT + 1)) - {a.item.number for a in answers})
         if missing:
@@ -299,12 +397,20 @@ def inspection_sign(
 # --- rectification --------------------------------------------------------------------------------------------
 
 
-def rectification_done(*, rectification: Rectification, note: str, by: Any) -> Rectification:
+def rectification_done(
+    *, rectification: Rectification, note: str, by: Any, today: datetime.date | None = None
+) -> Rectification:
+    """Mark a failed item as put right. Part of the round that found it: refused once that round has ended."""
     note = (note or "").strip()
     if not note:
         raise AcceptanceError(_("Say what was done to put it right."))
     with transaction.atomic():
-        locked = Rectification.objects.select_for_update().get(pk=rectification.pk)
+        locked = (
+            Rectification.objects.select_for_update(of=("self",))
+            .select_related("inspection__round")
+            .get(pk=rectification.pk)
+        )
+        _require_round_open(locked.inspection.round, today)
         if locked.status not in (Rectification.Status.OPEN, Rectification.Status.DONE):
             raise AcceptanceError(_("This item is already waiting for re-inspection or closed."))
         locked.status, locked.done_note, locked.done_at, locked.done_by = (
@@ -325,16 +431,19 @@ def rectification_done(*, rectification: Rectification, note: str, by: Any) -> R
     return locked
 
 
-def reinspection_request(*, community: Community, by: Any) -> int:
-    """Ask for a re-inspection once every open rectification of the community is done. Returns how many items."""
+def reinspection_request(*, community: Community, by: Any, today: datetime.date | None = None) -> int:
+    """Ask for a re-inspection once every open rectification of the community is done. Returns how many items.
+    The re-inspection belongs to the round that found the failures, so that round must still be open."""
     with transaction.atomic():
         items = list(
-            Rectification.objects.select_for_update()
+            Rectification.objects.select_for_update(of=("self",))
             .filter(community=community, status__in=[Rectification.Status.OPEN, Rectification.Status.DONE])
-            .select_related("item")
+            .select_related("item", "inspection__round")
         )
         if not items:
             raise AcceptanceError(_("There is nothing to rectify for this community."))
+        for rectification in items:
+            _require_round_open(rectification.inspection.round, today)
         still_open = sorted(str(r.item.number) for r in items if r.status == Rectification.Status.OPEN)
         if still_open:
             raise AcceptanceError(

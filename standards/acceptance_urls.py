@@ -7,6 +7,7 @@ from . import acceptance_views as views
 urlpatterns = [
     path("acceptance/rounds/", views.acceptance_rounds, name="acceptance_rounds"),
     path("acceptance/rounds/<int:pk>/", views.acceptance_round, name="acceptance_round"),
+    path("acceptance/rounds/<int:pk>/extend/", views.acceptance_round_extend, name="acceptance_round_extend"),
     path("acceptance/rounds/<int:pk>/teams/", views.acceptance_team_create, name="acceptance_team_create"),
     path("acceptance/rounds/<int:pk>/assign/", views.acceptance_assign, name="acceptance_assign"),
     path("acceptance/rectifications/", views.rectifications, name="rectifications"),

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -53,6 +54,7 @@ from .forms import (
     ObjectionDecisionForm,
     ObjectionForm,
     RectificationDoneForm,
+    RoundExtendForm,
     RoundForm,
     TeamForm,
     form_errors,
@@ -86,6 +88,14 @@ def _commission_only(user: Any) -> Scope:
     scope = scope_of(user)
     if not scope.is_commission:
         raise Http404
+    return scope
+
+
+def _commission_admin_only(user: Any) -> Scope:
+    """Extending a round is the commission administrator's decision; a reviewer reads the round but may not."""
+    scope = _commission_only(user)
+    if not scope.is_commission_admin:
+        raise PermissionDenied
     return scope
 
 
@@ -233,10 +243,14 @@ def _round_page(
     *,
     team_form: TeamForm | None = None,
     assign_form: AssignForm | None = None,
+    extend_form: RoundExtendForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    closed = round_.is_closed_on(timezone.localdate())
     preview = None
-    if assign_form is None:
+    if assign_form is None and closed:
+        assign_form = AssignForm(round=round_)
+    elif assign_form is None:
         if request.GET.get("preview"):
             assign_form = AssignForm(request.GET, round=round_)
             if assign_form.is_valid():
@@ -274,6 +288,10 @@ def _round_page(
         "standards/acceptance_round.html",
         {
             "round": round_,
+            "closed_message": acceptance.round_closed_message(round_) if closed else "",
+            "extensions": round_.extensions.select_related("extended_by").order_by("extended_at", "pk"),
+            "can_extend": scope_of(request.user).is_commission_admin,
+            "extend_form": extend_form or RoundExtendForm(),
             "teams": teams,
             "districts": districts,
             "totals": totals,
@@ -290,6 +308,31 @@ def _round_page(
 def acceptance_round(request: HttpRequest, pk: int) -> HttpResponse:
     _commission_only(request.user)
     return _round_page(request, get_object_or_404(AcceptanceRound, pk=pk))
+
+
+@login_required
+@require_POST
+def acceptance_round_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    _commission_admin_only(request.user)
+    round_ = get_object_or_404(AcceptanceRound, pk=pk)
+    form = RoundExtendForm(request.POST)
+    if form.is_valid():
+        try:
+            acceptance.round_extend(
+                round=round_,
+                closes_on=form.cleaned_data["closes_on"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except AcceptanceError as exc:
+            form.add_error("closes_on", str(exc))
+        else:
+            messages.success(
+                request,
+                _("The round is extended; it now ends on %(date)s.") % {"date": date_format(round_.closes_on)},
+            )
+            return redirect(reverse("acceptance_round", args=[round_.pk]) + "#dates")
+    return _round_page(request, round_, extend_form=form, status=400)
 
 
 @login_required
@@ -316,6 +359,10 @@ def acceptance_team_create(request: HttpRequest, pk: int) -> HttpResponse:
 def acceptance_assign(request: HttpRequest, pk: int) -> HttpResponse:
     _commission_only(request.user)
     round_ = get_object_or_404(AcceptanceRound, pk=pk)
+    if round_.is_closed_on(timezone.localdate()):
+        # Said before anything else: a changed count or a bad choice would not be the reason nothing is assigned.
+        messages.error(request, acceptance.round_closed_message(round_))
+        return redirect(reverse("acceptance_round", args=[round_.pk]))
     form = AssignConfirmForm(request.POST, round=round_)
     if not form.is_valid():
         return _round_page(request, round_, assign_form=form, status=400)
@@ -356,6 +403,8 @@ class CommunityItems:
 
     community: Community
     items: list[Rectification] = field(default_factory=list)
+    # The ended round its open items belong to: nothing more can be done on them unless it is extended.
+    closed_round: AcceptanceRound | None = None
 
     @property
     def still_open(self) -> list[int]:
@@ -427,9 +476,14 @@ def rectifications(request: HttpRequest) -> HttpResponse:
     )
     items = list(rows)
     _attach_evidence(request.user, items)
+    today = timezone.localdate()
     groups: dict[int, CommunityItems] = {}
     for item in items:
-        groups.setdefault(item.community_id, CommunityItems(item.community)).items.append(item)
+        group = groups.setdefault(item.community_id, CommunityItems(item.community))
+        group.items.append(item)
+        item.round_closed = item.inspection.round.is_closed_on(today)
+        if item.round_closed and item.status in (Rectification.Status.OPEN, Rectification.Status.DONE):
+            group.closed_round = group.closed_round or item.inspection.round
     return render(
         request,
         "standards/rectifications.html",
@@ -442,7 +496,7 @@ def rectifications(request: HttpRequest) -> HttpResponse:
             "district": district,
             "status": status,
             "statuses": Rectification.Status.choices,
-            "today": timezone.localdate(),
+            "today": today,
             "done_form": RectificationDoneForm(),
             "confirm_form": ConfirmForm(),
         },
@@ -726,6 +780,7 @@ def acceptance_record(request: HttpRequest, code: str) -> HttpResponse:
         .prefetch_related(
             Prefetch("answers", queryset=failed, to_attr="failed_answers"),
             Prefetch("objections", queryset=Objection.objects.select_related("decided_by", "recorded_by")),
+            Prefetch("assignment__team__members", queryset=get_user_model().objects.order_by("username")),
         )
         .order_by(F("signed_at").desc(nulls_first=True), "-started_at", "-pk")
     )

@@ -75,6 +75,10 @@ class AcceptanceRoundAdmin(AuditedAdmin):
     list_display = ["name", "year", "opens_on", "closes_on", "notice_days", "rectification_days"]
     exclude = ["created_by"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: AcceptanceRound | None = None) -> list[str]:
+        # A later end date is an extension, made on the round's page with a reason; it is not edited here.
+        return ["closes_on"] if obj is not None else []
+
     def save_model(self, request: HttpRequest, obj: AcceptanceRound, form: Any, change: bool) -> None:
         if not change:
             obj.created_by = request.user

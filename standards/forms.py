@@ -49,6 +49,24 @@ class RoundForm(PortalForm):
         return data
 
 
+class RoundExtendForm(PortalForm):
+    closes_on = forms.DateField(
+        label=_("New end date"),
+        widget=DateInput,
+        error_messages={"required": _("Choose the new end date.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give the reason for extending the round.")},
+    )
+    confirm = forms.BooleanField(
+        label=_("Until the new date the round takes answers, signatures, assignments and rectifications again"),
+        error_messages={"required": _("Tick the box to confirm the extension.")},
+    )
+
+
 class MemberChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, user: Any) -> str:
         membership = getattr(user, "membership", None)

@@ -14,18 +14,18 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import acceptance
-from .acceptance import AcceptanceError, answer_save, inspection_start
-from .evidence import EvidenceError, evidence_add, evidence_for
+from .acceptance import AcceptanceError, RoundClosed, answer_save, inspection_photo_add, inspection_start
+from .evidence import EvidenceError, evidence_for
 from .models import (
     ITEM_COUNT,
     Assignment,
@@ -138,21 +138,19 @@ def inspection_checklist(request: HttpRequest, assignment_pk: int) -> HttpRespon
     latest = assignment.inspections.order_by("-started_at", "-pk").first()
     if latest is not None and latest.is_signed:
         return redirect("inspection_record", pk=latest.pk)
-    try:
-        inspection = inspection_start(assignment=assignment, by=request.user)
-    except AcceptanceError as exc:
-        messages.error(request, str(exc))
-        return render(request, "400.html", status=400)
+    # Opening the page changes nothing: the inspection starts when the first answer or photo is sent (a POST).
+    inspection = latest
 
     community = assignment.community
     assessment = SelfAssessment.objects.filter(community=community).order_by("-period").first()
-    answers = {a.item_id: a for a in inspection.answers.all()}
+    answers = {a.item_id: a for a in inspection.answers.all()} if inspection else {}
     files = list(
         Evidence.objects.current().visible_to(request.user).filter(community=community).select_related("uploaded_by")
     )
     inspection_type = ContentType.objects.get_for_model(Inspection)
     # The inspector's own photos sit with the answers; everything else is what the community put forward.
-    taken_here = [f.owner_type_id == inspection_type.pk and f.owner_id == inspection.pk for f in files]
+    own_pk = inspection.pk if inspection else None
+    taken_here = [f.owner_type_id == inspection_type.pk and f.owner_id == own_pk for f in files]
     photos = _files_by_item([f for f, here in zip(files, taken_here, strict=True) if here])
     community_files = _files_by_item([f for f, here in zip(files, taken_here, strict=True) if not here])
     categories = StandardCategory.objects.prefetch_related(
@@ -176,11 +174,13 @@ def inspection_checklist(request: HttpRequest, assignment_pk: int) -> HttpRespon
                 }
             )
         sections.append({"category": category, "rows": rows})
+    closed = assignment.round.is_closed_on(timezone.localdate())
     return render(
         request,
         "standards/inspect_checklist.html",
         {
             "assignment": assignment,
+            "round_closed_message": acceptance.round_closed_message(assignment.round) if closed else "",
             "inspection": inspection,
             "community": community,
             "assessment": assessment,
@@ -190,6 +190,27 @@ def inspection_checklist(request: HttpRequest, assignment_pk: int) -> HttpRespon
             "item_count": ITEM_COUNT,
         },
     )
+
+
+def _inspection_urls(inspection: Inspection) -> dict[str, str]:
+    return {
+        "answer_url": reverse("inspection_answer", args=[inspection.pk]),
+        "photo_url": reverse("inspection_photo", args=[inspection.pk]),
+        "sign_url": reverse("inspection_sign", args=[inspection.pk]),
+    }
+
+
+@login_required
+@require_POST
+def inspection_start_view(request: HttpRequest, assignment_pk: int) -> JsonResponse:
+    """Start the assignment's inspection, or return the one already open. The checklist asks for it just before
+    it sends the first answer or photo, and again after a dropped line: starting twice is one inspection."""
+    assignment = get_object_or_404(Assignment.objects.for_member(request.user), pk=assignment_pk)
+    try:
+        inspection = inspection_start(assignment=assignment, by=request.user)
+    except AcceptanceError as exc:
+        return _refusal(None, str(exc), status=409)
+    return _json({"ok": True, "inspection": inspection.pk, **_inspection_urls(inspection)})
 
 
 @login_required
@@ -212,8 +233,9 @@ def inspection_answer(request: HttpRequest, inspection_pk: int) -> JsonResponse:
             by=request.user,
         )
     except AcceptanceError as exc:
-        # Signed by a teammate between the page load and this answer: say so as a conflict, not a bad answer.
-        return _refusal(number, str(exc), status=409 if _is_signed_now(inspection) else 400)
+        # Signed by a teammate, or the round ended, since the page loaded: a conflict, not a bad answer.
+        conflict = isinstance(exc, RoundClosed) or _is_signed_now(inspection)
+        return _refusal(number, str(exc), status=409 if conflict else 400)
     return _json(
         {
             "ok": True,
@@ -236,19 +258,11 @@ def inspection_photo(request: HttpRequest, inspection_pk: int) -> JsonResponse:
         return _refusal(None, _no_such_item(raw))
     item = StandardItem.objects.get(number=number)
     try:
-        with transaction.atomic():
-            # Held until the file is recorded, so a signature cannot slip in between the check and the upload.
-            locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
-            if locked.is_signed:
-                return _refusal(number, _signed_message(), status=409)
-            evidence = evidence_add(
-                upload=request.FILES.get("file"),
-                by=request.user,
-                district=inspection.district,
-                community=inspection.community,
-                item=item,
-                owner=locked,
-            )
+        evidence = inspection_photo_add(
+            inspection=inspection, item=item, upload=request.FILES.get("file"), by=request.user
+        )
+    except AcceptanceError as exc:
+        return _refusal(number, str(exc), status=409)
     except EvidenceError as exc:
         return _refusal(number, exc.message)
     return _json(
@@ -281,8 +295,11 @@ def inspection_sign(request: HttpRequest, inspection_pk: int) -> HttpResponse:
     if inspection.is_signed and request.method == "GET":
         return redirect("inspection_record", pk=inspection.pk)
     error, status = "", 200
+    round_closed = inspection.round.is_closed_on(timezone.localdate())
     if inspection.is_signed:
         error, status = _signed_message(), 409
+    elif round_closed:
+        error, status = acceptance.round_closed_message(inspection.round), 409 if request.method == "POST" else 200
     elif request.method == "POST":
         if not request.POST.get("confirm"):
             error, status = _("Tick the box to confirm the findings before signing."), 400
@@ -292,7 +309,8 @@ def inspection_sign(request: HttpRequest, inspection_pk: int) -> HttpResponse:
                     inspection=inspection, by=request.user, summary=request.POST.get("summary", "")
                 )
             except AcceptanceError as exc:
-                error, status = str(exc), 409 if _is_signed_now(inspection) else 400
+                conflict = isinstance(exc, RoundClosed) or _is_signed_now(inspection)
+                error, status = str(exc), 409 if conflict else 400
             else:
                 messages.success(request, _("The inspection is signed. The record below can no longer be changed."))
                 return redirect("inspection_record", pk=inspection.pk)
@@ -302,6 +320,7 @@ def inspection_sign(request: HttpRequest, inspection_pk: int) -> HttpResponse:
         {
             "inspection": inspection,
             "assignment_pk": inspection.assignment_id,
+            "round_closed": round_closed,
             "error": error,
             "summary_text": request.POST.get("summary", ""),
             "item_count": ITEM_COUNT,

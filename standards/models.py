@@ -284,6 +284,38 @@ class AcceptanceRound(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def is_closed_on(self, day: datetime.date) -> bool:
+        """A round is open through its last day (in Asia/Shanghai); from the next day it refuses work."""
+        return day > self.closes_on
+
+
+class RoundExtension(models.Model):
+    """The commission moved a round's end date later, and why: the round takes work again until the new date."""
+
+    round = models.ForeignKey(
+        AcceptanceRound, on_delete=models.PROTECT, related_name="extensions", verbose_name=_("round")
+    )
+    previous_closes_on = models.DateField(_("closed on before"))
+    closes_on = models.DateField(_("now closes on"))
+    reason = models.TextField(_("reason"), max_length=2000)
+    extended_at = models.DateTimeField(_("extended at"), auto_now_add=True)
+    extended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("by")
+    )
+
+    class Meta:
+        ordering = ["round", "extended_at", "pk"]
+        verbose_name = _("extension of a round")
+        verbose_name_plural = _("extensions of rounds")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_on__gt=F("previous_closes_on")), name="round_extension_moves_the_end_later"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.previous_closes_on} → {self.closes_on}"
+
 
 class InspectionTeam(models.Model):
     """Inspectors, optionally with members of the departments that own some items, who inspect together."""

@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished
 from django.db import close_old_connections
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from PIL import Image
 
 from districts.models import Community, District, Membership
@@ -394,11 +395,14 @@ def acceptance_cases(world: dict[str, Any]) -> dict[str, Case]:
 
     return {
         "inspection_assignments": Case("GET", "/inspect/", "/inspect/", EVERYONE_LOGGED_IN),
+        # An assignment not started yet: opening its checklist must not start the inspection.
         "inspection_checklist": Case(
             "GET",
-            f"/inspect/{own.assignment_id}/",
-            f"/inspect/{other.assignment_id}/",
+            *pair("/inspect/{}/", "waiting"),
             {**TEAM_ONLY, "inspector": (200, 404)},
+        ),
+        "inspection_start": Case(
+            "POST", *pair("/inspect/{}/start/", "waiting"), {**TEAM_ONLY, "inspector": (200, 404)}
         ),
         "inspection_answer": Case(
             "POST",
@@ -439,6 +443,18 @@ def acceptance_cases(world: dict[str, Any]) -> dict[str, Case]:
             f"/acceptance/rounds/{round_pk}/",
             f"/acceptance/rounds/{round_pk}/",
             {**COMMISSION_ONLY, "commission_admin": _same(200), "reviewer": _same(200)},
+        ),
+        # Extending a round is the commission administrator's; a reviewer reads the round but may not.
+        "acceptance_round_extend": Case(
+            "POST",
+            f"/acceptance/rounds/{round_pk}/extend/",
+            f"/acceptance/rounds/{round_pk}/extend/",
+            {**COMMISSION_ONLY, "commission_admin": _same(302), "reviewer": _same(403)},
+            {
+                "closes_on": (world["round"].closes_on + datetime.timedelta(days=30)).isoformat(),
+                "reason": "延期",
+                "confirm": "on",
+            },
         ),
         "acceptance_team_create": Case(
             "POST",
@@ -839,13 +855,15 @@ def world(db, settings, tmp_path, inspector):
 
 
 def _acceptance_world(inspector, own, other) -> dict[str, Any]:
-    """An open round with one team per side: open inspections, a failed one (a rectification) and a passed one
-    (under notice, with a pending objection), for 和平区 ("own", inspector-1's team) and 河西区 ("other")."""
+    """A round open today with one team per side: an assignment not started yet, an open inspection, a failed one
+    (a rectification) and a passed one (under notice, with a pending objection), for 和平区 ("own", inspector-1's
+    team) and 河西区 ("other")."""
+    today = timezone.localdate()
     round_ = round_create(
         name="验收",
-        year=2022,
-        opens_on=datetime.date(2022, 10, 1),
-        closes_on=datetime.date(2022, 12, 31),
+        year=today.year,
+        opens_on=today - datetime.timedelta(days=60),
+        closes_on=today + datetime.timedelta(days=30),
         notice_days=7,
         by=None,
     )
@@ -855,9 +873,10 @@ def _acceptance_world(inspector, own, other) -> dict[str, Any]:
     for side, communities, member in (("own", own, inspector), ("other", other, other_inspector)):
         team = team_create(round=round_, name=f"{side}组", members=[member], by=None)
         world[f"{side}_team"] = team
-        opened, failing, passing = assignments_create(
-            round=round_, communities=[communities[3], communities[4], communities[5]], team=team, by=None
+        waiting, opened, failing, passing = assignments_create(
+            round=round_, communities=communities[3:7], team=team, by=None
         )
+        world[f"{side}_waiting"] = waiting
         world[f"{side}_inspection"] = inspection_start(assignment=opened, by=member)
         for assignment, fail in ((failing, True), (passing, False)):
             inspection = inspection_start(assignment=assignment, by=member)

@@ -1,6 +1,7 @@
 // The inspector's checklist on a phone: each answer is kept in this browser (localStorage) until the server has it,
-// so a dropped connection on site loses nothing; photos wait in memory and go when the network is back. Every word
-// shown comes from the page (data-t-* attributes), so the page's language decides it.
+// so a dropped connection on site loses nothing; photos wait in memory and go when the network is back. Opening the
+// page changes nothing on the server: the inspection is started (a POST) just before the first answer or photo is
+// sent. Every word shown comes from the page (data-t-* attributes), so the page's language decides it.
 (function () {
   "use strict";
 
@@ -19,10 +20,12 @@
     return keys.map(Number).sort((a, b) => a - b);
   }
 
-  // The sign page: refuse to sign while this browser still holds answers the server has not got.
+  // The sign page: refuse to sign while this browser still holds answers the server has not got (kept per
+  // assignment; pages from before that kept them per inspection, so that key is read too).
   const guard = document.querySelector("[data-pending-guard]");
   if (guard) {
-    const pending = numbers(Object.keys(readQueue(guard.dataset.storageKey)));
+    const held = Object.assign({}, readQueue(guard.dataset.legacyStorageKey), readQueue(guard.dataset.storageKey));
+    const pending = numbers(Object.keys(held));
     if (pending.length) {
       guard.textContent = fill(guard.dataset.text, { items: pending.join(guard.dataset.tSeparator) });
       guard.hidden = false;
@@ -37,6 +40,7 @@
   const t = root.dataset;
   const key = t.storageKey;
   const bar = document.getElementById("save-bar");
+  const signForm = document.getElementById("sign-form");
   const signButton = document.getElementById("sign-button");
   const signHint = document.getElementById("sign-hint");
   const RETRY_MS = 5000;
@@ -45,6 +49,14 @@
   const PHOTO_TIMEOUT_MS = 120000;
 
   let queue = readQueue(key); // item number → {result, note, seq}: answers the server has not confirmed
+  if (t.legacyStorageKey) {
+    queue = Object.assign(readQueue(t.legacyStorageKey), queue);
+    try {
+      localStorage.removeItem(t.legacyStorageKey);
+    } catch (e) {
+      // Storage disabled: nothing was kept under the old key either.
+    }
+  }
   const errors = {}; // item number → the server's refusal; not resent until the answer changes
   const photos = []; // {item, file, element}: photos not uploaded yet (memory only: a File cannot be stored)
   const noteTimers = {};
@@ -139,8 +151,12 @@
     bar.textContent = parts.length ? parts.join(" ") : t.tBarSaved;
     bar.dataset.state = state;
     const dirty = isDirty();
-    if (signButton) signButton.disabled = dirty;
-    if (signHint) signHint.hidden = !dirty;
+    const started = Boolean(t.answerUrl);
+    if (signButton) signButton.disabled = dirty || !started;
+    if (signHint) {
+      signHint.textContent = started ? t.tSignPending : t.tSignNotStarted;
+      signHint.hidden = started && !dirty;
+    }
   }
 
   function schedule() {
@@ -191,6 +207,42 @@
       return true;
     }
     return response.status >= 500;
+  }
+
+  // The inspection is started once, by the first answer or photo that goes out; the answer and photo addresses
+  // come back with it. "refused": the server will not start it (the round has ended, say), with its reason.
+  let startRefusal = "";
+  async function ensureStarted() {
+    if (t.answerUrl) return "started";
+    let response;
+    try {
+      response = await post(t.startUrl, new URLSearchParams(), ANSWER_TIMEOUT_MS);
+    } catch (e) {
+      stalled = true;
+      return "stop";
+    }
+    const data = await readJson(response);
+    if (unreachable(response, data)) {
+      stalled = true;
+      return "stop";
+    }
+    stalled = false;
+    loginNeeded = false;
+    if (data && data.ok) {
+      t.answerUrl = data.answer_url;
+      t.photoUrl = data.photo_url;
+      if (signForm) signForm.action = data.sign_url;
+      return "started";
+    }
+    startRefusal = (data && data.error) || t.tFailed;
+    return "refused";
+  }
+  function refuseAll() {
+    sendable().forEach((n) => {
+      errors[n] = startRefusal;
+      unsavedState(n);
+    });
+    photos.splice(0).forEach((photo) => photoShown(photo, startRefusal, "error"));
   }
 
   async function sendAnswer(n) {
@@ -291,7 +343,14 @@
           break;
         }
         const next = sendable()[0];
-        const outcome = next !== undefined ? await sendAnswer(next) : photos.length ? await sendPhoto(photos[0]) : null;
+        if (next === undefined && !photos.length) break;
+        const start = await ensureStarted();
+        if (start === "stop") break;
+        if (start === "refused") {
+          refuseAll();
+          break;
+        }
+        const outcome = next !== undefined ? await sendAnswer(next) : await sendPhoto(photos[0]);
         if (outcome === null || outcome === "stop") break;
         render();
       }

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings as django_settings
+from django.utils import timezone
 
 from districts.models import AuditEntry, Community, District
 from reporting.models import Campaign, Report, ReportEvent
@@ -102,12 +103,13 @@ def first_row(report) -> SelfAssessment:
 
 @pytest.fixture
 def world(commission_admin, inspector):
-    """A round with one team and the first three communities of 劝业场街道, none inspected yet."""
+    """A round open today with one team and the first three communities of 劝业场街道, none inspected yet."""
+    today = timezone.localdate()
     round_ = round_create(
         name="2021年度验收",
         year=2021,
-        opens_on=D(2021, 10, 1),
-        closes_on=D(2021, 12, 31),
+        opens_on=today - datetime.timedelta(days=60),
+        closes_on=today + datetime.timedelta(days=60),
         notice_days=7,
         by=commission_admin,
     )

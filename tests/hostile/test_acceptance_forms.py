@@ -271,8 +271,12 @@ def test_an_assignment_with_an_unknown_district_code_is_refused(zh, world, commi
 
 
 def test_an_assignment_with_another_rounds_team_is_refused(zh, world, commission_admin):
+    today = timezone.localdate()
     other = AcceptanceRound.objects.create(
-        name="2022年度验收", year=2022, opens_on=datetime.date(2022, 10, 1), closes_on=datetime.date(2022, 12, 31)
+        name="2022年度验收",
+        year=2022,
+        opens_on=today - datetime.timedelta(days=10),
+        closes_on=today + datetime.timedelta(days=10),
     )
     assignments = Assignment.objects.count()
     response = zh(commission_admin).post(
@@ -288,3 +292,40 @@ def test_a_rectification_id_that_is_not_a_number_is_not_found(zh, heping_staff):
     response = zh(heping_staff).post("/acceptance/rectifications/abc/done/", {"note": "x"})
     assert response.status_code == 404
     assert Rectification.objects.count() == 0
+
+
+# --- extending a round (issue 14 item 3) ------------------------------------------------------------------------
+
+
+def _extend(client, round_, **data):
+    later = (round_.closes_on + datetime.timedelta(days=30)).isoformat()
+    return client.post(
+        reverse("acceptance_round_extend", args=[round_.pk]),
+        {"closes_on": later, "reason": "补验", "confirm": "on", **data},
+    )
+
+
+def test_html_in_the_reason_for_an_extension_is_escaped_on_the_round_page(zh, world, commission_admin):
+    client = zh(commission_admin)
+    assert _extend(client, world.round, reason=SCRIPT).status_code == 302
+    page = client.get(reverse("acceptance_round", args=[world.round.pk])).content.decode()
+    assert SCRIPT not in page and ESCAPED in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"reason": "延" * 2001}, "确保该变量包含不超过 2000 字符 (目前字符数 2001)。"),
+        ({"closes_on": "2021-02-30"}, "输入一个有效的日期。"),
+        ({"closes_on": "9" * 40}, "输入一个有效的日期。"),
+        ({"closes_on": "2020-01-01"}, "新的结束日期须晚于现在的结束日期"),
+        ({"confirm": ""}, "请勾选确认延长。"),
+    ],
+)
+def test_a_bad_extension_is_a_chinese_form_error_and_changes_nothing(zh, world, commission_admin, data, message):
+    before, writes = world.round.closes_on, audit_writes()
+    response = _extend(zh(commission_admin), world.round, **data)
+    assert response.status_code == 400
+    assert message in text_of(response)
+    world.round.refresh_from_db()
+    assert world.round.closes_on == before and audit_writes() == writes

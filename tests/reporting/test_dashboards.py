@@ -53,17 +53,19 @@ def _first_communities(street_codes):
 
 
 def _inspect(communities, *, by_admin, inspector, fail_item=None, signed_on=None, notice_days=0):
+    # The round has ended by now: each step tells the services the day it happened.
+    day = signed_on or D(2021, 11, 20)
     round_ = round_create(
         name=f"验收{communities[0].code}",
         year=2021,
         opens_on=D(2021, 10, 1),
-        closes_on=D(2021, 12, 31),
+        closes_on=max(D(2021, 12, 31), day),  # a round takes no signature after its end
         by=by_admin,
         notice_days=notice_days,
     )
-    team = acceptance_team_create(round=round_, name="第一组", members=[inspector], by=by_admin)
-    for assignment in assignments_create(round=round_, communities=communities, team=team, by=by_admin):
-        inspection = inspection_start(assignment=assignment, by=inspector)
+    team = acceptance_team_create(round=round_, name="第一组", members=[inspector], by=by_admin, today=day)
+    for assignment in assignments_create(round=round_, communities=communities, team=team, by=by_admin, today=day):
+        inspection = inspection_start(assignment=assignment, by=inspector, today=day)
         for number in range(1, 17):
             fails = number == fail_item
             answer_save(
@@ -72,11 +74,12 @@ def _inspect(communities, *, by_admin, inspector, fail_item=None, signed_on=None
                 result="fails" if fails else "meets",
                 note="垃圾分类投放点不足" if fails else "",
                 by=inspector,
+                today=day,
             )
         inspection_sign(
             inspection=inspection,
             by=inspector,
-            signed_at=datetime.datetime.combine(signed_on or D(2021, 11, 20), datetime.time(10), tzinfo=LOCAL),
+            signed_at=datetime.datetime.combine(day, datetime.time(10), tzinfo=LOCAL),
         )
 
 

@@ -88,7 +88,7 @@ def campaign():
     return Campaign.objects.current()
 
 
-def _answer_all(inspection, by, fail=()):
+def _answer_all(inspection, by, fail=(), *, today):
     for n in range(1, 17):
         failed = n in fail
         answer_save(
@@ -97,12 +97,14 @@ def _answer_all(inspection, by, fail=()):
             result="fails" if failed else "meets",
             note="缺少垃圾分类投放点" if failed else "",
             by=by,
+            today=today,
         )
 
 
 def _signed(assignment, by, *, day, fail=()):
-    inspection = inspection_start(assignment=assignment, by=by)
-    _answer_all(inspection, by, fail)
+    # The round ended in 2021: each step tells the services the day it happened.
+    inspection = inspection_start(assignment=assignment, by=by, today=D(*day))
+    _answer_all(inspection, by, fail, today=D(*day))
     return inspection_sign(
         inspection=inspection, by=by, summary="现场检查", signed_at=datetime.datetime(*day, 10, 0, tzinfo=LOCAL)
     )
@@ -172,13 +174,16 @@ def campaign_data(
         notice_days=7,
         by=commission_admin,
     )
-    team = team_create(round=round_, name="第一验收组", members=[inspector], by=commission_admin)
-    a, b, c = assignments_create(round=round_, communities=heping_communities[:3], team=team, by=commission_admin)
-    (d,) = assignments_create(round=round_, communities=hexi_communities[:1], team=team, by=commission_admin)
+    assigned = {"by": commission_admin, "today": D(2021, 9, 1)}
+    team = team_create(round=round_, name="第一验收组", members=[inspector], **assigned)
+    a, b, c = assignments_create(round=round_, communities=heping_communities[:3], team=team, **assigned)
+    (d,) = assignments_create(round=round_, communities=hexi_communities[:1], team=team, **assigned)
     passed_a = _signed(a, inspector, day=(2021, 9, 10))
     _signed(b, inspector, day=(2021, 10, 12))
     failed = _signed(c, inspector, day=(2021, 9, 15), fail={5})
-    rectification_done(rectification=failed.rectifications.get(), note="已增设分类投放点", by=heping_staff)
+    rectification_done(
+        rectification=failed.rectifications.get(), note="已增设分类投放点", by=heping_staff, today=D(2021, 9, 20)
+    )
     passed_d = _signed(d, inspector, day=(2021, 11, 2))
     objection = objection_record(
         inspection=passed_d,

@@ -246,11 +246,12 @@ def test_the_monthly_figures_count_communities_accepted_by_month_end(
     )
 
     round_ = round_create(name="2021年度", year=2021, opens_on=D(2021, 3, 1), closes_on=D(2021, 12, 31), by=None)
-    team = team_create(round=round_, name="一组", members=[inspector], by=None)
-    (assignment,) = assignments_create(round=round_, communities=[enrolled[0]], team=team, by=None)
-    inspection = inspection_start(assignment=assignment, by=inspector)
+    day = D(2021, 3, 31)  # the round ended in 2021: the services are told the day each step happened
+    team = team_create(round=round_, name="一组", members=[inspector], by=None, today=day)
+    (assignment,) = assignments_create(round=round_, communities=[enrolled[0]], team=team, by=None, today=day)
+    inspection = inspection_start(assignment=assignment, by=inspector, today=day)
     for n in range(1, 17):
-        answer_save(inspection=inspection, item_number=n, result="meets", note="", by=inspector)
+        answer_save(inspection=inspection, item_number=n, result="meets", note="", by=inspector, today=day)
     signed_at = timezone.make_aware(datetime.datetime(2021, 3, 31, 23, 30))  # Shanghai: still March
     inspection_sign(inspection=inspection, by=inspector, signed_at=signed_at)
     march = _open(campaign, heping, heping_staff)

@@ -123,18 +123,22 @@ class World:
             notice_days=notice_days,
             by=self.admin,
         )
-        return round_, team_create(round=round_, name="第一组", members=[self.inspector], by=self.admin)
+        return round_, team_create(
+            round=round_, name="第一组", members=[self.inspector], by=self.admin, today=round_.opens_on
+        )
 
     def inspect(self, round_team, name: str, signed_at, *, fail=(), not_applicable=(), kind=Assignment.Kind.FIRST):
         round_, team = round_team
+        # The rounds ended in 2021: each step tells the services the day it happened.
+        day = timezone.localdate(signed_at)
         (assignment,) = assignments_create(
-            round=round_, communities=[self.c[name]], team=team, by=self.admin, kind=kind
+            round=round_, communities=[self.c[name]], team=team, by=self.admin, kind=kind, today=day
         )
-        inspection = inspection_start(assignment=assignment, by=self.inspector)
+        inspection = inspection_start(assignment=assignment, by=self.inspector, today=day)
         for n in ALL_ITEMS:
             result = "fails" if n in fail else "not_applicable" if n in not_applicable else "meets"
             note = "垃圾分类投放点未设置" if n in fail else ""
-            answer_save(inspection=inspection, item_number=n, result=result, note=note, by=self.inspector)
+            answer_save(inspection=inspection, item_number=n, result=result, note=note, by=self.inspector, today=day)
         return inspection_sign(inspection=inspection, by=self.inspector, signed_at=signed_at)
 
 
@@ -165,8 +169,8 @@ def build_world(admin, inspector) -> World:
     w.inspect(year_round, "B1", at(D(2021, 11, 26), 10))
     w.inspect(pilots_round, "C1", at(D(2021, 11, 10), 10), fail=[FAILED])
     for rectification in Rectification.objects.filter(community=w.c["C1"]):
-        rectification_done(rectification=rectification, note="已设置分类投放点", by=admin)
-    reinspection_request(community=w.c["C1"], by=admin)
+        rectification_done(rectification=rectification, note="已设置分类投放点", by=admin, today=D(2021, 11, 20))
+    reinspection_request(community=w.c["C1"], by=admin, today=D(2021, 11, 22))
     w.inspect(pilots_round, "C1", at(D(2021, 12, 5), 10), kind=Assignment.Kind.REINSPECTION)
 
     community_close(community=w.c["B1"], on=D(2022, 3, 1), by=admin, note="社区撤销")

@@ -53,13 +53,19 @@ def media(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+def chinese_date(day: datetime.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 @pytest.fixture
 def world(commission_admin, inspector):
+    """A round open today (a round refuses work after its end), one team, three 和平区 communities and one of 河西区."""
+    today = timezone.localdate()
     round_ = round_create(
         name="2021年度验收",
         year=2021,
-        opens_on=D(2021, 10, 1),
-        closes_on=D(2021, 12, 31),
+        opens_on=today - 30 * DAY,
+        closes_on=today + 30 * DAY,
         notice_days=7,
         by=commission_admin,
     )
@@ -100,9 +106,8 @@ def png(name="整改后.png") -> SimpleUploadedFile:
 
 
 def test_the_commission_sees_each_round_with_its_counts(world, client_for, commission_admin, inspector):
-    quick = round_create(
-        name="2022年度验收", year=2022, opens_on=D(2022, 10, 1), closes_on=D(2022, 12, 31), by=commission_admin
-    )
+    opens_on, closes_on = timezone.localdate() - 10 * DAY, timezone.localdate() + 10 * DAY
+    quick = round_create(name="2022年度验收", year=2022, opens_on=opens_on, closes_on=closes_on, by=commission_admin)
     team = team_create(round=quick, name="快速组", members=[inspector], by=commission_admin)
     passing, failing, waiting = world.heping
     inspect(SimpleNamespace(round=quick, team=team), passing, by=inspector)
@@ -115,7 +120,7 @@ def test_the_commission_sees_each_round_with_its_counts(world, client_for, commi
     # No notice in 2022, so the passing community meets the standard at once; 2021 has nothing yet.
     assert rows == {"2022年度验收": (3, 2, 1, 1), "2021年度验收": (0, 0, 0, 0)}
     text = text_of(response)
-    assert "2022年度验收 2022 2022年10月1日 – 2022年12月31日 0 3 2 1 1" in text
+    assert f"2022年度验收 2022 {chinese_date(opens_on)} – {chinese_date(closes_on)} 0 3 2 1 1" in text
     assert "开启验收批次" in text
 
 
@@ -218,7 +223,9 @@ def test_forged_choices_are_refused_with_a_reason_and_nothing_is_created(
     other_round = round_create(
         name="另一轮", year=2022, opens_on=D(2022, 1, 1), closes_on=D(2022, 2, 1), by=commission_admin
     )
-    stray_team = team_create(round=other_round, name="他组", members=[inspector], by=commission_admin)
+    stray_team = team_create(
+        round=other_round, name="他组", members=[inspector], by=commission_admin, today=D(2022, 1, 10)
+    )
     client = client_for(commission_admin)
     url = reverse("acceptance_assign", args=[world.round.pk])
     good = {"team": world.team.pk, "district": "120101", "street": OWN_STREET, "kind": "first", "expected": 3}
@@ -598,3 +605,155 @@ def test_district_table_of_a_round_counts_from_the_latest_inspection(
     hexi = next(d for d in response.context["districts"] if d.code == "120103")
     assert (hexi.assigned, hexi.inspected) == (0, 0)
     assert District.objects.count() == len(response.context["districts"])
+
+
+# --- a round that has ended (issue 14 item 3) -------------------------------------------------------------------
+
+
+@pytest.fixture
+def ended(commission_admin, inspector):
+    """A round that ended yesterday, with what was done while it was open: an assignment not started, an open
+    inspection with three answers, and a failed, signed one whose item 5 is to rectify."""
+    yesterday = timezone.localdate() - DAY
+    round_ = round_create(
+        name="2026年度验收", year=2026, opens_on=yesterday - 60 * DAY, closes_on=yesterday, by=commission_admin
+    )
+    team = team_create(round=round_, name="第一组", members=[inspector], by=commission_admin, today=yesterday)
+    communities = list(Community.objects.filter(street__code=OWN_STREET).order_by("code")[:3])
+    waiting, started, failing = assignments_create(
+        round=round_, communities=communities, team=team, by=commission_admin, today=yesterday
+    )
+    inspection = inspection_start(assignment=started, by=inspector, today=yesterday)
+    for number in (1, 2, 3):
+        answer_save(inspection=inspection, item_number=number, result="meets", note="", by=inspector, today=yesterday)
+    failed = inspection_start(assignment=failing, by=inspector, today=yesterday)
+    for number in range(1, 17):
+        fails = number == 5
+        answer_save(
+            inspection=failed,
+            item_number=number,
+            result="fails" if fails else "meets",
+            note="缺少分类投放点" if fails else "",
+            by=inspector,
+            today=yesterday,
+        )
+    signed_at = timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time(15)))
+    failed = inspection_sign(inspection=failed, by=inspector, signed_at=signed_at)
+    message = f"本轮验收已于{chinese_date(yesterday)}结束。"
+    return SimpleNamespace(
+        round=round_, team=team, waiting=waiting, inspection=inspection, failed=failed, message=message
+    )
+
+
+def test_the_checklist_of_an_ended_round_says_so_and_takes_no_answer_photo_or_signature(ended, client_for, inspector):
+    """Issue 14 item 3: the inspector sees the round has ended; the page offers nothing and the server refuses."""
+    client = client_for(inspector)
+    audited = AuditEntry.objects.count()
+    listing = text_of(client.get(reverse("inspection_assignments")))
+    assert listing.count(ended.message) == 2 and "验收中，已填 3/16 项" in listing
+    page = client.get(reverse("inspection_checklist", args=[ended.inspection.assignment_id]))
+    text = text_of(page)
+    assert ended.message in text and "不再接受填报、照片和签署" in text
+    html = page.content.decode()
+    assert html.count('class="inspect-item card') == html.count(" disabled>") == 16
+    assert "checklist.js" not in html and 'id="sign-button"' not in html
+
+    start = client.post(reverse("inspection_start", args=[ended.waiting.pk]))
+    assert start.status_code == 409 and start.json() == {"ok": False, "item": None, "error": ended.message}
+    answer = client.post(reverse("inspection_answer", args=[ended.inspection.pk]), {"item": "4", "result": "meets"})
+    assert answer.status_code == 409 and answer.json()["error"] == ended.message
+    photo = client.post(reverse("inspection_photo", args=[ended.inspection.pk]), {"item": "4", "file": png()})
+    assert photo.status_code == 409 and photo.json()["error"] == ended.message
+    sign_page = client.get(reverse("inspection_sign", args=[ended.inspection.pk]))
+    assert ended.message in text_of(sign_page) and 'id="confirm-sign"' not in sign_page.content.decode()
+    signed = client.post(reverse("inspection_sign", args=[ended.inspection.pk]), {"confirm": "1"})
+    assert signed.status_code == 409 and ended.message in text_of(signed)
+
+    ended.inspection.refresh_from_db()
+    assert ended.inspection.status == "open" and ended.inspection.answers.count() == 3
+    assert not Evidence.objects.exists() and not ended.waiting.inspections.exists()
+    assert AuditEntry.objects.count() == audited
+
+
+def test_an_ended_rounds_rectifications_can_no_longer_be_marked_or_sent_for_reinspection(
+    ended, client_for, heping_staff
+):
+    """Issue 14 item 3: rectification is the round's work too; after its end the district is told, not offered."""
+    client = client_for(heping_staff)
+    five = ended.failed.rectifications.get()
+    page = client.get(reverse("rectifications"))
+    assert ended.message in text_of(page)
+    assert 'class="rectification-done"' not in page.content.decode()
+    assert f'action="{reverse("reinspection_request", args=[five.community.code])}"' not in page.content.decode()
+
+    response = client.post(
+        reverse("rectification_done", args=[five.pk]), {"note": "已整改", "file": png()}, follow=True
+    )
+    assert messages_of(response) == [ended.message]
+    five.refresh_from_db()
+    assert five.status == "open" and not Evidence.objects.exists()
+    response = client.post(reverse("reinspection_request", args=[five.community.code]), {"confirm": "on"}, follow=True)
+    assert messages_of(response) == [ended.message]
+
+
+def test_an_ended_round_page_says_so_and_takes_no_team_or_assignment(ended, client_for, commission_admin, inspector):
+    """Issue 14 item 3: the commission sees the round has ended; forming teams and assigning are refused."""
+    client = client_for(commission_admin)
+    page = client.get(reverse("acceptance_round", args=[ended.round.pk]))
+    text, html = text_of(page), page.content.decode()
+    assert ended.message in text and "已结束" in text
+    assert 'id="team-form"' not in html and 'name="preview"' not in html
+    assert reverse("acceptance_round_extend", args=[ended.round.pk]) in html
+
+    response = client.post(
+        reverse("acceptance_team_create", args=[ended.round.pk]), {"name": "第二组", "members": [inspector.pk]}
+    )
+    assert response.status_code == 400 and ended.message in text_of(response)
+    other = Community.objects.filter(street__code=OWN_STREET).order_by("code")[3]
+    response = client.post(
+        reverse("acceptance_assign", args=[ended.round.pk]),
+        {"team": ended.team.pk, "district": "120101", "street": OWN_STREET, "kind": "first", "expected": 1},
+        follow=True,
+    )
+    assert messages_of(response) == [ended.message]
+    assert not InspectionTeam.objects.filter(name="第二组").exists()
+    assert not Assignment.objects.filter(community=other).exists()
+
+
+def test_the_commission_admin_extends_an_ended_round_with_a_reason_after_confirming(
+    ended, client_for, commission_admin, reviewer, heping_staff, inspector
+):
+    """Issue 14 item 3: extending takes a new end date, a reason and a tick; it is audited and shown on the round;
+    a reviewer may not, a district never sees it; afterwards the inspector can answer again."""
+    url = reverse("acceptance_round_extend", args=[ended.round.pk])
+    new_end = timezone.localdate() + 14 * DAY
+    good = {"closes_on": new_end.isoformat(), "reason": "部分社区因施工未能按期验收", "confirm": "on"}
+    assert url not in client_for(reviewer).get(reverse("acceptance_round", args=[ended.round.pk])).content.decode()
+    assert client_for(reviewer).post(url, good).status_code == 403
+    assert client_for(heping_staff).post(url, good).status_code == 404
+
+    client = client_for(commission_admin)
+    for bad, message in (
+        ({"confirm": ""}, "请勾选确认延长。"),
+        ({"reason": " "}, "请填写延长的理由。"),
+        ({"closes_on": "2026-02-30"}, "输入一个有效的日期。"),
+        ({"closes_on": ended.round.closes_on.isoformat()}, "新的结束日期须晚于现在的结束日期"),
+    ):
+        response = client.post(url, {**good, **bad})
+        assert response.status_code == 400, bad
+        assert message in text_of(response), bad
+    ended.round.refresh_from_db()
+    assert ended.round.closes_on == timezone.localdate() - DAY
+
+    response = client.post(url, good, follow=True)
+    assert f"本轮验收已延长，现于{chinese_date(new_end)}结束。" in messages_of(response)
+    text = text_of(response)
+    assert "延长记录" in text and "部分社区因施工未能按期验收" in text and ended.message not in text
+    assert f"结束日期由{chinese_date(timezone.localdate() - DAY)}延至{chinese_date(new_end)}" in text
+    entry = AuditEntry.objects.get(object_id=str(ended.round.pk), changes__has_key="closes_on")
+    assert entry.actor == commission_admin and entry.note == "部分社区因施工未能按期验收"
+
+    answer = client_for(inspector).post(
+        reverse("inspection_answer", args=[ended.inspection.pk]), {"item": "4", "result": "meets"}
+    )
+    assert answer.status_code == 200 and ended.inspection.answers.count() == 4

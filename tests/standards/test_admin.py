@@ -36,3 +36,26 @@ def test_the_audit_trail_cannot_be_changed_in_the_admin(client, commission_admin
     entry = AuditEntry.objects.create(action="update", note="x")
     assert client.post(f"/admin/districts/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_a_rounds_end_date_is_moved_on_its_page_with_a_reason_not_in_the_admin(client, commission_admin):
+    """Issue 14 item 3: an extension needs a reason and is listed on the round; the admin cannot bypass it."""
+    import datetime
+
+    from standards.acceptance import round_create
+
+    round_ = round_create(
+        name="2021年度验收",
+        year=2021,
+        opens_on=datetime.date(2021, 10, 1),
+        closes_on=datetime.date(2021, 12, 31),
+        by=commission_admin,
+    )
+    client.force_login(commission_admin)
+    assert 'name="closes_on"' in client.get("/admin/standards/acceptanceround/add/").content.decode()
+    change = f"/admin/standards/acceptanceround/{round_.pk}/change/"
+    assert 'name="closes_on"' not in client.get(change).content.decode()
+    data = {"name": "2021年度验收", "year": 2021, "opens_on": "2021-10-01", "closes_on": "2099-12-31"}
+    client.post(change, {**data, "notice_days": 0, "rectification_days": 30})
+    round_.refresh_from_db()
+    assert round_.closes_on == datetime.date(2021, 12, 31)

@@ -294,8 +294,9 @@ def test_inspectors_see_the_files_of_assigned_communities_once_and_no_others(
     later = round_create(
         name="2022年度验收", year=2022, opens_on=D(2022, 10, 1), closes_on=D(2022, 12, 31), by=commission_admin
     )
-    team = team_create(round=later, name="第二组", members=[inspector], by=commission_admin)
-    assignments_create(round=later, communities=[community], team=team, by=commission_admin)
+    during = D(2022, 10, 10)  # that round has ended since
+    team = team_create(round=later, name="第二组", members=[inspector], by=commission_admin, today=during)
+    assignments_create(round=later, communities=[community], team=team, by=commission_admin, today=during)
     elsewhere = Community.objects.filter(district__code="120103").order_by("code").first()
     evidence_add(upload=png(), by=commission_admin, community=elsewhere)
 
@@ -326,20 +327,21 @@ def test_the_checklist_shows_the_items_self_assessment_files_and_saved_answers(
     )
     client = client_for(inspector)
     page = client.get(f"/inspect/{assignment.pk}/").content.decode()
-    inspection = Inspection.objects.get(assignment=assignment)
     assert page.count('class="inspect-item card') == 16
     assert "2021年9月：创建中" in page and "雨水花园在建" in page and "旧说明" not in page
     assert "社区自评：推进中" in page and "节水器具.png" in page
-    assert 'capture="environment"' in page and f'data-answer-url="/inspect/answer/{inspection.pk}/"' in page
+    assert 'capture="environment"' in page and f'data-start-url="/inspect/{assignment.pk}/start/"' in page
     assert "不达标时必填" in page and 'data-t-bar-saved="全部已保存"' in page
     # "Not applicable" is offered only where the standard allows it.
     allows = set(StandardItem.objects.filter(allows_not_applicable=True).values_list("number", flat=True))
     assert page.count('value="not_applicable"') == len(allows) > 0
 
+    inspection = inspection_start(assignment=assignment, by=inspector)
     answer_save(inspection=inspection, item_number=2, result="fails", note="缺少节能灯具", by=inspector)
     again = client.get(f"/inspect/{assignment.pk}/").content.decode()
     assert Inspection.objects.filter(assignment=assignment).count() == 1
     assert 'name="result-2" value="fails" checked' in again and "缺少节能灯具</textarea>" in again
+    assert f'data-answer-url="/inspect/answer/{inspection.pk}/"' in again
 
 
 def test_the_checklist_query_count_does_not_grow_with_the_files(
@@ -347,8 +349,7 @@ def test_the_checklist_query_count_does_not_grow_with_the_files(
 ):
     client = client_for(inspector)
     url = f"/inspect/{assignment.pk}/"
-    client.get(url)
-    inspection = Inspection.objects.get(assignment=assignment)
+    inspection = inspection_start(assignment=assignment, by=inspector)
     items = list(StandardItem.objects.order_by("number"))
 
     def queries() -> int:
@@ -364,6 +365,34 @@ def test_the_checklist_query_count_does_not_grow_with_the_files(
         evidence_add(upload=png(), by=inspector, community=community, item=items[n], owner=inspection)
     evidence_add(upload=png(), by=heping_staff, community=community)
     assert queries() == few
+
+
+def test_opening_the_checklist_starts_nothing_until_the_first_answer_is_sent(client_for, inspector, assignment):
+    """Issue 14 item 2: a GET of the checklist writes nothing; the inspection starts with a POST, once."""
+    client = client_for(inspector)
+    audited = AuditEntry.objects.count()
+    page = client.get(f"/inspect/{assignment.pk}/").content.decode()
+    assert not Inspection.objects.exists() and AuditEntry.objects.count() == audited
+    assert f'data-start-url="/inspect/{assignment.pk}/start/"' in page and "data-answer-url" not in page
+    assert 'id="sign-button" class="big" disabled' in page and "验收从您填写第一项开始" in page
+    assert "未开始" in client.get("/inspect/").content.decode()
+
+    started = client.post(f"/inspect/{assignment.pk}/start/")
+    inspection = Inspection.objects.get(assignment=assignment)
+    assert started.status_code == 200
+    assert started.json() == {
+        "ok": True,
+        "inspection": inspection.pk,
+        "answer_url": f"/inspect/answer/{inspection.pk}/",
+        "photo_url": f"/inspect/photo/{inspection.pk}/",
+        "sign_url": f"/inspect/sign/{inspection.pk}/",
+    }
+    # A retry after a dropped line is the same inspection.
+    assert client.post(f"/inspect/{assignment.pk}/start/").json()["inspection"] == inspection.pk
+    assert Inspection.objects.filter(assignment=assignment).count() == 1
+    client.post(f"/inspect/answer/{inspection.pk}/", {"item": "1", "result": "meets"})
+    assert "验收中，已填 1/16 项" in client.get("/inspect/").content.decode()
+    assert client.get(f"/inspect/{assignment.pk}/start/").status_code == 405
 
 
 def test_the_assignment_list_shows_progress_and_an_empty_state(client, client_for, inspector, inspection, make_user):

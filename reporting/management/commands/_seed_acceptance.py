@@ -3,7 +3,8 @@
 A community is inspected once it self-assesses as meeting the standard (its monthly row for October, or its latest
 one before). Most pass; some fail an item or two, rectify and pass a re-inspection; a few are still rectifying;
 objections are raised during the public notice. Inspections are signed with their historic date; the services stamp
-"now" on everything else, so every step is dated back afterwards, as seed_demo does for the reports.
+"now" on everything else, so every step is dated back afterwards, as seed_demo does for the reports. Each step tells
+the services the day it happens (`today`), as a round refuses work after its end: every step falls inside its round.
 
 Answers are written in bulk while an inspection is still open (answering item by item, over 20,000 audited calls,
 would add a minute); starting, signing, rectification and objections go through the services.
@@ -298,8 +299,11 @@ class _Round:
         waiting: list[Assignment] = []
         for name, inspector, staff, codes in TEAMS:
             members = [self.users[username] for username in (inspector, *staff) if username in self.users]
-            team = acceptance.team_create(round=self.round, name=name, members=members, by=self.commission)
-            self.stamps.add(team, self._moment(plan.created_on + datetime.timedelta(days=2)))
+            formed = self._moment(plan.created_on + datetime.timedelta(days=2))
+            team = acceptance.team_create(
+                round=self.round, name=name, members=members, by=self.commission, today=formed.date()
+            )
+            self.stamps.add(team, formed)
             self.inspector[team.pk] = self.users.get(inspector)
             tour: list[Assignment] = []
             for code in codes:
@@ -307,7 +311,7 @@ class _Round:
                     continue
                 when = self._moment(_add_workdays(plan.opens_on, rng.randint(0, 4)))
                 created = acceptance.assignments_create(
-                    round=self.round, communities=by_district[code], team=team, by=self.commission
+                    round=self.round, communities=by_district[code], team=team, by=self.commission, today=when.date()
                 )
                 for assignment in created:
                     self.stamps.add(assignment, when)
@@ -378,7 +382,9 @@ class _Round:
         for visit in visits:
             visit.started_at = visit.at - datetime.timedelta(minutes=self.rng.randint(45, 70))
             visit.inspection = acceptance.inspection_start(
-                assignment=visit.assignment, by=self.inspector[visit.assignment.team_id]
+                assignment=visit.assignment,
+                by=self.inspector[visit.assignment.team_id],
+                today=visit.started_at.date(),
             )
             self.stamps.add(visit.inspection, visit.started_at)
         InspectionAnswer.objects.bulk_create([answer for visit in visits for answer in self._answers(visit)])
@@ -453,30 +459,34 @@ class _Round:
             if visit.state == "open":
                 continue
             district_staff = self.users.get(f"district-{self.district_code[visit.assignment.district_id]}")
-            done_on = _add_workdays(visit.at.date(), rng.randint(3, 6))
+            done_on = min(_add_workdays(visit.at.date(), rng.randint(3, 6)), self.plan.last_day)
             rectifications = list(Rectification.objects.filter(inspection=visit.inspection).select_related("item"))
             for rectification in rectifications:
                 when = self._moment(done_on, 9, 12)
                 acceptance.rectification_done(
-                    rectification=rectification, note=REMEDIES[rectification.item.number], by=district_staff
+                    rectification=rectification,
+                    note=REMEDIES[rectification.item.number],
+                    by=district_staff,
+                    today=done_on,
                 )
                 self.stamps.add(rectification, when)
                 done_at.append((rectification.pk, when))
             if visit.state == "done":
                 continue
-            asked = self._moment(_add_workdays(done_on, rng.randint(0, 1)), 14, 16)
-            acceptance.reinspection_request(community=visit.assignment.community, by=district_staff)
+            asked = self._moment(min(_add_workdays(done_on, rng.randint(0, 1)), self.plan.last_day), 14, 16)
+            acceptance.reinspection_request(community=visit.assignment.community, by=district_staff, today=asked.date())
             self.stamps.add(visit.assignment.community, asked)
             requested_at += [(rectification.pk, asked) for rectification in rectifications]
             if visit.state == "requested":
                 continue
-            assigned = self._moment(_add_workdays(asked.date(), 1))
+            assigned = self._moment(min(_add_workdays(asked.date(), 1), self.plan.last_day))
             (assignment,) = acceptance.assignments_create(
                 round=self.round,
                 communities=[visit.assignment.community],
                 team=visit.assignment.team,
                 by=self.commission,
                 kind=Assignment.Kind.REINSPECTION,
+                today=assigned.date(),
             )
             self.stamps.add(assignment, assigned)
             self.assigned_at.append((assignment.pk, assigned))
@@ -521,7 +531,7 @@ class _Round:
         """The inspection the inspector is in the middle of: started on the round's last day, half answered."""
         inspector = self.inspector[assignment.team_id]
         started = self._moment(self.plan.last_day, 14, 14)
-        inspection = acceptance.inspection_start(assignment=assignment, by=inspector)
+        inspection = acceptance.inspection_start(assignment=assignment, by=inspector, today=started.date())
         self.stamps.add(inspection, started)
         for number in range(1, HALF_DONE_ITEMS + 1):
             acceptance.answer_save(
@@ -530,6 +540,7 @@ class _Round:
                 result=InspectionAnswer.Result.MEETS,
                 note=REMARKS.get(number, ""),
                 by=inspector,
+                today=started.date(),
             )
             self.stamps.add(inspection, started + datetime.timedelta(minutes=6 * number))
         self._date_open([(inspection.pk, started, started + datetime.timedelta(minutes=6 * HALF_DONE_ITEMS))])
