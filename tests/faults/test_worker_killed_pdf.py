@@ -17,6 +17,8 @@ import pytest
 
 from districts.models import AuditEntry
 from outbox.models import PendingTask
+from reporting.document_tasks import document_number_assign
+from reporting.documents import document_spec
 from reporting.models import GeneratedDocument
 
 from .conftest import VISIBILITY_TIMEOUT, Browser, Server, Worker, lock_held, wait_for, waiting_on
@@ -50,6 +52,14 @@ def test_a_pdf_killed_after_writing_its_file_is_made_again_as_one_document_with_
         PendingTask.objects.filter(task="reporting.document_tasks.document_render", sent_at__isnull=False).count() == 1
     )
 
+    # The bulletin was given its 发文字号 when it was first made; the job keeps it and writes nothing for it. So the
+    # only audit entry the job writes is the one with its "done" status, in the same transaction as the file: the
+    # lock below holds the job exactly there.
+    number = document_number_assign(
+        document_id=document.pk,
+        spec=document_spec(kind=document.kind, period=document.period, scope_code=document.scope_code),
+    )
+    assert number
     # Holds back the audit entry that the job writes with its "done" status, in the same transaction as the file.
     with lock_held(f'LOCK TABLE "{AuditEntry._meta.db_table}" IN EXCLUSIVE MODE') as blocker:
         first = Worker(app="tests.faults.short_visibility", env=env, log=tmp_path / "worker-1.log")
@@ -77,6 +87,7 @@ def test_a_pdf_killed_after_writing_its_file_is_made_again_as_one_document_with_
 
     document = GeneratedDocument.objects.get()
     assert (document.status, document.progress, document.error) == ("done", 100, "")
+    assert document.document_number == number
     assert document.file.name == str(BULLETIN)
     assert _files(media) == [BULLETIN]
     assert document.size == (media / BULLETIN).stat().st_size > 1000
