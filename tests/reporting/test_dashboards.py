@@ -780,7 +780,9 @@ def test_a_streets_progress_shows_each_communitys_stage_pilot_self_assessment_an
     assert "尚无已报送的自评" in row and "未验收" in row and "尚未达标" in row
 
 
-def test_a_communitys_progress_tells_its_campaign_story(campaign, progress, heping_staff, reviewer, client_for):
+def test_a_communitys_progress_tells_its_campaign_story(
+    campaign, progress, heping_staff, reviewer, inspector, client_for
+):
     """Issue 14 item 5: stage, pilot flag, self-assessment by item, inspections and their results per item,
     rectifications as they stood on the date, under the dashboard's breadcrumbs and date."""
     heping = District.objects.get(code=HEPING)
@@ -808,6 +810,11 @@ def test_a_communitys_progress_tells_its_campaign_story(campaign, progress, hepi
     assert _tr(html, "data-item", "1").count("达标") == 2
     inspections = _section(html, "inspections-heading")
     assert "2021年11月20日" in inspections and "未通过" in inspections
+    # Item 14 of issue 14: the signer by name, family name first.
+    inspector.last_name, inspector.first_name = "高", "振华"
+    inspector.save()
+    inspections = _section(client_for(reviewer).get(f"{url}?on=2021-12-31").content.decode(), "inspections-heading")
+    assert "高振华" in inspections and "inspector-1" not in inspections
     rectifications = _section(html, "rectifications-heading")
     assert "垃圾分类投放点不足" in rectifications and "待整改" in rectifications and "已逾期" in rectifications
     assert "未收到异议" in _section(html, "objections-heading")
