@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from districts.audit import audit_entry, audit_record
 from districts.models import AuditEntry, Community
+from standards.acceptance import met_inspections
 
 from .models import Campaign, Enrolment
 from .rollups import rollup_on_commit
@@ -84,6 +86,18 @@ def enrolment_withdraw(*, enrolment: Enrolment, on: datetime.date, reason: str, 
             raise EnrolmentError(
                 _("The withdrawal must come after the day the community joined (%(date)s).")
                 % {"date": locked.joined_on}
+            )
+        # DESIGN "Met": a community that has met keeps the title until it is revoked or closed; it cannot leave.
+        if any(
+            met_inspections(day).filter(community_id=locked.community_id).exists() for day in (on, timezone.localdate())
+        ):
+            raise EnrolmentError(
+                _(
+                    "%(community)s has met the standard (达到创建要求) and cannot withdraw from the campaign. Its "
+                    "title is removed only by revocation (摘牌): after a failed re-check, if the rectification is not "
+                    "done by its deadline."
+                )
+                % {"community": locked.community.name}
             )
         locked.withdrawn_on = on
         locked.withdrawal_reason = reason

@@ -1,4 +1,5 @@
 import datetime
+import zoneinfo
 
 import pytest
 
@@ -6,6 +7,14 @@ from districts.models import AuditEntry, Community
 from districts.services import community_close
 from reporting.models import Campaign, Enrolment
 from reporting.services import EnrolmentError, enrolment_enrol, enrolment_withdraw
+from standards.acceptance import (
+    answer_save,
+    assignments_create,
+    inspection_sign,
+    inspection_start,
+    round_create,
+    team_create,
+)
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -91,3 +100,32 @@ def test_deadlines_come_from_the_campaign_data(campaign):
     assert by_kind["monthly_report"].next_due_on(D(2023, 1, 6)) is None  # the campaign is over
     milestones = list(campaign.milestones.values_list("due_on", "target_share"))
     assert [m[0] for m in milestones] == [D(2021, 5, 31), D(2021, 12, 31), D(2022, 12, 31)]
+
+
+def test_a_community_that_has_met_cannot_withdraw(campaign, communities, heping_staff, commission_admin, inspector):
+    """DESIGN "Met": a community that has met keeps its title until revoked; the portal refuses its withdrawal in
+    Chinese and says how revocation works. Before it met, it could still withdraw."""
+    (row,) = enrolment_enrol(
+        campaign=campaign, communities=communities[:1], kind="pilot", joined_on=D(2020, 12, 1), by=heping_staff
+    )
+    day = D(2021, 11, 20)
+    round_ = round_create(
+        name="2021年验收", year=2021, opens_on=D(2021, 10, 1), closes_on=D(2021, 12, 31), by=commission_admin
+    )
+    team = team_create(round=round_, name="第一组", members=[inspector], by=commission_admin, today=day)
+    (assignment,) = assignments_create(
+        round=round_, communities=communities[:1], team=team, by=commission_admin, today=day
+    )
+    inspection = inspection_start(assignment=assignment, by=inspector, today=day)
+    for number in range(1, 17):
+        answer_save(inspection=inspection, item_number=number, result="meets", note="", by=inspector, today=day)
+    inspection_sign(
+        inspection=inspection,
+        by=inspector,
+        signed_at=datetime.datetime.combine(day, datetime.time(10), tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")),
+    )
+    with pytest.raises(EnrolmentError, match="已达到创建要求，不能退出创建.*摘牌"):
+        enrolment_withdraw(enrolment=row, on=D(2022, 3, 1), reason="居民意愿不足", by=heping_staff)
+    row.refresh_from_db()
+    assert row.withdrawn_on is None
+    assert not AuditEntry.objects.filter(content_type__model="enrolment", action="update").exists()
