@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install lint check messages bench loadtest
+.PHONY: run test test-fast install lint check messages bench loadtest
 
 $(VENV)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
@@ -32,6 +32,11 @@ run: install
 
 test: install
 	$(VENV)/bin/pytest
+
+# A developer's loop: everything but the browser, fault, schemathesis and seed_demo tests, on both cores.
+test-fast: install
+	$(VENV)/bin/pytest -n 2 -m "not e2e and not faults" \
+		--ignore=tests/test_api_schemathesis.py --ignore=tests/reporting/test_seed_demo.py
 
 lint: install
 	$(VENV)/bin/ruff check .
