@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from districts.models import Community, District
 from reporting.forms import DateInput
@@ -63,7 +64,10 @@ class SupervisionForm(PortalForm):
         label=_("Participants"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
     summary = forms.CharField(
-        label=_("Summary"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+        label=pgettext_lazy("supervision", "Summary"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
     def clean_communities(self) -> list[Community]:
@@ -111,7 +115,7 @@ class FindingForm(_PlaceForm):
         error_messages={"required": _("Choose the standard item the finding is about.")},
     )
     text = forms.CharField(
-        label=_("Finding"),
+        label=pgettext_lazy("supervision", "Finding"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Write down what was found.")},
@@ -144,7 +148,9 @@ class RequiredActionForm(_PlaceForm):
         error_messages={"required": _("Say what the district must do.")},
     )
     due_on = forms.DateField(
-        label=_("Deadline"), widget=DateInput, error_messages={"required": _("Give the deadline.")}
+        label=pgettext_lazy("supervision", "Deadline"),
+        widget=DateInput,
+        error_messages={"required": _("Give the deadline.")},
     )
 
     field_order = ["district", "community", "item", "text", "due_on"]
@@ -159,7 +165,7 @@ class RequiredActionForm(_PlaceForm):
 
 class AnswerForm(PortalForm):
     text = forms.CharField(
-        label=_("What was done"),
+        label=pgettext_lazy("supervision", "What was done"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Say what was done before answering.")},

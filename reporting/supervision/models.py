@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from districts.models import Community, Department, District
 from standards.models import StandardItem
@@ -32,7 +33,7 @@ class Supervision(models.Model):
     title = models.CharField(_("subject"), max_length=120)
     held_on = models.DateField(_("date"))
     participants = models.TextField(_("participants"), max_length=1000, blank=True)
-    summary = models.TextField(_("summary"), max_length=5000, blank=True)
+    summary = models.TextField(pgettext_lazy("supervision", "summary"), max_length=5000, blank=True)
     districts = models.ManyToManyField(District, related_name="+", verbose_name=_("target districts"))
     communities = models.ManyToManyField(Community, blank=True, related_name="+", verbose_name=_("communities"))
     items = models.ManyToManyField(StandardItem, blank=True, related_name="+", verbose_name=_("standard items"))
@@ -75,7 +76,7 @@ class Finding(models.Model):
     community = models.ForeignKey(
         Community, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("community")
     )
-    text = models.TextField(_("finding"), max_length=2000)
+    text = models.TextField(pgettext_lazy("supervision", "finding"), max_length=2000)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -99,7 +100,7 @@ class RequiredAction(models.Model):
         OPEN = "open", _("to be done")
         ANSWERED = "answered", _("answered, awaiting closure")
         RETURNED = "returned", _("sent back")
-        CLOSED = "closed", _("closed")
+        CLOSED = "closed", pgettext_lazy("supervision", "closed")
 
     supervision = models.ForeignKey(Supervision, on_delete=models.PROTECT, related_name="required_actions")
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
@@ -111,9 +112,9 @@ class RequiredAction(models.Model):
     )
     text = models.TextField(_("required action"), max_length=2000)
     set_on = models.DateField(_("set on"))
-    due_on = models.DateField(_("deadline"))
+    due_on = models.DateField(pgettext_lazy("supervision", "deadline"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    answer = models.TextField(_("what was done"), max_length=2000, blank=True)
+    answer = models.TextField(pgettext_lazy("supervision", "what was done"), max_length=2000, blank=True)
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
     return_reason = models.TextField(_("reason for sending back"), max_length=2000, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
@@ -152,7 +153,7 @@ class RequiredActionStep(models.Model):
     class Kind(models.TextChoices):
         ANSWERED = "answered", _("answered")
         RETURNED = "returned", _("sent back")
-        CLOSED = "closed", _("closed")
+        CLOSED = "closed", pgettext_lazy("supervision", "closed")
 
     required_action = models.ForeignKey(RequiredAction, on_delete=models.PROTECT, related_name="steps")
     kind = models.CharField(_("step"), max_length=10, choices=Kind.choices)

@@ -48,7 +48,8 @@ def _day(value: datetime.date) -> str:
 def _require_manager(supervision: Supervision, by: Any) -> None:
     if by is not None and not can_manage(scope_of(by), supervision):
         raise SupervisionError(
-            _("Only %(opener)s, which opened this supervision, may change it.") % {"opener": supervision.opener_label}
+            _("Only %(opener)s, which opened this supervision, may change it or decide on its actions.")
+            % {"opener": supervision.opener_label}
         )
 
 
@@ -433,13 +434,14 @@ def required_action_answer(
     return locked
 
 
-def _require_answered(locked: RequiredAction, what: str) -> None:
+def _require_answered(locked: RequiredAction, *, closing: bool) -> None:
     _not_closed(locked)
     if locked.status != Status.ANSWERED:
-        raise SupervisionError(
-            _("%(district)s has not answered yet; it can be %(what)s only after its answer.")
-            % {"district": locked.district.name, "what": what}
-        )
+        if closing:
+            message = _("%(district)s has not answered yet; it can be closed only after its answer.")
+        else:
+            message = _("%(district)s has not answered yet; it can be sent back only after its answer.")
+        raise SupervisionError(message % {"district": locked.district.name})
 
 
 def required_action_close(
@@ -450,7 +452,7 @@ def required_action_close(
     day = today or timezone.localdate()
     with transaction.atomic():
         locked = _locked(required)
-        _require_answered(locked, _("closed"))
+        _require_answered(locked, closing=True)
         if day < locked.answered_on:
             raise SupervisionError(
                 _("It cannot be closed before it was answered, %(date)s.") % {"date": _day(locked.answered_on)}
@@ -471,7 +473,7 @@ def required_action_return(
     day = today or timezone.localdate()
     with transaction.atomic():
         locked = _locked(required)
-        _require_answered(locked, _("sent back"))
+        _require_answered(locked, closing=False)
         before = locked.status
         locked.status, locked.return_reason = Status.RETURNED, reason
         locked.save(update_fields=["status", "return_reason"])
