@@ -8,17 +8,20 @@ from __future__ import annotations
 import datetime
 import io
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from districts.models import Community, District
-from standards.models import StandardItem
+from standards.models import Evidence, StandardItem
 
 from . import services
-from .models import Finding, RequiredActionStep, Supervision
+from .models import Finding, RequiredAction, RequiredActionStep, Supervision
 
 D = datetime.date
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -43,11 +46,23 @@ def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
 
 
 def _dated(supervision: Supervision) -> None:
-    """The services stamp "now"; the demo's records carry the day they stand for."""
+    """The services stamp "now"; the demo's records (and their photos) carry the day they stand for."""
     Supervision.objects.filter(pk=supervision.pk).update(created_at=_at(supervision.held_on))
-    Finding.objects.filter(supervision=supervision).update(recorded_at=_at(supervision.held_on, 16))
+    findings = Finding.objects.filter(supervision=supervision)
+    findings.update(recorded_at=_at(supervision.held_on, 16))
+    _files_of(Finding, findings.values("pk")).update(uploaded_at=_at(supervision.held_on, 16))
     for step in RequiredActionStep.objects.filter(required_action__supervision=supervision):
         RequiredActionStep.objects.filter(pk=step.pk).update(at=_at(step.on, 15))
+
+
+def _answered_files_dated(required: RequiredAction, day: datetime.date) -> None:
+    """The files just sent with an answer, dated that answer's day (older answers' files are dated already)."""
+    recent = timezone.now() - datetime.timedelta(hours=1)
+    _files_of(RequiredAction, [required.pk]).filter(uploaded_at__gte=recent).update(uploaded_at=_at(day, 15))
+
+
+def _files_of(model: type, ids: Any) -> Any:
+    return Evidence.objects.filter(owner_type=ContentType.objects.get_for_model(model), owner_id__in=ids)
 
 
 def seed_supervision() -> str:
@@ -99,7 +114,7 @@ def seed_supervision() -> str:
         text="清理占压消防通道的车辆，施划消防通道标线并设置警示标识。",
         due_on=D(2021, 7, 31),
         by=users["commission"],
-        today=D(2021, 6, 21),
+        on=D(2021, 6, 21),
     )
     services.required_action_answer(
         required=heping,
@@ -107,10 +122,11 @@ def seed_supervision() -> str:
         upload=_photo("标线施划后.jpg", (230, 200, 40)),
         caption="施划标线后的消防通道",
         by=users["district-120101"],
-        today=D(2021, 7, 20),
+        on=D(2021, 7, 20),
     )
+    _answered_files_dated(heping, D(2021, 7, 20))
     services.required_action_close(
-        required=heping, note="经现场复核，整改到位。", by=users["commission"], today=D(2021, 7, 26)
+        required=heping, note="经现场复核，整改到位。", by=users["commission"], on=D(2021, 7, 26)
     )
     hexi = services.required_action_set(
         supervision=check,
@@ -119,25 +135,26 @@ def seed_supervision() -> str:
         text="规范垃圾分类桶站设置，更新桶站标识，落实桶前值守。",
         due_on=D(2021, 8, 15),
         by=users["commission"],
-        today=D(2021, 6, 21),
+        on=D(2021, 6, 21),
     )
     services.required_action_answer(
-        required=hexi, text="已更新桶站标识12处。", by=users["district-120103"], today=D(2021, 8, 10)
+        required=hexi, text="已更新桶站标识12处。", by=users["district-120103"], on=D(2021, 8, 10)
     )
     services.required_action_return(
         required=hexi,
         reason="未说明桶前值守安排，也未提供整改后照片，请补充后再报。",
         by=users["commission"],
-        today=D(2021, 8, 12),
+        on=D(2021, 8, 12),
     )
     services.required_action_answer(
         required=hexi,
         text="已更新桶站标识12处，招募志愿者和物业人员在早晚投放高峰桶前值守，并附整改后照片。",
         upload=_photo("桶站整改后.jpg", (40, 130, 70)),
         by=users["district-120103"],
-        today=D(2021, 8, 25),
+        on=D(2021, 8, 25),
     )
-    services.required_action_close(required=hexi, by=users["commission"], today=D(2021, 8, 30))
+    _answered_files_dated(hexi, D(2021, 8, 25))
+    services.required_action_close(required=hexi, by=users["commission"], on=D(2021, 8, 30))
     _dated(check)
 
     # 2. 市城市管理委's thematic survey in 南开区, March 2022: answered, waiting to be closed.
@@ -164,13 +181,13 @@ def seed_supervision() -> str:
         text="制定老旧小区绿地补植和公共空间腾退计划，报市城市管理委。",
         due_on=D(2022, 4, 30),
         by=users["dept-cgw"],
-        today=D(2022, 3, 14),
+        on=D(2022, 3, 14),
     )
     services.required_action_answer(
         required=nankai,
         text="已制定补植计划，涉及8个小区绿地约2.1万平方米，腾退公共空间5处，计划已于4月18日报送。",
         by=users["district-120104"],
-        today=D(2022, 4, 20),
+        on=D(2022, 4, 20),
     )
     _dated(survey)
 
@@ -192,7 +209,7 @@ def seed_supervision() -> str:
         text="完成创建社区雨污混接点位排查，制定改造计划并明确完成时限。",
         due_on=D(2022, 10, 31),
         by=users["dept-swj"],
-        today=D(2022, 9, 5),
+        on=D(2022, 9, 5),
     )
     _dated(directive)
     return "supervision: 3 actions, 4 required actions (2 closed, 1 awaiting closure, 1 overdue)"

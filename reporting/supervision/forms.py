@@ -153,7 +153,14 @@ class RequiredActionForm(_PlaceForm):
         error_messages={"required": _("Give the deadline.")},
     )
 
-    field_order = ["district", "community", "item", "text", "due_on"]
+    set_on = forms.DateField(
+        label=_("Set on"),
+        widget=DateInput,
+        required=False,
+        help_text=_("Leave empty for today; an earlier day for a requirement recorded afterwards."),
+    )
+
+    field_order = ["district", "community", "item", "text", "due_on", "set_on"]
 
     def __init__(self, *args: Any, supervision: Supervision, **kwargs: Any) -> None:
         super().__init__(*args, supervision=supervision, **kwargs)
@@ -172,10 +179,12 @@ class AnswerForm(PortalForm):
     )
     file = forms.FileField(label=_("Photo or document (optional)"), required=False)
     caption = forms.CharField(label=_("Caption"), required=False, max_length=200)
+    on = forms.DateField(label=_("Date of the answer"), widget=DateInput, required=False)
 
 
 class CloseForm(PortalForm):
     note = forms.CharField(label=_("Note (optional)"), required=False, max_length=2000)
+    on = forms.DateField(label=_("Date closed"), widget=DateInput, required=False)
     confirm = forms.BooleanField(
         label=_("Close it: the answer is accepted and the action cannot be reopened"),
         error_messages={"required": _("Tick the box to confirm closing it.")},

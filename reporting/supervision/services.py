@@ -2,7 +2,8 @@
 required action's steps (answer, send back, close). Each guards its state in a transaction, refuses in plain
 Chinese (`SupervisionError`), and writes the audit trail.
 
-`today` lets a paper record be entered afterwards and dates the demo data; it defaults to today in Asia/Shanghai.
+A step may be dated earlier than today (`on`; `today` for the supervision's own date check), so that a paper record is
+entered afterwards as the inspection's signature may be; never later. The default is today in Asia/Shanghai.
 """
 
 from __future__ import annotations
@@ -314,17 +315,20 @@ def required_action_set(
     by: Any,
     community: Community | None = None,
     item: StandardItem | None = None,
-    today: datetime.date | None = None,
+    on: datetime.date | None = None,
 ) -> RequiredAction:
-    """Ask one district to do something by a deadline, set today (or on `today`)."""
+    """Ask one district to do something by a deadline, set on `on` (default today)."""
     _require_manager(supervision, by)
     text = _text(text, _("Say what the district must do."))
     if district is None and community is None:
         raise SupervisionError(_("Choose the district that must act."))
     district, community = _place(supervision, district, community)
-    set_on = today or timezone.localdate()
+    set_on = _step_day(on)
     if set_on < supervision.held_on:
-        set_on = supervision.held_on  # a requirement entered for an earlier visit counts from the visit's day
+        raise SupervisionError(
+            _("A required action cannot be set before the supervision's date, %(date)s.")
+            % {"date": _day(supervision.held_on)}
+        )
     if due_on is None:
         raise SupervisionError(_("Give the deadline."))
     if due_on < supervision.held_on:
@@ -334,7 +338,8 @@ def required_action_set(
         )
     if due_on < set_on:
         raise SupervisionError(
-            _("The deadline %(due)s has already passed; choose today or a later day.") % {"due": _day(due_on)}
+            _("The deadline %(due)s is before the day it is set, %(date)s.")
+            % {"due": _day(due_on), "date": _day(set_on)}
         )
     with transaction.atomic():
         required = RequiredAction.objects.create(
@@ -356,6 +361,13 @@ def required_action_set(
             ),
         )
     return required
+
+
+def _step_day(on: datetime.date | None) -> datetime.date:
+    today = timezone.localdate()
+    if on is not None and on > today:
+        raise SupervisionError(_("The date %(date)s is after today.") % {"date": _day(on)})
+    return on or today
 
 
 def _locked(required: RequiredAction) -> RequiredAction:
@@ -395,13 +407,13 @@ def required_action_answer(
     by: Any,
     upload: Any = None,
     caption: str = "",
-    today: datetime.date | None = None,
+    on: datetime.date | None = None,
 ) -> RequiredAction:
     """The district says what it did, with a photo or document if it has one; the opener then closes or sends back."""
     if by is not None and not can_answer(scope_of(by), required):
         raise SupervisionError(_("Only the staff of %(district)s answer this.") % {"district": required.district.name})
     text = _text(text, _("Say what was done before answering."))
-    day = today or timezone.localdate()
+    day = _step_day(on)
     try:
         with transaction.atomic():
             locked = _locked(required)
@@ -445,11 +457,11 @@ def _require_answered(locked: RequiredAction, *, closing: bool) -> None:
 
 
 def required_action_close(
-    *, required: RequiredAction, by: Any, note: str = "", today: datetime.date | None = None
+    *, required: RequiredAction, by: Any, note: str = "", on: datetime.date | None = None
 ) -> RequiredAction:
     """The opener accepts the answer: the action is closed for good on that day."""
     _require_manager(required.supervision, by)
-    day = today or timezone.localdate()
+    day = _step_day(on)
     with transaction.atomic():
         locked = _locked(required)
         _require_answered(locked, closing=True)
@@ -465,12 +477,12 @@ def required_action_close(
 
 
 def required_action_return(
-    *, required: RequiredAction, reason: str, by: Any, today: datetime.date | None = None
+    *, required: RequiredAction, reason: str, by: Any, on: datetime.date | None = None
 ) -> RequiredAction:
     """The opener sends the answer back with the reason; the district answers again (the deadline stays)."""
     _require_manager(required.supervision, by)
     reason = _text(reason, _("Give the reason for sending it back."))
-    day = today or timezone.localdate()
+    day = _step_day(on)
     with transaction.atomic():
         locked = _locked(required)
         _require_answered(locked, closing=False)

@@ -249,6 +249,7 @@ def required_action_add(request: HttpRequest, pk: int) -> HttpResponse:
             item=data["item"],
             text=data["text"],
             due_on=data["due_on"],
+            on=data["set_on"],
             by=request.user,
         )
     except SupervisionError as exc:
@@ -278,6 +279,7 @@ def required_action_answer(request: HttpRequest, pk: int) -> HttpResponse:
             text=form.cleaned_data["text"],
             upload=form.cleaned_data["file"],
             caption=form.cleaned_data["caption"],
+            on=form.cleaned_data["on"],
             by=request.user,
         )
     except SupervisionError as exc:
@@ -307,7 +309,9 @@ def required_action_close(request: HttpRequest, pk: int) -> HttpResponse:
         _errors(request, form)
         return _back(required)
     try:
-        services.required_action_close(required=required, note=form.cleaned_data["note"], by=request.user)
+        services.required_action_close(
+            required=required, note=form.cleaned_data["note"], on=form.cleaned_data["on"], by=request.user
+        )
     except SupervisionError as exc:
         messages.error(request, exc.message)
     else:

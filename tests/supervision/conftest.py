@@ -67,5 +67,5 @@ def heping_action(directive, department_staff):
         text="清理占压消防通道车辆",
         due_on=D(2021, 7, 31),
         by=department_staff,
-        today=D(2021, 6, 21),
+        on=D(2021, 6, 21),
     )

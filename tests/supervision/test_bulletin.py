@@ -42,10 +42,10 @@ def history(directive, heping_action, department_staff, reviewer, heping_staff):
         text="规范垃圾分类桶站设置",
         due_on=D(2021, 7, 15),
         by=department_staff,
-        today=D(2021, 6, 21),
+        on=D(2021, 6, 21),
     )
-    services.required_action_answer(required=heping_action, text="已施划标线", by=heping_staff, today=D(2021, 7, 20))
-    services.required_action_close(required=heping_action, by=department_staff, today=D(2021, 7, 26))
+    services.required_action_answer(required=heping_action, text="已施划标线", by=heping_staff, on=D(2021, 7, 20))
+    services.required_action_close(required=heping_action, by=department_staff, on=D(2021, 7, 26))
     services.supervision_open(
         kind="survey",
         title="绿化专题调研",
@@ -70,8 +70,8 @@ def test_the_bulletin_lists_each_months_supervision_per_district(history):
 
 
 def test_an_overdue_action_stays_in_later_bulletins_until_the_month_it_is_closed(history, hexi_staff, department_staff):
-    services.required_action_answer(required=history, text="已规范桶站", by=hexi_staff, today=D(2021, 9, 2))
-    services.required_action_close(required=history, by=department_staff, today=D(2021, 9, 6))
+    services.required_action_answer(required=history, text="已规范桶站", by=hexi_staff, on=D(2021, 9, 2))
+    services.required_action_close(required=history, by=department_staff, on=D(2021, 9, 6))
     assert _rows(_section("2021-08")) == {"河西区": (0, 0, 0, 1), "合计": (0, 0, 0, 1)}
     september = _section("2021-09")
     assert _rows(september) == {"河西区": (0, 0, 1, 0), "合计": (0, 0, 1, 0)}

@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from districts.models import AuditEntry, Community
 from reporting.supervision import services
@@ -211,7 +212,7 @@ def test_setting_a_required_action_is_audited(heping_action):
     ("code", "due_on", "text", "message"),
     [
         ("120101", D(2021, 6, 17), "整改", "办理期限2021年6月17日早于督导日期2021年6月18日"),
-        ("120101", D(2021, 6, 20), "整改", "办理期限2021年6月20日已过，请选择今天或以后的日期"),
+        ("120101", D(2021, 6, 20), "整改", "办理期限2021年6月20日早于提出日期2021年6月21日"),
         ("120101", None, "整改", "请填写办理期限"),
         ("120104", D(2021, 7, 31), "整改", "南开区不是本次督导涉及的区"),
         ("120101", D(2021, 7, 31), "", "请写明区里需要做什么"),
@@ -227,7 +228,7 @@ def test_a_required_action_is_refused_with_a_bad_deadline_district_or_text(
             text=text,
             due_on=due_on,
             by=department_staff,
-            today=D(2021, 6, 21),
+            on=D(2021, 6, 21),
         )
     assert not RequiredAction.objects.exists()
 
@@ -238,13 +239,13 @@ def test_the_district_answers_with_a_photo_and_the_opener_closes(heping_action, 
         text="已清理车辆并施划标线",
         upload=photo("标线.png"),
         by=heping_staff,
-        today=D(2021, 7, 20),
+        on=D(2021, 7, 20),
     )
     assert answered.status == "answered" and answered.answered_on == D(2021, 7, 20)
     files = Evidence.objects.filter(owner_type=ContentType.objects.get_for_model(RequiredAction), owner_id=answered.pk)
     assert [f.original_name for f in files] == ["标线.png"]
     closed = services.required_action_close(
-        required=heping_action, note="复核到位", by=department_staff, today=D(2021, 7, 26)
+        required=heping_action, note="复核到位", by=department_staff, on=D(2021, 7, 26)
     )
     assert closed.status == "closed" and closed.closed_on == D(2021, 7, 26) and closed.closed_by == department_staff
     steps = list(RequiredActionStep.objects.filter(required_action=heping_action).values_list("kind", "text", "on"))
@@ -254,22 +255,45 @@ def test_the_district_answers_with_a_photo_and_the_opener_closes(heping_action, 
 
 
 def test_sent_back_the_district_answers_again(heping_action, heping_staff, department_staff):
-    services.required_action_answer(required=heping_action, text="已清理", by=heping_staff, today=D(2021, 7, 20))
+    services.required_action_answer(required=heping_action, text="已清理", by=heping_staff, on=D(2021, 7, 20))
     returned = services.required_action_return(
-        required=heping_action, reason="缺少整改后照片", by=department_staff, today=D(2021, 7, 22)
+        required=heping_action, reason="缺少整改后照片", by=department_staff, on=D(2021, 7, 22)
     )
     assert returned.status == "returned" and returned.return_reason == "缺少整改后照片"
     again = services.required_action_answer(
-        required=heping_action, text="已清理并补充照片", upload=photo(), by=heping_staff, today=D(2021, 7, 25)
+        required=heping_action, text="已清理并补充照片", upload=photo(), by=heping_staff, on=D(2021, 7, 25)
     )
     assert again.status == "answered" and again.answer == "已清理并补充照片"
     kinds = list(RequiredActionStep.objects.filter(required_action=heping_action).values_list("kind", flat=True))
     assert kinds == ["answered", "returned", "answered"]
 
 
+def test_a_step_cannot_be_dated_before_the_visit_or_after_today(
+    directive, heping_action, heping_staff, department_staff
+):
+    with pytest.raises(SupervisionError, match="督办事项的提出日期不能早于督导日期2021年6月18日"):
+        services.required_action_set(
+            supervision=directive,
+            district=district("120101"),
+            text="整改",
+            due_on=D(2021, 7, 31),
+            by=department_staff,
+            on=D(2021, 6, 17),
+        )
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    with pytest.raises(SupervisionError, match="晚于今天"):
+        services.required_action_answer(required=heping_action, text="已办", by=heping_staff, on=tomorrow)
+    with pytest.raises(SupervisionError, match="答复日期不能早于督办事项的提出日期2021年6月21日"):
+        services.required_action_answer(required=heping_action, text="已办", by=heping_staff, on=D(2021, 6, 20))
+    services.required_action_answer(required=heping_action, text="已办", by=heping_staff, on=D(2021, 7, 20))
+    with pytest.raises(SupervisionError, match="办结日期不能早于答复日期2021年7月20日"):
+        services.required_action_close(required=heping_action, by=department_staff, on=D(2021, 7, 19))
+    assert RequiredAction.objects.get().status == "answered"
+
+
 def test_an_answer_without_text_is_refused(heping_action, heping_staff):
     with pytest.raises(SupervisionError, match="请先写明做了什么再答复"):
-        services.required_action_answer(required=heping_action, text=" ", by=heping_staff, today=D(2021, 7, 20))
+        services.required_action_answer(required=heping_action, text=" ", by=heping_staff, on=D(2021, 7, 20))
     heping_action.refresh_from_db()
     assert heping_action.status == "open"
 
@@ -278,49 +302,47 @@ def test_an_answer_without_text_is_refused(heping_action, heping_staff):
 def test_only_the_districts_own_staff_answer(request, heping_action, role):
     with pytest.raises(SupervisionError, match="只有和平区的工作人员可以答复"):
         services.required_action_answer(
-            required=heping_action, text="已办", by=request.getfixturevalue(role), today=D(2021, 7, 20)
+            required=heping_action, text="已办", by=request.getfixturevalue(role), on=D(2021, 7, 20)
         )
     assert not RequiredActionStep.objects.exists()
 
 
 def test_an_answered_action_waits_for_the_opener(heping_action, heping_staff):
-    services.required_action_answer(required=heping_action, text="已办", by=heping_staff, today=D(2021, 7, 20))
+    services.required_action_answer(required=heping_action, text="已办", by=heping_staff, on=D(2021, 7, 20))
     with pytest.raises(SupervisionError, match="已于2021年7月20日答复，正在等待市住房城乡建设委办结或退回"):
-        services.required_action_answer(required=heping_action, text="再报", by=heping_staff, today=D(2021, 7, 21))
+        services.required_action_answer(required=heping_action, text="再报", by=heping_staff, on=D(2021, 7, 21))
 
 
 def test_a_closed_action_takes_nothing_more(heping_action, heping_staff, department_staff):
-    services.required_action_answer(required=heping_action, text="已办", by=heping_staff, today=D(2021, 7, 20))
-    services.required_action_close(required=heping_action, by=department_staff, today=D(2021, 7, 26))
+    services.required_action_answer(required=heping_action, text="已办", by=heping_staff, on=D(2021, 7, 20))
+    services.required_action_close(required=heping_action, by=department_staff, on=D(2021, 7, 26))
     closed = "该督办事项已于2021年7月26日办结，不能再办理"
     with pytest.raises(SupervisionError, match=closed):
-        services.required_action_answer(required=heping_action, text="补充", by=heping_staff, today=D(2021, 7, 27))
+        services.required_action_answer(required=heping_action, text="补充", by=heping_staff, on=D(2021, 7, 27))
     with pytest.raises(SupervisionError, match=closed):
-        services.required_action_close(required=heping_action, by=department_staff, today=D(2021, 7, 27))
+        services.required_action_close(required=heping_action, by=department_staff, on=D(2021, 7, 27))
     with pytest.raises(SupervisionError, match=closed):
         services.required_action_return(
-            required=heping_action, reason="重新办理", by=department_staff, today=D(2021, 7, 27)
+            required=heping_action, reason="重新办理", by=department_staff, on=D(2021, 7, 27)
         )
 
 
 def test_an_unanswered_action_can_be_neither_closed_nor_sent_back(heping_action, department_staff):
     with pytest.raises(SupervisionError, match="和平区尚未答复，答复后才能办结"):
-        services.required_action_close(required=heping_action, by=department_staff, today=D(2021, 7, 26))
+        services.required_action_close(required=heping_action, by=department_staff, on=D(2021, 7, 26))
     with pytest.raises(SupervisionError, match="和平区尚未答复，答复后才能退回"):
-        services.required_action_return(
-            required=heping_action, reason="未办", by=department_staff, today=D(2021, 7, 26)
-        )
+        services.required_action_return(required=heping_action, reason="未办", by=department_staff, on=D(2021, 7, 26))
 
 
 def test_sending_back_needs_a_reason_and_only_the_opener_decides(
     heping_action, heping_staff, department_staff, other_department_staff, reviewer
 ):
-    services.required_action_answer(required=heping_action, text="已办", by=heping_staff, today=D(2021, 7, 20))
+    services.required_action_answer(required=heping_action, text="已办", by=heping_staff, on=D(2021, 7, 20))
     with pytest.raises(SupervisionError, match="请填写退回的理由"):
         services.required_action_return(required=heping_action, reason="", by=department_staff)
     for someone in (other_department_staff, reviewer, heping_staff):
         with pytest.raises(SupervisionError, match="只有市住房城乡建设委（本督导的发起单位）可以修改"):
-            services.required_action_close(required=heping_action, by=someone, today=D(2021, 7, 26))
+            services.required_action_close(required=heping_action, by=someone, on=D(2021, 7, 26))
     heping_action.refresh_from_db()
     assert heping_action.status == "answered"
 
@@ -328,8 +350,8 @@ def test_sending_back_needs_a_reason_and_only_the_opener_decides(
 def test_overdue_is_read_from_the_dates(heping_action, heping_staff, department_staff):
     rows = RequiredAction.objects
     assert not rows.overdue_on(D(2021, 7, 31)).exists() and rows.overdue_on(D(2021, 8, 1)).exists()
-    services.required_action_answer(required=heping_action, text="已办", by=heping_staff, today=D(2021, 8, 3))
-    services.required_action_close(required=heping_action, by=department_staff, today=D(2021, 8, 5))
+    services.required_action_answer(required=heping_action, text="已办", by=heping_staff, on=D(2021, 8, 3))
+    services.required_action_close(required=heping_action, by=department_staff, on=D(2021, 8, 5))
     # Closed on 5 August: overdue from 1 to 4 August, as any later reading of those days still says.
     assert rows.overdue_on(D(2021, 8, 4)).exists() and not rows.overdue_on(D(2021, 8, 5)).exists()
     assert not rows.overdue_on(D(2021, 6, 20)).exists()
