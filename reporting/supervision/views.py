@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -141,8 +142,6 @@ def supervision_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _files_by_owner(user: Any, model: type, ids: list[int]) -> dict[int, list[Evidence]]:
     """The readable files of many rows of `model` in one query."""
-    from django.contrib.contenttypes.models import ContentType
-
     files: dict[int, list[Evidence]] = {}
     if not ids:
         return files

@@ -234,3 +234,33 @@ def test_overdue_actions_show_in_the_districts_home_and_the_dashboards_red_flags
     rollups.rollup_days(campaign=Campaign.objects.current(), days=[D(2021, 8, 10)])
     flags = _text(client_for(reviewer).get("/dashboard/?on=2021-08-10"))
     assert 'id="flag-supervision"' in flags and "和平区·清理占压消防通道车辆" in flags
+
+
+def test_the_list_takes_as_many_queries_for_many_actions_as_for_one(client_for, reviewer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def opened(n: int) -> None:
+        for number in range(n):
+            action = services.supervision_open(
+                kind="survey",
+                title=f"调研{number}",
+                held_on=D(2022, 3, 10),
+                districts=[district("120101")],
+                by=reviewer,
+            )
+            services.required_action_set(
+                supervision=action, district=district("120101"), text="整改", due_on=D(2022, 4, 1), by=reviewer
+            )
+
+    client = client_for(reviewer)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/supervision/").status_code == 200
+        return len(queries)
+
+    opened(1)
+    few = count()
+    opened(6)
+    assert count() == few
