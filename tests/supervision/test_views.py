@@ -250,7 +250,12 @@ def test_the_list_takes_as_many_queries_for_many_actions_as_for_one(client_for, 
                 by=reviewer,
             )
             services.required_action_set(
-                supervision=action, district=district("120101"), text="整改", due_on=D(2022, 4, 1), by=reviewer
+                supervision=action,
+                district=district("120101"),
+                text="整改",
+                due_on=D(2022, 4, 1),
+                by=reviewer,
+                on=D(2022, 3, 10),
             )
 
     client = client_for(reviewer)
