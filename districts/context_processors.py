@@ -35,6 +35,8 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Item pass rates"), reverse("acceptance_items")))
     if scope.role == "inspector" or scope.role == "department_staff":
         items.append((_("My inspections"), reverse("inspection_assignments")))
+    if scope.is_commission or scope.district_id or scope.role == "department_staff":
+        items.append((_("Supervision"), reverse("supervision_list")))
     if scope.is_commission or scope.is_district_staff or scope.role == "department_staff":
         items.append((_("Documents"), reverse("documents")))
     if scope.is_commission or scope.is_district_staff:

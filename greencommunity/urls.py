@@ -38,4 +38,5 @@ urlpatterns = [
     path("", include("standards.urls")),
     path("", include("standards.inspection_urls")),
     path("", include("standards.acceptance_urls")),
+    path("", include("reporting.supervision.urls")),
 ]

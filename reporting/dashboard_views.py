@@ -45,6 +45,7 @@ from standards.models import StandardItem
 from .models import Campaign, Milestone, ProgressSnapshot, Report, ReportEvent
 from .progress import item_failures
 from .selectors import campaign_months, month_end
+from .supervision.selectors import overdue_flags as supervision_overdue
 from .timeliness import percent
 
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -546,6 +547,7 @@ def _flags(
         "overdue_count": overdue_count,
         "overdue_link": table_query.link(only="overdue", page="") + anchor,
         "returned": _returned_reports(user=request.user, campaign=campaign, on=on, district=district),
+        "supervision_overdue": supervision_overdue(user=request.user, on=on, district=district),
         "flag_limit": FLAG_LIMIT,
     }
 

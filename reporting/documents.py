@@ -35,6 +35,7 @@ from . import rollups, selectors
 from .models import DEADLINE_OF, Campaign, GeneratedDocument, Milestone, ProgressSnapshot, Report
 from .narrative import NARRATIVE_FIELDS
 from .selectors import annual_years, campaign_months, month_end, previous_month, report_figures
+from .supervision.selectors import bulletin_supervision
 from .timeliness import percent
 
 Kind = GeneratedDocument.Kind
@@ -423,6 +424,7 @@ def _bulletin_context(spec: DocumentSpec) -> dict[str, Any]:
         "line_chart": line_chart_svg(
             figures.series, target=target, label=_("The city's share of communities that met the standard, by month")
         ),
+        "supervision": bulletin_supervision(month=spec.month, month_end=month_end(spec.month)),
     }
 
 

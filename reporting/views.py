@@ -25,6 +25,7 @@ from .access import can_start_reports
 from .forms import EnrolForm, WithdrawForm
 from .models import Campaign, Enrolment, Report
 from .services import EnrolmentError, enrolment_enrol, enrolment_withdraw
+from .supervision import selectors as supervision_selectors
 
 PAGE_SIZE = 100
 
@@ -65,6 +66,8 @@ def home(request: HttpRequest) -> HttpResponse:
         context["filer"], context["todos"] = todos.filer, todos.rows
         context["overdue_count"] = sum(1 for r in todos.rows if r.due_on and r.due_on < on)
         context["can_start"] = can_start_reports(scope)
+    # Supervision's required actions past their deadline on `on`: a list of their own beside the reports to file.
+    context["supervision_overdue"] = supervision_selectors.overdue_flags(user=request.user, on=on)
     if scope.is_commission:
         context["waiting_for_review"] = Report.objects.waiting_for_review().count()  # as the review queue counts
     if scope.role == "inspector":

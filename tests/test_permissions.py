@@ -23,7 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from PIL import Image
 
-from districts.models import Community, District, Membership
+from districts.models import Community, Department, District, Membership
 from reporting.models import Campaign, GeneratedDocument, Notification
 from reporting.report_services import report_open
 from reporting.services import enrolment_enrol
@@ -245,6 +245,7 @@ def cases(world: dict[str, Any]) -> dict[str, Case]:
         **dashboard_cases(world),
         **api_cases(world),
         **import_cases(),
+        **supervision_cases(world),
         "admin:index": Case(
             "GET",
             "/admin/",
@@ -790,6 +791,129 @@ def import_cases() -> dict[str, Case]:
     }
 
 
+def _supervision_world() -> dict[str, Any]:
+    """Supervision: "own" opened by the department of `department_staff` (市住房城乡建设委) on 和平区, "other" by the
+    commission on 河西区, each with a required action its district has answered."""
+    from reporting.supervision import services as supervision_services
+
+    User = get_user_model()
+    opener = User.objects.create_user(username="dept-zjw-colleague")
+    Membership.objects.create(user=opener, role="department_staff", department=Department.objects.get(code="zjw"))
+    commission = User.objects.create_user(username="reviewer-colleague")
+    Membership.objects.create(user=commission, role="commission_reviewer")
+    world: dict[str, Any] = {}
+    for side, code, by in (("own", "120101", opener), ("other", "120103", commission)):
+        district = District.objects.get(code=code)
+        action = supervision_services.supervision_open(
+            kind="directive", title="督办", held_on=datetime.date(2021, 6, 18), districts=[district], by=by
+        )
+        required = supervision_services.required_action_set(
+            supervision=action, district=district, text="整改", due_on=datetime.date(2099, 1, 1), by=by
+        )
+        supervision_services.required_action_answer(
+            required=required, text="已办", by=get_user_model().objects.get(username=f"filer-{code}")
+        )
+        world[f"{side}_supervision"], world[f"{side}_required"] = action, required
+    return world
+
+
+def supervision_cases(world: dict[str, Any]) -> dict[str, Case]:
+    own, other = world["own_supervision"].pk, world["other_supervision"].pk
+    own_ra, other_ra = world["own_required"].pk, world["other_required"].pk
+    readers = {**ANON, **{r: _same(200) for r in ROLES[1:]}, "inspector": _same(404)}
+    openers = {**ANON, "heping_staff": _same(403), "heping_street_staff": _same(403), "inspector": _same(404)}
+    # "own" is the department's, "other" the commission's: each may change only its own.
+    managers = {
+        **ANON,
+        "commission_admin": (403, 302),
+        "reviewer": (403, 302),
+        "department_staff": (302, 404),
+        "heping_staff": (403, 404),
+        "heping_street_staff": (403, 404),
+        "inspector": _same(404),
+    }
+    header = {"kind": "directive", "title": "督办", "held_on": "2021-06-18", "districts": ["120101", "120103"]}
+    return {
+        "supervision_list": Case("GET", "/supervision/", "/supervision/", readers),
+        "supervision_create": Case("GET", "/supervision/new/", "/supervision/new/", {**openers, **CITY_READERS_OK}),
+        "supervision_create_post": Case(
+            "POST",
+            "/supervision/new/",
+            "/supervision/new/",
+            {**openers, **{r: _same(302) for r in CITY_READERS_OK}},
+            {"kind": "survey", "title": "调研", "held_on": "2021-06-01", "districts": ["120101"]},
+        ),
+        # A district (and its streets) read only what targets it; a department only what it opened.
+        "supervision_detail": Case(
+            "GET",
+            f"/supervision/{own}/",
+            f"/supervision/{other}/",
+            {
+                **ANON,
+                "commission_admin": _same(200),
+                "reviewer": _same(200),
+                "department_staff": (200, 404),
+                "heping_staff": (200, 404),
+                "heping_street_staff": (200, 404),
+                "inspector": _same(404),
+            },
+        ),
+        "supervision_edit": Case(
+            "GET",
+            f"/supervision/{own}/edit/",
+            f"/supervision/{other}/edit/",
+            {**managers, "commission_admin": (403, 200), "reviewer": (403, 200), "department_staff": (200, 404)},
+        ),
+        "supervision_finding_add": Case(
+            "POST",
+            f"/supervision/{own}/findings/",
+            f"/supervision/{other}/findings/",
+            managers,
+            {"item": "5", "text": "问题"},
+        ),
+        "supervision_required_add": Case(
+            "POST",
+            f"/supervision/{own}/actions/",
+            f"/supervision/{other}/actions/",
+            managers,
+            {"district": "120101", "text": "整改", "due_on": "2099-01-01"},
+        ),
+        # Only the district's own staff answer; everyone else who reads it is refused.
+        "supervision_required_answer": Case(
+            "POST",
+            f"/supervision/actions/{own_ra}/answer/",
+            f"/supervision/actions/{other_ra}/answer/",
+            {
+                **ANON,
+                "commission_admin": _same(403),
+                "reviewer": _same(403),
+                "department_staff": (403, 404),
+                "heping_staff": (302, 404),
+                "heping_street_staff": (403, 404),
+                "inspector": _same(404),
+            },
+            {"text": "已办"},
+        ),
+        "supervision_required_return": Case(
+            "POST",
+            f"/supervision/actions/{own_ra}/return/",
+            f"/supervision/actions/{other_ra}/return/",
+            managers,
+            {"reason": "补充材料", "confirm": "on"},
+        ),
+        "supervision_required_close": Case(
+            "POST",
+            f"/supervision/actions/{own_ra}/close/",
+            f"/supervision/actions/{other_ra}/close/",
+            managers,
+            {"confirm": "on"},
+        ),
+        "supervision_edit_post": Case(
+            "POST", f"/supervision/{own}/edit/", f"/supervision/{other}/edit/", managers, header
+        ),
+    }
+
+
 # URL names that are exercised by the "_post" variants above or are served by a whole app with its own checks.
 COVERED_ELSEWHERE = {"community_edit"}
 
@@ -847,6 +971,7 @@ def world(db, settings, tmp_path, inspector):
         )
     world["notification"] = Notification.objects.create(user=_user("someone-else", "120101"), key="k", message="m")
     world.update(_acceptance_world(inspector, own, other))
+    world.update(_supervision_world())
     for scope, code in (("own", "120101"), ("other", "120103")):
         document = GeneratedDocument(kind="district-monthly", period="2021-03", scope_code=code, status="done")
         document.file.save(f"{code}.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))

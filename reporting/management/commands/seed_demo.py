@@ -38,6 +38,7 @@ from reporting.report_services import (
 )
 from reporting.selectors import campaign_months, month_end
 from reporting.services import enrolment_enrol, enrolment_withdraw
+from reporting.supervision.demo import seed_supervision
 from standards.models import SelfAssessment
 
 from ._seed_acceptance import seed_acceptance
@@ -121,6 +122,7 @@ class Command(BaseCommand):
         _date_notifications(since=started)
         self.stdout.write(self.style.SUCCESS(f"demo users ready ({len(logins)}); {activity}; {reports}"))
         self.stdout.write(self.style.SUCCESS(seed_acceptance()))
+        self.stdout.write(self.style.SUCCESS(seed_supervision()))
         self.stdout.write("Demo logins (password demo12345):")
         for username, label in logins:
             self.stdout.write(f"  {username:<22} {label}")
