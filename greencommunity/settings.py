@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "districts",
     "standards",
     "reporting",
+    "reporting.funds.apps.FundsConfig",
     "outbox",
 ]
 
