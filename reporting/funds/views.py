@@ -345,8 +345,8 @@ def _workbook(*, year: int, district: District | None) -> bytes:
     districts = District.objects.filter(pk=district.pk) if district else District.objects.all()
     matrix = funds_by_district(year=year, districts=districts)
     summary = sheet(
-        _("Summary"),
-        [_("District"), _("Funding source"), _("Committed (10,000 yuan)"), _("Spent (10,000 yuan)"), _("Communities")],
+        _("Summary by district and source"),
+        [_("District"), _("Funding source"), _("Committed (10,000 yuan)"), _("Spent (10,000 yuan)"), _("Communities with funds")],
     )
     for row in matrix.rows:
         for source, totals in zip(matrix.sources, row.by_source, strict=True):
