@@ -346,7 +346,13 @@ def _workbook(*, year: int, district: District | None) -> bytes:
     matrix = funds_by_district(year=year, districts=districts)
     summary = sheet(
         _("Summary by district and source"),
-        [_("District"), _("Funding source"), _("Committed (10,000 yuan)"), _("Spent (10,000 yuan)"), _("Communities with funds")],
+        [
+            _("District"),
+            _("Funding source"),
+            _("Committed (10,000 yuan)"),
+            _("Spent (10,000 yuan)"),
+            _("Communities with funds"),
+        ],
     )
     for row in matrix.rows:
         for source, totals in zip(matrix.sources, row.by_source, strict=True):
