@@ -30,7 +30,7 @@ def _amount_field(label) -> forms.DecimalField:
 class AmountsForm(_Form):
     committed = _amount_field(_("Committed (yuan)"))
     spent = _amount_field(_("Spent (yuan)"))
-    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+    note = forms.CharField(label=_("Remarks"), required=False, max_length=200)
 
 
 class EntryForm(AmountsForm):

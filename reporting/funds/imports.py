@@ -352,6 +352,7 @@ def _evaluate(
                 first_row_of[key] = number
             if not row.errors:
                 committed, spent = row.committed or Decimal("0.00"), row.spent or Decimal("0.00")
+                row.committed, row.spent = committed, spent  # an empty cell is written, and shown, as nought
                 entry = stored.get(key)
                 if entry is None:
                     row.action = "new"

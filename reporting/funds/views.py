@@ -387,7 +387,7 @@ def _workbook(*, year: int, district: District | None) -> bytes:
             _("Funding source"),
             _("Committed (yuan)"),
             _("Spent (yuan)"),
-            _("Note"),
+            _("Remarks"),
         ],
     )
     entries = FundEntry.objects.filter(year=year, district__in=districts).select_related(

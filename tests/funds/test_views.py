@@ -179,3 +179,9 @@ def test_the_annual_compilation_has_a_funds_section(lines):
 def test_the_annual_compilation_says_when_no_funds_were_recorded(db):
     html = document_html(document_spec(kind="annual", period="2021"))
     assert "资金统筹" in html and "各区尚未录入2021年的资金。" in html
+
+
+def test_the_annual_section_names_the_districts_that_recorded_nothing(lines):
+    html = re.sub(r"\s+", " ", document_html(document_spec(kind="annual", period="2021")))
+    section = html.split('<h2 class="numbered">资金统筹</h2>')[1].split('<section class="filer">')[0]
+    assert '<td class="name">河东区</td><td colspan="3"><span class="status-behind">未录入</span></td>' in section
