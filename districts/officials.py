@@ -41,14 +41,20 @@ def can_edit_officials(scope: Scope, *, district: District | None = None, depart
 
 def _clean(name: str, title: str, phone: str, level_label: str) -> tuple[str, str, str]:
     name, title, phone = (name or "").strip(), (title or "").strip(), (phone or "").strip()
-    missing = [label for label, value in ((_("name"), name), (_("title"), title), (_("phone"), phone)) if not value]
+    missing = [
+        label for label, value in ((_("full name"), name), (_("title"), title), (_("phone"), phone)) if not value
+    ]
     if missing:
         raise OfficialError(
             _("%(level)s: fill in the %(missing)s as well, or leave all three empty.")
             % {"level": level_label, "missing": "、".join(str(m) for m in missing)}
         )
     limits = {f: ResponsibleOfficial._meta.get_field(f).max_length for f in ("name", "title", "phone")}
-    for label, value, field in ((_("name"), name, "name"), (_("title"), title, "title"), (_("phone"), phone, "phone")):
+    for label, value, field in (
+        (_("full name"), name, "name"),
+        (_("title"), title, "title"),
+        (_("phone"), phone, "phone"),
+    ):
         if len(value) > limits[field]:
             raise OfficialError(
                 _("%(level)s: the %(field)s may have at most %(max)s characters.")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from districts.models import District
@@ -155,9 +155,41 @@ def funds_by_district(*, year: int, districts: QuerySet[District] | None = None)
 
 
 def funds_panel(*, on_year: int, district: District | None = None) -> FundsBySource:
-    """The dashboards' panel: the latest year up to `on_year` with funds recorded (`on_year` when there is none)."""
+    """The dashboards' panel: the latest year up to `on_year` with funds recorded (`on_year` when there is none), its
+    sources with funds only. One query: sums per year and source, each row with its year's number of communities."""
     rows = FundEntry.objects.filter(year__lte=on_year)
     if district is not None:
         rows = rows.filter(district=district)
-    year = rows.order_by().aggregate(latest=Max("year"))["latest"] or on_year
-    return funds_by_source(year=year, district=district)
+    year_communities = (
+        rows.filter(year=OuterRef("year"))
+        .order_by()
+        .values("year")
+        .annotate(n=Count("community", distinct=True))
+        .values("n")
+    )
+    grouped = list(
+        rows.order_by()
+        .values("year", "source_id", "source__code", "source__name", "source__order")
+        .annotate(
+            communities=Count("community", distinct=True),
+            year_communities=Subquery(year_communities, output_field=IntegerField()),
+            **_sums(),
+        )
+    )
+    year = max((r["year"] for r in grouped), default=on_year)
+    latest = sorted((r for r in grouped if r["year"] == year), key=lambda r: (r["source__order"], r["source__code"]))
+    return FundsBySource(
+        year=year,
+        rows=[
+            SourceRow(
+                FundingSource(pk=r["source_id"], code=r["source__code"], name=r["source__name"]),
+                Totals(r["committed_sum"], r["spent_sum"], r["communities"]),
+            )
+            for r in latest
+        ],
+        total=Totals(
+            committed=sum((r["committed_sum"] for r in latest), ZERO),
+            spent=sum((r["spent_sum"] for r in latest), ZERO),
+            communities=latest[0]["year_communities"] if latest else 0,
+        ),
+    )

@@ -88,3 +88,17 @@ def test_the_rollups_take_the_same_few_queries_however_many_lines(heping_staff, 
         for source in list(sources.values())[:4]:
             add_line(community, 2021, source, "100", "50", by=heping_staff)
     assert count() == few and few[0] <= 3 and few[1] <= 4
+
+
+def test_the_dashboard_panel_is_one_query_with_the_years_figures(lines, heping, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        panel = funds_panel(on_year=2021, district=heping)
+    assert [row.source.name for row in panel.rows] == ["城镇老旧小区改造", "财政专项"]
+    assert (panel.total.committed, panel.total.spent, panel.total.communities) == (
+        Decimal("4200000.00"),
+        Decimal("3100000.00"),
+        2,
+    )
+    with django_assert_num_queries(1):
+        city = funds_panel(on_year=2030)
+    assert city.year == 2022 and city.total.communities == 1 and city.rows[0].source.name == "社会资本"
