@@ -185,3 +185,19 @@ def test_the_annual_section_names_the_districts_that_recorded_nothing(lines):
     html = re.sub(r"\s+", " ", document_html(document_spec(kind="annual", period="2021")))
     section = html.split('<h2 class="numbered">资金统筹</h2>')[1].split('<section class="filer">')[0]
     assert '<td class="name">河东区</td><td colspan="3"><span class="status-behind">未录入</span></td>' in section
+
+
+def test_the_commission_adds_a_funding_source_in_the_admin_and_the_form_offers_it(
+    client_for, commission_admin, heping_staff
+):
+    from reporting.funds.models import FundingSource
+
+    client = client_for(commission_admin)
+    response = client.post(
+        "/admin/funds/fundingsource/add/", {"code": "special-bond", "name": "专项债券", "order": "9", "is_active": "on"}
+    )
+    assert response.status_code == 302
+    source = FundingSource.objects.get(code="special-bond")
+    assert AuditEntry.objects.filter(object_id=str(source.pk), action="create", source="admin").exists()
+    page = client_for(heping_staff).get("/funds/district/120101/new/").content.decode()
+    assert "专项债券" in page
