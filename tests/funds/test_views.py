@@ -201,3 +201,9 @@ def test_the_commission_adds_a_funding_source_in_the_admin_and_the_form_offers_i
     assert AuditEntry.objects.filter(object_id=str(source.pk), action="create", source="admin").exists()
     page = client_for(heping_staff).get("/funds/district/120101/new/").content.decode()
     assert "专项债券" in page
+
+
+def test_a_district_without_funds_is_told_so_on_its_dashboard(zh, hexi_staff, snapshots):
+    page = _text(zh(hexi_staff).get("/dashboard/district/120103/?on=2021-12-31"))
+    panel = re.search(r'<section class="card funds-panel".*?</section>', page).group(0)
+    assert "尚未录入2021年的资金。" in panel and "<table" not in panel
