@@ -39,6 +39,10 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Supervision"), reverse("supervision_list")))
     if scope.is_commission or scope.is_district_staff or scope.role == "department_staff":
         items.append((_("Documents"), reverse("documents")))
+    if scope.sees_whole_city or scope.district_id:
+        items.append((_("Funds"), reverse("funds_home")))
+    if scope.is_commission or scope.is_district_staff or scope.role == "department_staff":
+        items.append((_("Responsible officials"), reverse("officials_list")))
     if scope.is_commission or scope.is_district_staff:
         items.append((_("Audit trail"), reverse("audit_list")))
     if scope.is_commission_admin and user.is_staff:

@@ -269,3 +269,54 @@ class AuditEntry(models.Model):
         from .audit import readable_changes
 
         return readable_changes(self)
+
+
+class ResponsibleOfficial(models.Model):
+    """A unit's official answerable for the campaign: the policy asks each department for "1名局级干部、1名责任处室
+    处级干部", and the districts name theirs the same way. One per level per unit (a district or a department)."""
+
+    class Level(models.TextChoices):
+        BUREAU = "bureau", _("bureau level (局级)")
+        DIVISION = "division", _("division level (处级)")
+
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, null=True, blank=True, related_name="officials", verbose_name=_("district")
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="officials",
+        verbose_name=_("department"),
+    )
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    name = models.CharField(_("full name"), max_length=32)
+    title = models.CharField(_("title"), max_length=64)
+    phone = models.CharField(_("phone"), max_length=32)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["district__code", "department__order", "level"]
+        verbose_name = _("responsible official")
+        verbose_name_plural = _("responsible officials")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(district__isnull=False, department__isnull=True)
+                | Q(district__isnull=True, department__isnull=False),
+                name="official_of_one_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["district", "level"],
+                condition=Q(district__isnull=False),
+                name="official_one_per_district_level",
+            ),
+            models.UniqueConstraint(
+                fields=["department", "level"],
+                condition=Q(department__isnull=False),
+                name="official_one_per_department_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district or self.department} {self.get_level_display()} {self.name}"

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "standards",
     "reporting",
     "reporting.supervision",
+    "reporting.funds.apps.FundsConfig",
     "outbox",
 ]
 

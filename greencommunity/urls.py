@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("reporting.timeliness_urls")),
     path("", include("reporting.document_urls")),
     path("", include("reporting.dashboard_urls")),
+    path("", include("reporting.funds.urls")),
     path("", include("standards.urls")),
     path("", include("standards.inspection_urls")),
     path("", include("standards.acceptance_urls")),

@@ -42,6 +42,7 @@ from districts.scope import Scope, scope_of
 from greencommunity.dates import as_of
 from standards.models import StandardItem
 
+from .funds.selectors import funds_panel
 from .models import Campaign, Milestone, ProgressSnapshot, Report, ReportEvent
 from .progress import item_failures
 from .selectors import campaign_months, month_end
@@ -408,7 +409,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     milestones = list(campaign.milestones.all())
     behind, overdue, mapped = _named_districts(districts)
+    funds = funds_panel(on_year=snap_on.year)
     context.update(
+        funds=funds,
+        funds_url=reverse("funds_home") + f"?year={funds.year}",
         city=city,
         ranking=[district_unit(s) for s in page],
         pager=pager,
@@ -588,7 +592,10 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
     total = sum(1 for s in bars if s["streets"] > s["streets_with_pilot"]) if query.only else len(bars)
     page, pager = _page(_ordered(table_rows, query), total=total, query=query)
     milestones = list(campaign.milestones.all())
+    funds = funds_panel(on_year=snap_on.year, district=district)
     context.update(
+        funds=funds,
+        funds_url=reverse("funds_district", args=[district.code]) + f"?year={funds.year}",
         unit=unit,
         own_street=own_street,
         streets=[Unit(s, url=street_url(s.unit_code)) for s in page],

@@ -32,6 +32,7 @@ from standards.acceptance import met_inspections
 from standards.models import ITEM_COUNT, Inspection, InspectionAnswer, Rectification, SelfAssessment, StandardItem
 
 from . import rollups, selectors
+from .funds.selectors import funds_by_district, funds_by_source
 from .models import DEADLINE_OF, Campaign, GeneratedDocument, Milestone, ProgressSnapshot, Report
 from .narrative import NARRATIVE_FIELDS
 from .selectors import annual_years, campaign_months, month_end, previous_month, report_figures
@@ -481,6 +482,8 @@ def _annual_context(spec: DocumentSpec) -> dict[str, Any]:
         "department_sections": departments,
         "districts_reported": sum(1 for s in districts if s["report"]),
         "departments_reported": sum(1 for s in departments if s["report"]),
+        "funds_by_source": funds_by_source(year=spec.year),
+        "funds_by_district": funds_by_district(year=spec.year),
     }
 
 

@@ -246,6 +246,7 @@ def cases(world: dict[str, Any]) -> dict[str, Case]:
         **api_cases(world),
         **import_cases(),
         **supervision_cases(world),
+        **funds_cases(world),
         "admin:index": Case(
             "GET",
             "/admin/",
@@ -791,6 +792,129 @@ def import_cases() -> dict[str, Case]:
     }
 
 
+def funds_cases(world: dict[str, Any]) -> dict[str, Case]:
+    """Funds (资金) and responsible officials: a district sees and keeps only its own; the commission reads all."""
+    own, other = world["own_funds"].pk, world["other_funds"].pk
+    district_write = {
+        **ANON,
+        "commission_admin": _same(200),
+        "reviewer": _same(403),
+        "department_staff": _same(403),
+        "heping_staff": (200, 404),
+        "heping_street_staff": (403, 404),
+        "inspector": _same(404),
+    }
+    district_post = {**district_write, "commission_admin": _same(302), "heping_staff": (302, 404)}
+    district_read = {
+        **ANON,
+        **CITY_READERS_OK,
+        "heping_staff": (200, 404),
+        "heping_street_staff": (200, 404),
+        "inspector": _same(404),
+    }
+    importers = {**ANON, **{r: _same(403) for r in ROLES[1:] if r not in IMPORTERS}}
+    token = "/funds/import/6f1c2b9e-0000-4000-8000-000000000000/"
+    unit_own = {
+        **ANON,
+        "commission_admin": _same(403),
+        "reviewer": _same(403),
+        "department_staff": _same(403),
+        "heping_staff": (200, 404),
+        "heping_street_staff": (403, 404),
+        "inspector": _same(404),
+    }
+    department_own = {
+        **ANON,
+        "commission_admin": _same(403),
+        "reviewer": _same(403),
+        "department_staff": (200, 404),
+        "heping_staff": _same(404),
+        "heping_street_staff": _same(404),
+        "inspector": _same(404),
+    }
+    return {
+        "funds_home": Case(
+            "GET",
+            "/funds/",
+            "/funds/",
+            {
+                **ANON,
+                **CITY_READERS_OK,
+                "heping_staff": _same(302),
+                "heping_street_staff": _same(302),
+                "inspector": _same(404),
+            },
+        ),
+        "funds_district": Case("GET", "/funds/district/120101/", "/funds/district/120103/", district_read),
+        "funds_export": Case(
+            "GET", "/funds/export.xlsx?district=120101", "/funds/export.xlsx?district=120103", district_read
+        ),
+        "funds_entry_create": Case("GET", "/funds/district/120101/new/", "/funds/district/120103/new/", district_write),
+        # An empty form is shown again with its errors (200) to those who may record funds.
+        "funds_entry_create_post": Case(
+            "POST", "/funds/district/120101/new/", "/funds/district/120103/new/", district_write, {}
+        ),
+        "funds_entry_edit": Case("GET", f"/funds/entries/{own}/edit/", f"/funds/entries/{other}/edit/", district_write),
+        "funds_entry_edit_post": Case(
+            "POST",
+            f"/funds/entries/{own}/edit/",
+            f"/funds/entries/{other}/edit/",
+            district_post,
+            {"committed": "1000", "spent": "10"},
+        ),
+        "funds_entry_delete": Case(
+            "GET", f"/funds/entries/{own}/delete/", f"/funds/entries/{other}/delete/", district_write
+        ),
+        "funds_entry_delete_post": Case(
+            "POST", f"/funds/entries/{own}/delete/", f"/funds/entries/{other}/delete/", district_post
+        ),
+        "funds_import": Case(
+            "GET", "/funds/import/", "/funds/import/", {**importers, **{r: _same(200) for r in IMPORTERS}}
+        ),
+        "funds_import_template": Case(
+            "GET",
+            "/funds/import/template.xlsx",
+            "/funds/import/template.xlsx",
+            {**importers, **{r: _same(200) for r in IMPORTERS}},
+        ),
+        "funds_import_preview": Case("GET", token, token, {**importers, **{r: _same(404) for r in IMPORTERS}}),
+        "funds_import_preview_post": Case("POST", token, token, {**importers, **{r: _same(404) for r in IMPORTERS}}),
+        "funds_import_cancel": Case(
+            "POST", f"{token}cancel/", f"{token}cancel/", {**importers, **{r: _same(404) for r in IMPORTERS}}
+        ),
+        "officials_list": Case(
+            "GET",
+            "/officials/",
+            "/officials/",
+            {
+                **ANON,
+                **CITY_READERS_OK,
+                "heping_staff": _same(200),
+                "heping_street_staff": _same(404),
+                "inspector": _same(404),
+            },
+        ),
+        "officials_edit_district": Case("GET", "/officials/district/120101/", "/officials/district/120103/", unit_own),
+        "officials_edit_district_post": Case(
+            "POST",
+            "/officials/district/120101/",
+            "/officials/district/120103/",
+            {**unit_own, "heping_staff": (302, 404)},
+            {"bureau-name": "王建国", "bureau-title": "副区长", "bureau-phone": "022-27300000"},
+        ),
+        "officials_edit_department": Case(
+            "GET", "/officials/department/zjw/", "/officials/department/fgw/", department_own
+        ),
+        "officials_edit_department_post": Case(
+            "POST",
+            "/officials/department/zjw/",
+            "/officials/department/fgw/",
+            {**department_own, "department_staff": (302, 404)},
+            {"division-name": "李红梅", "division-title": "村镇建设处处长", "division-phone": "022-58000000"},
+        ),
+    }
+
+
 def _supervision_world() -> dict[str, Any]:
     """Supervision: "own" opened by the department of `department_staff` (市住房城乡建设委) on 和平区, "other" by the
     commission on 河西区, each with a required action its district has answered."""
@@ -972,6 +1096,7 @@ def world(db, settings, tmp_path, inspector):
     world["notification"] = Notification.objects.create(user=_user("someone-else", "120101"), key="k", message="m")
     world.update(_acceptance_world(inspector, own, other))
     world.update(_supervision_world())
+    world.update(_funds_world(own, other))
     for scope, code in (("own", "120101"), ("other", "120103")):
         document = GeneratedDocument(kind="district-monthly", period="2021-03", scope_code=code, status="done")
         document.file.save(f"{code}.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
@@ -1085,3 +1210,15 @@ def test_permission_matrix(request, client, world, role, scope):
             assert world["other_community"].name not in body or name == "home"
         if name in {"logout", "set_language"} and role != "anonymous":
             client.force_login(request.getfixturevalue(role))
+
+
+def _funds_world(own, other) -> dict[str, Any]:
+    from reporting.funds.models import FundEntry, FundingSource
+
+    source = FundingSource.objects.get(code="fiscal")
+    return {
+        f"{side}_funds": FundEntry.objects.create(
+            community=community, district_id=community.district_id, year=2021, source=source, committed=100, spent=0
+        )
+        for side, community in (("own", own[0]), ("other", other[0]))
+    }

@@ -27,6 +27,7 @@ from django.utils import timezone
 from districts.models import AuditEntry, Community, Department, District, Membership, Role, Street
 from districts.services import community_merge
 from greencommunity.people import person_name
+from reporting.funds.demo import seed_funds_demo
 from reporting.models import Campaign, Enrolment, Notification, Report, ReportEvent
 from reporting.report_services import (
     participating_in_month,
@@ -123,6 +124,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"demo users ready ({len(logins)}); {activity}; {reports}"))
         self.stdout.write(self.style.SUCCESS(seed_acceptance()))
         self.stdout.write(self.style.SUCCESS(seed_supervision()))
+        self.stdout.write(self.style.SUCCESS(seed_funds_demo()))
         self.stdout.write("Demo logins (password demo12345):")
         for username, label in logins:
             self.stdout.write(f"  {username:<22} {label}")
