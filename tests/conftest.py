@@ -31,6 +31,18 @@ def require_service(available: bool, what: str) -> None:
     pytest.skip(f"{what} is not available")
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the portal's default language. A request through the test client activates the language
+    of its session or cookie for the thread (LocaleMiddleware leaves it active), so without this a test calling a
+    service after another test's English request would get English messages, depending on the order tests run in."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # noqa: PT004
     """Load Tianjin's real divisions once per test session (migrations already seeded the policy data)."""
