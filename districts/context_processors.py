@@ -37,6 +37,9 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         items.append((_("My inspections"), reverse("inspection_assignments")))
     if scope.is_commission or scope.is_district_staff or scope.role == "department_staff":
         items.append((_("Documents"), reverse("documents")))
+    if scope.role is not None:
+        items.append((_("Experience library"), reverse("experience_list")))
+        items.append((_("Commendations"), reverse("commendation_list")))
     if scope.is_commission or scope.is_district_staff:
         items.append((_("Audit trail"), reverse("audit_list")))
     if scope.is_commission_admin and user.is_staff:

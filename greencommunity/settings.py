@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "districts",
     "standards",
     "reporting",
+    "reporting.experience",
+    "reporting.commendations",
     "outbox",
 ]
 

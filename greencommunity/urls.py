@@ -38,4 +38,6 @@ urlpatterns = [
     path("", include("standards.urls")),
     path("", include("standards.inspection_urls")),
     path("", include("standards.acceptance_urls")),
+    path("", include("reporting.experience.urls")),
+    path("", include("reporting.commendations.urls")),
 ]
