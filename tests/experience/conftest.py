@@ -69,3 +69,9 @@ def onsite_event(reviewer, heping_communities):
         attendees="各区住房城乡建设委分管负责同志",
         by=reviewer,
     )
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Uploaded photos go to a throwaway folder."""
+    settings.MEDIA_ROOT = tmp_path
