@@ -27,6 +27,8 @@ from django.utils import timezone
 from districts.models import AuditEntry, Community, Department, District, Membership, Role, Street
 from districts.services import community_merge
 from greencommunity.people import person_name
+from reporting.commendations.demo import seed_commendations
+from reporting.experience.demo import seed_experience
 from reporting.models import Campaign, Enrolment, Notification, Report, ReportEvent
 from reporting.report_services import (
     participating_in_month,
@@ -121,6 +123,8 @@ class Command(BaseCommand):
         _date_notifications(since=started)
         self.stdout.write(self.style.SUCCESS(f"demo users ready ({len(logins)}); {activity}; {reports}"))
         self.stdout.write(self.style.SUCCESS(seed_acceptance()))
+        self.stdout.write(self.style.SUCCESS(seed_experience()))
+        self.stdout.write(self.style.SUCCESS(seed_commendations()))
         self.stdout.write("Demo logins (password demo12345):")
         for username, label in logins:
             self.stdout.write(f"  {username:<22} {label}")
