@@ -22,7 +22,9 @@ class ProposeForm(PortalForm):
         required=False,
         help_text=_("For an individual: where they work. For a practice: the community or unit behind it."),
     )
-    reason = forms.CharField(label=_("Reason"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    reason = forms.CharField(
+        label=_("Reason for the commendation"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -33,7 +33,7 @@ class CaseForm(PortalForm):
         queryset=StandardItem.objects.order_by("number"),
         widget=forms.CheckboxSelectMultiple,
     )
-    measures = forms.CharField(label=_("What was done"), max_length=10000, widget=forms.Textarea(attrs={"rows": 6}))
+    measures = forms.CharField(label=_("Main measures"), max_length=10000, widget=forms.Textarea(attrs={"rows": 6}))
     results = forms.CharField(
         label=_("Results"),
         max_length=10000,

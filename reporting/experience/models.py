@@ -75,7 +75,7 @@ class ExperienceCase(models.Model):
     title = models.CharField(_("title"), max_length=200)
     communities = models.ManyToManyField(Community, related_name="+", verbose_name=_("communities"))
     items = models.ManyToManyField(StandardItem, related_name="+", verbose_name=_("standard items addressed"))
-    measures = models.TextField(_("what was done"), max_length=10000)
+    measures = models.TextField(_("main measures"), max_length=10000)
     results = models.TextField(_("results"), max_length=10000, blank=True)
     cost = models.DecimalField(
         _("cost (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]

@@ -67,6 +67,7 @@ def test_the_annual_compilation_lists_the_years_published_cases(year_of_work):
     assert "垃圾分类积分兑换（和平区）" in text and "雨水花园（和平区）" in text
     assert "涉及的创建标准条目：第12项" in text and "第6项、第9项" in text
     assert "列为可复制可推广经验。在全市绿色社区创建现场会（2021年9月16日）上交流。" in text
+    assert "主要做法：设立积分兑换点。" in text
     assert "投入费用：12000元" in text  # the rain garden's cost; the sorting case gave none
     assert text.count("投入费用") == 1
     assert "加装电梯" not in text and "待审核的做法" not in text
