@@ -219,3 +219,16 @@ def test_the_commission_records_a_meeting_with_communities_by_code(client_for, r
     assert "现场会至少观摩一个社区" in page
     page = client.get("/experience/events/").content.decode()
     assert heping_communities[1].name in page
+
+
+def test_hostile_search_parameters_fall_back_visibly(client_for, heping_street_staff, library):
+    client = client_for(heping_street_staff)
+    response = client.get("/experience/", {"q": "1' OR '1'='1'; DROP TABLE x; --"})
+    assert response.status_code == 200 and _titles(response) == []
+    response = client.get("/experience/", {"q": "长" * 51})
+    assert "关键词：" in response.content.decode()  # too long: said so, and the search left unfiltered
+    response = client.get("/experience/", {"item": "abc", "district": "999999", "page": "99999999999999999999"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "标准条目：" in page and "区：" in page
+    assert len(_titles(response)) == 3  # the filters that could not be read are left out, and the last page shown
+    assert ExperienceCase.objects.count() == 4
