@@ -14,10 +14,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
 from districts.models import AuditEntry, Community, District
+from reporting.models import Notification
 from standards.models import StandardItem
 
 from . import services
-from .models import ExchangeEvent, ExperienceCase
+from .models import ExchangeEvent, ExperienceCase, ExperienceCaseStep
 
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 D = datetime.date
@@ -167,7 +168,25 @@ def seed_experience() -> str:
             for step, moment in zip(case.steps.order_by("id"), moments, strict=False):
                 type(step).objects.filter(pk=step.pk).update(at=moment)
             _date_trail(case, moments)
+    _date_notifications()
     return f"experience library: {published} published cases, {returned} returned, 2 meetings"
+
+
+def _date_notifications() -> None:
+    """The review steps' notifications (sent in process when there is no broker) are dated by their step; only a
+    returned case, still waiting for its district, stays unread."""
+    steps = {
+        f"experience-step:{pk}": (at, action, status)
+        for pk, at, action, status in ExperienceCaseStep.objects.values_list("pk", "at", "action", "case__status")
+    }
+    for notification in Notification.objects.filter(key__startswith="experience-step:"):
+        at, action, status = steps.get(notification.key, (None, "", ""))
+        if at is None:
+            continue
+        waiting = action == ExperienceCaseStep.Action.RETURNED and status == ExperienceCase.Status.RETURNED
+        Notification.objects.filter(pk=notification.pk).update(
+            created_at=at, read_at=None if waiting else at + datetime.timedelta(hours=20)
+        )
 
 
 def _community(district_code: str) -> Community:

@@ -19,10 +19,12 @@ from django.utils.translation import gettext as _
 from districts.audit import audit_record, created, diff
 from districts.models import AuditEntry, Community, District
 from districts.scope import scope_of
+from outbox.services import enqueue_on_commit
 from standards import evidence as evidence_service
 from standards.models import Evidence, StandardItem
 
 from .models import ExchangeEvent, ExperienceCase, ExperienceCaseStep
+from .tasks import case_step_notify
 
 Status = ExperienceCase.Status
 
@@ -104,8 +106,8 @@ def _clean(
     }
 
 
-def _step(case: ExperienceCase, action: str, by: Any, comment: str = "") -> None:
-    ExperienceCaseStep.objects.create(case=case, action=action, by=_actor(by), comment=comment)
+def _step(case: ExperienceCase, action: str, by: Any, comment: str = "") -> ExperienceCaseStep:
+    return ExperienceCaseStep.objects.create(case=case, action=action, by=_actor(by), comment=comment)
 
 
 def case_create(
@@ -230,7 +232,7 @@ def _transition(
         if to == Status.PUBLISHED:
             locked.published_at, locked.published_by = now, _actor(by)
         locked.save()
-        _step(locked, action, by, comment)
+        step = _step(locked, action, by, comment)
         audit_record(
             actor=by,
             action=AuditEntry.Action.TRANSITION,
@@ -239,6 +241,8 @@ def _transition(
             changes={"status": [from_status, to]},
             note=comment,
         )
+        # Written with the step and sent once it commits; kept for later when the broker is down.
+        enqueue_on_commit(case_step_notify, args=[step.pk])
     return locked
 
 

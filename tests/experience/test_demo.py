@@ -55,3 +55,20 @@ def test_the_demo_commendations_cover_2021_and_2022(demo_users):
     assert approved.filter(department__code="zjw").exists()
     assert seed_commendations() == "commendations already present, left as they are"
     assert Commendation.objects.count() == 8
+
+
+def test_the_demo_steps_notifications_are_dated_by_their_step(demo_users):
+    from reporting.experience.demo import _date_notifications
+    from reporting.experience.models import ExperienceCaseStep
+    from reporting.experience.tasks import case_step_notify
+    from reporting.models import Notification
+
+    seed_experience()
+    # What a worker (or the in-process run without a broker) sends for each step.
+    for step in ExperienceCaseStep.objects.all():
+        case_step_notify(step.pk)
+    _date_notifications()
+    sent = Notification.objects.filter(key__startswith="experience-step:")
+    assert sent.exists() and all(n.created_at.year in (2021, 2022) for n in sent)
+    unread = sent.filter(read_at__isnull=True)
+    assert [n.message for n in unread] == [f"经验做法“绿色生活公约进万家”已退回：{RETURN_COMMENT}"]

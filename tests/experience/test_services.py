@@ -274,3 +274,22 @@ def test_only_the_commission_records_meetings(heping_staff):
         attendees="各区",
         by=heping_staff,
     )
+
+
+def test_each_review_step_is_queued_and_tells_the_other_side(make_case, heping_staff, reviewer, hexi_staff):
+    from outbox.models import PendingTask
+    from reporting.experience.tasks import case_step_notify
+    from reporting.models import Notification
+
+    case = services.case_submit(case=make_case(), by=heping_staff)
+    services.case_return(case=case, comment="请补充照片", by=reviewer)
+    steps = {s.action: s for s in case.steps.all()}
+    queued = PendingTask.objects.filter(task=case_step_notify.name)
+    assert sorted(p.args[0] for p in queued) == sorted([steps["submitted"].pk, steps["returned"].pk])
+    # Run as the worker would, twice: one notification each, to the commission and to 和平区 only.
+    for _ in range(2):
+        case_step_notify(steps["submitted"].pk)
+        case_step_notify(steps["returned"].pk)
+    assert Notification.objects.get(user=reviewer).message == "和平区报送了经验做法“楼道微更新”，请审核。"
+    assert Notification.objects.get(user=heping_staff).message == "经验做法“楼道微更新”已退回：请补充照片"
+    assert not Notification.objects.filter(user=hexi_staff).exists()
