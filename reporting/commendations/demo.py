@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from districts.models import AuditEntry, Community, Street
+from reporting.models import Notification
 
 from . import services
 from .models import Commendation
@@ -120,6 +121,11 @@ def seed_commendations() -> str:
             entries = AuditEntry.objects.filter(content_type=content_type, object_id=str(proposal.pk)).order_by("id")
             for entry, moment in zip(entries, (proposed_at, decided_at), strict=False):
                 AuditEntry.objects.filter(pk=entry.pk).update(at=moment)
+    # The decisions' notifications (sent in process when there is no broker) are dated, and read, back then.
+    for commendation in Commendation.objects.exclude(status=Commendation.Status.PROPOSED):
+        Notification.objects.filter(key=f"commendation-decided:{commendation.pk}").update(
+            created_at=commendation.decided_at, read_at=commendation.decided_at + datetime.timedelta(days=1)
+        )
     return (
         f"commendations: {counts[APPROVE]} approved, {counts[DECLINE]} declined, {counts[WAIT]} waiting "
         "for 2021 and 2022"

@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 from districts.audit import audit_record, created
 from districts.models import AuditEntry, Department, District
 from districts.scope import scope_of
+from outbox.services import enqueue_on_commit
 from reporting.models import Campaign
 
 from .models import Commendation
+from .tasks import commendation_decided_notify
 
 
 class CommendationError(Exception):
@@ -118,6 +120,7 @@ def _decide(commendation: Commendation, *, to: str, reason: str, by: Any) -> Com
             changes={"status": [Commendation.Status.PROPOSED, to]},
             note=reason,
         )
+        enqueue_on_commit(commendation_decided_notify, args=[locked.pk])
     return locked
 
 

@@ -112,3 +112,17 @@ def test_the_published_list_holds_only_approved_ones_of_the_year_by_kind(heping_
     services.commendation_decline(commendation=declined, reason="不符合条件", by=reviewer)
     groups = [(str(label), [c.name for c in rows]) for label, rows in approved_by_kind(2021)]
     assert groups == [("优秀单位", ["新华社区居委会"]), ("优秀个人", ["王芳"]), ("优秀做法", ["楼道微更新"])]
+
+
+def test_a_decision_is_queued_and_tells_the_proposing_unit(heping_staff, hexi_staff, reviewer):
+    from outbox.models import PendingTask
+    from reporting.commendations.tasks import commendation_decided_notify
+    from reporting.models import Notification
+
+    proposal = _propose(heping_staff)
+    services.commendation_decline(commendation=proposal, reason="事迹材料不足", by=reviewer)
+    assert PendingTask.objects.filter(task=commendation_decided_notify.name, args=[proposal.pk]).exists()
+    for _ in range(2):
+        commendation_decided_notify(proposal.pk)
+    assert Notification.objects.get(user=heping_staff).message == "2021年度表扬推荐“新华社区居委会”未通过：事迹材料不足"
+    assert not Notification.objects.filter(user=hexi_staff).exists()
