@@ -43,6 +43,9 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Funds"), reverse("funds_home")))
     if scope.is_commission or scope.is_district_staff or scope.role == "department_staff":
         items.append((_("Responsible officials"), reverse("officials_list")))
+    if scope.role is not None:
+        items.append((_("Experience library"), reverse("experience_list")))
+        items.append((_("Commendations"), reverse("commendation_list")))
     if scope.is_commission or scope.is_district_staff:
         items.append((_("Audit trail"), reverse("audit_list")))
     if scope.is_commission_admin and user.is_staff:

@@ -292,7 +292,7 @@ class ResponsibleOfficial(models.Model):
     )
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     name = models.CharField(_("full name"), max_length=32)
-    title = models.CharField(_("title"), max_length=64)
+    title = models.CharField(_("job title"), max_length=64)
     phone = models.CharField(_("phone"), max_length=32)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

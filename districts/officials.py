@@ -42,7 +42,7 @@ def can_edit_officials(scope: Scope, *, district: District | None = None, depart
 def _clean(name: str, title: str, phone: str, level_label: str) -> tuple[str, str, str]:
     name, title, phone = (name or "").strip(), (title or "").strip(), (phone or "").strip()
     missing = [
-        label for label, value in ((_("full name"), name), (_("title"), title), (_("phone"), phone)) if not value
+        label for label, value in ((_("full name"), name), (_("job title"), title), (_("phone"), phone)) if not value
     ]
     if missing:
         raise OfficialError(
@@ -52,7 +52,7 @@ def _clean(name: str, title: str, phone: str, level_label: str) -> tuple[str, st
     limits = {f: ResponsibleOfficial._meta.get_field(f).max_length for f in ("name", "title", "phone")}
     for label, value, field in (
         (_("full name"), name, "name"),
-        (_("title"), title, "title"),
+        (_("job title"), title, "title"),
         (_("phone"), phone, "phone"),
     ):
         if len(value) > limits[field]:

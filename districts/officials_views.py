@@ -21,7 +21,7 @@ from .scope import scope_of
 
 class OfficialForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Full name"), required=False, max_length=32)
-    title = forms.CharField(label=gettext_lazy("Title"), required=False, max_length=64)
+    title = forms.CharField(label=gettext_lazy("Job title"), required=False, max_length=64)
     phone = forms.CharField(
         label=gettext_lazy("Phone"),
         required=False,

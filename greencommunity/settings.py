@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "reporting",
     "reporting.supervision",
     "reporting.funds.apps.FundsConfig",
+    "reporting.experience",
+    "reporting.commendations",
     "outbox",
 ]
 

@@ -40,4 +40,6 @@ urlpatterns = [
     path("", include("standards.inspection_urls")),
     path("", include("standards.acceptance_urls")),
     path("", include("reporting.supervision.urls")),
+    path("", include("reporting.experience.urls")),
+    path("", include("reporting.commendations.urls")),
 ]

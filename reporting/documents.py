@@ -32,6 +32,8 @@ from standards.acceptance import met_inspections
 from standards.models import ITEM_COUNT, Inspection, InspectionAnswer, Rectification, SelfAssessment, StandardItem
 
 from . import rollups, selectors
+from .commendations.selectors import approved_by_kind
+from .experience.selectors import cases_published_in
 from .funds.selectors import funds_by_district, funds_by_source
 from .models import DEADLINE_OF, Campaign, GeneratedDocument, Milestone, ProgressSnapshot, Report
 from .narrative import NARRATIVE_FIELDS
@@ -484,6 +486,17 @@ def _annual_context(spec: DocumentSpec) -> dict[str, Any]:
         "departments_reported": sum(1 for s in departments if s["report"]),
         "funds_by_source": funds_by_source(year=spec.year),
         "funds_by_district": funds_by_district(year=spec.year),
+        **_annual_experience_context(spec.year),
+    }
+
+
+def _annual_experience_context(year: int) -> dict[str, Any]:
+    """The cases published in the year (经验做法) and the year's commendations (表扬名单)."""
+    cases = cases_published_in(year)
+    return {
+        "experience_cases": cases,
+        "experience_replicable": sum(1 for case in cases if case.replicable),
+        "commendation_groups": approved_by_kind(year),
     }
 
 

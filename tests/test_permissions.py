@@ -247,6 +247,8 @@ def cases(world: dict[str, Any]) -> dict[str, Case]:
         **import_cases(),
         **supervision_cases(world),
         **funds_cases(world),
+        **experience_cases(world),
+        **commendation_cases(world),
         "admin:index": Case(
             "GET",
             "/admin/",
@@ -792,6 +794,188 @@ def import_cases() -> dict[str, Case]:
     }
 
 
+# A case's drafts are read by its district's staff and the commission only; a published case by everyone.
+CASE_DRAFT_READERS = {
+    **ANON,
+    "commission_admin": _same(200),
+    "reviewer": _same(200),
+    "heping_staff": (200, 404),
+    "heping_street_staff": _same(404),
+    "department_staff": _same(404),
+    "inspector": _same(404),
+}
+# Writing a case: its district's staff (302 after the step, or the refusal, is shown on the case page).
+CASE_WRITE = {**CASE_DRAFT_READERS, "commission_admin": _same(403), "reviewer": _same(403), "heping_staff": (302, 404)}
+# Reviewing: the commission; its district's staff read the draft but may not review it.
+CASE_REVIEW = {**CASE_DRAFT_READERS, "commission_admin": _same(302), "reviewer": _same(302), "heping_staff": (403, 404)}
+PROPOSERS = ("heping_staff", "department_staff")
+
+
+def experience_cases(world: dict[str, Any]) -> dict[str, Case]:
+    own, other = world["own_case"], world["other_case"]
+    own_c = world["own_community"]
+    everyone = {**ANON, **{r: _same(200) for r in ROLES[1:]}}
+    only_district = {**ANON, **{r: _same(403) for r in ROLES[1:]}}
+    item = world["item_1"]
+    case_data = {
+        "title": "楼道微更新",
+        "communities": [own_c.pk],
+        "items": [item.pk],
+        "measures": "做法",
+        "results": "成效",
+    }
+    return {
+        "experience_list": Case("GET", "/experience/?item=5&q=楼道", "/experience/?district=120103", everyone),
+        "experience_create": Case(
+            "GET", "/experience/new/", "/experience/new/", {**only_district, "heping_staff": _same(200)}
+        ),
+        "experience_create_post": Case(
+            "POST", "/experience/new/", "/experience/new/", {**only_district, "heping_staff": _same(302)}, case_data
+        ),
+        "experience_detail": Case("GET", f"/experience/{own.pk}/", f"/experience/{other.pk}/", CASE_DRAFT_READERS),
+        "experience_detail_published": Case(
+            "GET",
+            f"/experience/{world['own_published'].pk}/",
+            f"/experience/{world['other_published'].pk}/",
+            everyone,
+        ),
+        "experience_edit": Case(
+            "GET",
+            f"/experience/{own.pk}/edit/",
+            f"/experience/{other.pk}/edit/",
+            {**CASE_WRITE, "heping_staff": (200, 404)},
+        ),
+        "experience_edit_post": Case(
+            "POST", f"/experience/{own.pk}/edit/", f"/experience/{other.pk}/edit/", CASE_WRITE, case_data
+        ),
+        "experience_file_upload": Case(
+            "POST", f"/experience/{own.pk}/files/", f"/experience/{other.pk}/files/", CASE_WRITE
+        ),
+        "experience_file_remove": Case(
+            "POST",
+            f"/experience/{own.pk}/files/{world['own_case_file'].public_id}/remove/",
+            f"/experience/{other.pk}/files/{world['other_case_file'].public_id}/remove/",
+            CASE_WRITE,
+        ),
+        "experience_submit": Case(
+            "POST", f"/experience/{own.pk}/submit/", f"/experience/{other.pk}/submit/", CASE_WRITE
+        ),
+        "experience_return": Case(
+            "POST", f"/experience/{own.pk}/return/", f"/experience/{other.pk}/return/", CASE_REVIEW, {"comment": "改"}
+        ),
+        "experience_publish": Case(
+            "POST", f"/experience/{own.pk}/publish/", f"/experience/{other.pk}/publish/", CASE_REVIEW, {"confirm": "on"}
+        ),
+        "experience_promote": Case(
+            "POST",
+            f"/experience/{own.pk}/promote/",
+            f"/experience/{other.pk}/promote/",
+            CASE_REVIEW,
+            {"replicable": "on"},
+        ),
+        "experience_events": Case("GET", "/experience/events/", "/experience/events/", everyone),
+        "experience_events_post": Case(
+            "POST",
+            "/experience/events/",
+            "/experience/events/",
+            {**only_district, "commission_admin": _same(302), "reviewer": _same(302)},
+            {
+                "kind": "exchange",
+                "title": "经验交流会",
+                "held_on": "2022-06-01",
+                "host": "市住房城乡建设委",
+                "attendees": "各区",
+            },
+        ),
+    }
+
+
+def commendation_cases(world: dict[str, Any]) -> dict[str, Case]:
+    own, other = world["own_commendation"], world["other_commendation"]
+    everyone = {**ANON, **{r: _same(200) for r in ROLES[1:]}}
+    proposers_only = {**ANON, **{r: _same(403) for r in ROLES[1:]}}
+    decide = {
+        **ANON,
+        "commission_admin": _same(302),
+        "reviewer": _same(302),
+        "heping_staff": (403, 404),
+        "heping_street_staff": _same(404),
+        "department_staff": _same(404),
+        "inspector": _same(404),
+    }
+    return {
+        "commendation_list": Case("GET", "/commendations/?year=2021", "/commendations/", everyone),
+        "commendation_proposals": Case(
+            "GET",
+            "/commendations/proposals/",
+            "/commendations/proposals/",
+            {**everyone, "heping_street_staff": _same(404), "inspector": _same(404)},
+        ),
+        "commendation_propose": Case(
+            "GET",
+            "/commendations/new/",
+            "/commendations/new/",
+            {**proposers_only, **{r: _same(200) for r in PROPOSERS}},
+        ),
+        "commendation_propose_post": Case(
+            "POST",
+            "/commendations/new/",
+            "/commendations/new/",
+            {**proposers_only, **{r: _same(302) for r in PROPOSERS}},
+            {"year": "2021", "kind": "individual", "name": "王芳", "reason": "带领居民完成楼道改造"},
+        ),
+        "commendation_approve": Case(
+            "POST", f"/commendations/{own.pk}/approve/", f"/commendations/{other.pk}/approve/", decide
+        ),
+        "commendation_decline": Case(
+            "POST",
+            f"/commendations/{own.pk}/decline/",
+            f"/commendations/{other.pk}/decline/",
+            decide,
+            {"reason": "材料不足"},
+        ),
+    }
+
+
+def _experience_world(own, other) -> dict[str, Any]:
+    """For 和平区 ("own") and 河西区 ("other"): a draft case with a photo, a published case and a commendation
+    proposal, through the services."""
+    from reporting.commendations.services import commendation_propose
+    from reporting.experience import services as experience
+    from standards.models import StandardItem
+
+    reviewer = get_user_model().objects.create_user(username="case-reviewer")
+    Membership.objects.create(user=reviewer, role="commission_reviewer")
+    items = list(StandardItem.objects.filter(number=5))
+    world: dict[str, Any] = {"item_1": StandardItem.objects.get(number=1)}
+    for side, communities, code in (("own", own, "120101"), ("other", other, "120103")):
+        staff = _user(f"case-writer-{code}", code)
+        made = {
+            name: experience.case_create(
+                district=District.objects.get(code=code),
+                title=f"{side}{name}",
+                communities=[communities[0]],
+                items=items,
+                measures="居民议事会商定方案。",
+                results="楼道整洁。",
+                by=staff,
+            )
+            for name in ("case", "published")
+        }
+        world[f"{side}_case"] = made["case"]
+        world[f"{side}_case_file"] = experience.case_file_add(
+            case=made["case"],
+            upload=SimpleUploadedFile("现场.png", _png(), content_type="image/png"),
+            by=staff,
+        )
+        experience.case_submit(case=made["published"], by=staff)
+        world[f"{side}_published"] = experience.case_publish(case=made["published"], by=reviewer)
+        world[f"{side}_commendation"] = commendation_propose(
+            year=2021, kind="unit", name=f"{side}社区居委会", reason="创建成效显著", by=staff
+        )
+    return world
+
+
 def funds_cases(world: dict[str, Any]) -> dict[str, Case]:
     """Funds (资金) and responsible officials: a district sees and keeps only its own; the commission reads all."""
     own, other = world["own_funds"].pk, world["other_funds"].pk
@@ -1097,6 +1281,7 @@ def world(db, settings, tmp_path, inspector):
     world.update(_acceptance_world(inspector, own, other))
     world.update(_supervision_world())
     world.update(_funds_world(own, other))
+    world.update(_experience_world(own, other))
     for scope, code in (("own", "120101"), ("other", "120103")):
         document = GeneratedDocument(kind="district-monthly", period="2021-03", scope_code=code, status="done")
         document.file.save(f"{code}.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))

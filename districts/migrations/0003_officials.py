@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("name", models.CharField(max_length=32, verbose_name="full name")),
-                ("title", models.CharField(max_length=64, verbose_name="title")),
+                ("title", models.CharField(max_length=64, verbose_name="job title")),
                 ("phone", models.CharField(max_length=32, verbose_name="phone")),
                 ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
                 (

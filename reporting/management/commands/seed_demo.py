@@ -27,6 +27,8 @@ from django.utils import timezone
 from districts.models import AuditEntry, Community, Department, District, Membership, Role, Street
 from districts.services import community_merge
 from greencommunity.people import person_name
+from reporting.commendations.demo import seed_commendations
+from reporting.experience.demo import seed_experience
 from reporting.funds.demo import seed_funds_demo
 from reporting.models import Campaign, Enrolment, Notification, Report, ReportEvent
 from reporting.report_services import (
@@ -125,6 +127,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(seed_acceptance()))
         self.stdout.write(self.style.SUCCESS(seed_supervision()))
         self.stdout.write(self.style.SUCCESS(seed_funds_demo()))
+        self.stdout.write(self.style.SUCCESS(seed_experience()))
+        self.stdout.write(self.style.SUCCESS(seed_commendations()))
         self.stdout.write("Demo logins (password demo12345):")
         for username, label in logins:
             self.stdout.write(f"  {username:<22} {label}")
