@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from districts.access import community_for, district_for, street_for
 from districts.models import Community, Street
+from districts.releases.history import names_as_of
 from districts.scope import scope_of
 from greencommunity.dates import as_of
 from standards.models import Assignment, Inspection, StandardCategory
@@ -146,6 +147,9 @@ def _community_page(request: HttpRequest, *, district, street) -> HttpResponse:
         enrolment=filters["enrolment"],
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The names of that date: a later roster release may have renamed the street or these communities.
+    names_as_of(page.object_list, level="community", on=on)
+    names_as_of([street], level="street", on=on)
     context = {
         "district": district,
         "street": street,

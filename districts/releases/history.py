@@ -1,0 +1,36 @@
+"""Reading the roster as of an earlier date: names (and parents and kinds) that a later release changed."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from ..models import DivisionChange
+
+
+def values_as_of(*, level: str, field: str, codes: Iterable[str], on: datetime.date) -> dict[str, str]:
+    """{code: value as of `on`} for the units among `codes` whose `field` changed after `on`; the others have their
+    current value. One query: the earliest change after `on` holds the value the unit had on that date."""
+    codes = list(codes)
+    if not codes:
+        return {}
+    earlier: dict[str, str] = {}
+    changes = (
+        DivisionChange.objects.filter(level=level, field=field, code__in=codes, effective_on__gt=on)
+        .order_by("-effective_on", "-id")
+        .values_list("code", "old_value")
+    )
+    for code, old in changes:
+        earlier[code] = old  # the last one written wins: the earliest change after `on`
+    return earlier
+
+
+def names_as_of(units: Iterable[Any], *, level: str, on: datetime.date) -> None:
+    """Give each unit (a District, Street or Community, or any object with `code` and `name`) the name it had on
+    `on`, in place."""
+    units = [unit for unit in units if unit is not None]
+    names = values_as_of(level=level, field="name", codes={unit.code for unit in units}, on=on)
+    for unit in units:
+        if unit.code in names:
+            unit.name = names[unit.code]
