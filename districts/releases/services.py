@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from .reading import ReleaseError, release_read
 from .signals import release_applied
 
 Status = RosterRelease.Status
+RELEASE_LOCK = 0x6C65_7365  # the advisory lock key that serialises roster releases
 
 
 def release_preview(
@@ -97,7 +98,10 @@ def release_apply(
     report = progress or (lambda _percent: None)
     by_id = by.pk if getattr(by, "is_authenticated", False) else None
     with transaction.atomic():
-        locked = RosterRelease.objects.select_for_update().get(pk=release.pk)
+        # One release at a time, roster-wide. Not a row lock on the release: the background job writes its progress
+        # to that row from a connection of its own while this transaction is open.
+        _one_at_a_time()
+        locked = RosterRelease.objects.get(pk=release.pk)
         if locked.status not in (Status.PREVIEW, Status.APPLYING):
             raise ReleaseError([_("This release has already been applied or discarded.")])
         diff = release_preview(
@@ -151,6 +155,13 @@ def release_apply(
             )
     release.refresh_from_db()
     return diff
+
+
+def _one_at_a_time() -> None:
+    """Serialise releases for the rest of the transaction (PostgreSQL; SQLite runs one writer at a time anyway)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RELEASE_LOCK])
 
 
 def release_discard(*, release: RosterRelease, by: Any) -> None:
