@@ -26,11 +26,20 @@ def values_as_of(*, level: str, field: str, codes: Iterable[str], on: datetime.d
     return earlier
 
 
-def names_as_of(units: Iterable[Any], *, level: str, on: datetime.date) -> None:
-    """Give each unit (a District, Street or Community, or any object with `code` and `name`) the name it had on
-    `on`, in place."""
+def names_as_of(units: Iterable[Any], *, level: str, on: datetime.date, code: str = "code", name: str = "name") -> None:
+    """Give each unit (a District, Street or Community, a rollup snapshot with code="unit_code", name="unit_name", or
+    a dict with those keys) the name it had on `on`, in place."""
     units = [unit for unit in units if unit is not None]
-    names = values_as_of(level=level, field="name", codes={unit.code for unit in units}, on=on)
+
+    def get(unit: Any, key: str) -> Any:
+        return unit[key] if isinstance(unit, dict) else getattr(unit, key)
+
+    names = values_as_of(level=level, field="name", codes={get(unit, code) for unit in units}, on=on)
     for unit in units:
-        if unit.code in names:
-            unit.name = names[unit.code]
+        earlier = names.get(get(unit, code))
+        if earlier is None:
+            continue
+        if isinstance(unit, dict):
+            unit[name] = earlier
+        else:
+            setattr(unit, name, earlier)

@@ -268,3 +268,15 @@ def test_the_commission_previews_the_consequences_and_confirms(client_for, commi
     assert "撤销1个" in status and "更名2个" in status
     listing = client.get(reverse("roster_releases")).content.decode()
     assert "和平区2021.csv" in listing and "已应用" in listing
+
+
+def test_the_district_dashboard_shows_the_street_names_of_its_date(client_for, commission_admin):
+    campaign = Campaign.objects.current()
+    release_load(content=as_csv(release_rows()), filename="r.csv", effective_on=EFFECTIVE, by=commission_admin)
+    # Computed again after the release (as `rollup --full` would), May's snapshot carries today's name...
+    rollup_days(campaign=campaign, days=[D(2021, 5, 31)], force=True)
+    snapshot = ProgressSnapshot.objects.get(campaign=campaign, on=D(2021, 5, 31), level="street", unit_code=STREET)
+    assert snapshot.unit_name == NEW_STREET_NAME
+    # ...and the page still names the street as it was called in May.
+    page = client_for(commission_admin).get("/dashboard/district/120101/?on=2021-05-31").content.decode()
+    assert "劝业场街道" in page and NEW_STREET_NAME not in page
