@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import replace
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -100,7 +99,7 @@ def release_check(
                 + _("unknown kind “%(kind)s” for a %(level)s (one of %(kinds)s).")
                 % {"kind": row.kind, "level": level_label(row.level), "kinds": "、".join(sorted(KINDS[row.level]))}
             )
-        checked.append(replace(row, kind=kind))
+        checked.append(row if kind == row.kind else row._replace(kind=kind))
 
     file_districts = sorted({row.code[:6] for row in checked})
     scope = scope or file_districts

@@ -7,7 +7,7 @@ import io
 import logging
 import warnings
 import zipfile
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -26,8 +26,9 @@ class ReleaseError(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class ReleaseRow:
+class ReleaseRow(NamedTuple):
+    """A tuple rather than a dataclass: a national file has 150,000 of them."""
+
     line: int
     level: str
     code: str
@@ -146,14 +147,16 @@ def _rows(records: list[tuple[int, list[str]]]) -> list[ReleaseRow]:
         problems.append(at(header_line) + _("columns repeated: %(columns)s.") % {"columns": "、".join(repeated)})
     if problems:
         raise ReleaseError(problems)
-    position = {column: header.index(column) for column in COLUMNS}
+    positions = [header.index(column) for column in COLUMNS]
+    width = len(header)
     rows = []
     for line, record in records[1:]:
-        if len(record) > len(header) and any(record[len(header) :]):
+        if len(record) > width and any(record[width:]):
             problems.append(at(line) + _("the row has more cells than the header has columns."))
             continue
-        cells = {column: record[index] if index < len(record) else "" for column, index in position.items()}
-        rows.append(ReleaseRow(line=line, **cells))
+        if len(record) < width:
+            record = record + [""] * (width - len(record))
+        rows.append(ReleaseRow(line, *(record[index] for index in positions)))
     if problems:
         raise ReleaseError(problems)
     if not rows:

@@ -90,11 +90,16 @@ def release_stored_preview(release: RosterRelease) -> ReleaseDiff:
 
 
 def release_apply(
-    *, release: RosterRelease, by: Any, source: str = "web", progress: Callable[[int], None] | None = None
+    *,
+    release: RosterRelease,
+    by: Any,
+    source: str = "web",
+    progress: Callable[[int], None] | None = None,
+    content: bytes | None = None,
 ) -> ReleaseDiff:
     """Apply a kept release: checked and compared again (the roster may have changed since the preview), then
     written all or nothing with one audit entry holding its counts and SHA-256. ReleaseError: nothing written."""
-    content = release_content(release)
+    content = release_content(release) if content is None else content
     report = progress or (lambda _percent: None)
     by_id = by.pk if getattr(by, "is_authenticated", False) else None
     with transaction.atomic():
@@ -118,6 +123,7 @@ def release_apply(
         before = locked.status
         locked.status = Status.UNCHANGED if diff.is_empty else Status.APPLIED
         locked.counts = {**diff.counts, "first_load": diff.first_load}
+        locked.scope = diff.scope
         locked.progress = 100
         locked.applied_by_id = by_id
         locked.applied_at = timezone.now()
@@ -197,7 +203,19 @@ def release_load(
     """The command line's path: check and compare, then (unless a dry run) keep and apply in one go."""
     if dry_run:
         return release_preview(content=content, filename=filename, effective_on=effective_on, scope=scope)
-    release, _diff = release_store(
-        content=content, filename=filename, effective_on=effective_on, scope=scope, by=by, audited=False
-    )
-    return release_apply(release=release, by=by, source="command")
+    # Kept and applied in one transaction, checked and compared once (inside the apply); a refusal keeps nothing.
+    with transaction.atomic():
+        release = RosterRelease(
+            filename=filename[:200],
+            sha256=hashlib.sha256(content).hexdigest(),
+            effective_on=effective_on,
+            scope=scope_parse(scope),
+            uploaded_by=by if getattr(by, "is_authenticated", False) else None,
+        )
+        release.file.save(f"{timezone.now():%Y%m%d%H%M%S}.{_extension(filename)}", ContentFile(content), save=False)
+        try:
+            release.save()
+            return release_apply(release=release, by=by, source="command", content=content)
+        except BaseException:
+            release.file.delete(save=False)
+            raise
