@@ -155,6 +155,14 @@ def test_the_roster_page_shows_the_names_of_the_date_asked(client_for, commissio
     assert NEW_NAME in later and "花园路社区居委会" not in later
     assert "滨西社区居委会" not in later
     assert "劝业场街道" in earlier and NEW_STREET_NAME in later
+    district_earlier = client.get(reverse("roster_district", args=["120101"]) + "?on=2021-05-31").content.decode()
+    district_later = client.get(reverse("roster_district", args=["120101"]) + "?on=2021-06-30").content.decode()
+    assert "劝业场街道" in district_earlier and NEW_STREET_NAME not in district_earlier
+    assert NEW_STREET_NAME in district_later
+    detail = client.get(reverse("community_detail", args=[RENAMED]) + "?on=2021-05-31").content.decode()
+    assert "花园路社区居委会" in detail
+    closed = client.get(reverse("community_detail", args=[CLOSED]) + "?on=2021-06-30").content.decode()
+    assert "滨西社区居委会" in closed  # its page stays readable after it closed
 
 
 def test_the_figures_change_from_the_effective_date_and_not_before(
