@@ -4,14 +4,16 @@ inspections), the figures computed again from the release's effective date, and 
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, connections, transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from districts.audit import audit_record
@@ -24,6 +26,7 @@ from standards.models import Inspection, SelfAssessment
 from .models import Campaign, Enrolment, Report
 
 Status = RosterRelease.Status
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,12 @@ def release_apply_job(release_id: int, user_id: int) -> str:
     except ReleaseError as exc:
         release_failed(release_id=release_id, message="\n".join(exc.problems[:5]))
         return "refused"
+    except Exception:
+        # Rolled back: nothing was written. The page stops polling and says so; the release can be confirmed again.
+        logger.exception("roster release %s could not be applied", release_id)
+        with translation.override(settings.LANGUAGE_CODE):
+            release_failed(release_id=release_id, message=_("An unexpected error stopped the apply."))
+        return "failed"
     finally:
         progress.close()
     return "applied"
