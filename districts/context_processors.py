@@ -21,6 +21,8 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Roster"), reverse("roster_districts")))
     if scope.is_commission_admin or scope.is_district_staff:
         items.append((_("Import / export"), reverse("roster_import")))
+    if scope.is_commission_admin:
+        items.append((_("Roster releases"), reverse("roster_releases")))
     if scope.is_district_staff:
         items.append((_("Enrolment"), reverse("enrolment", args=[scope.district_code])))
     if scope.is_commission:

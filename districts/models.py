@@ -46,6 +46,8 @@ class Street(models.Model):
     name = models.CharField(_("name"), max_length=64)
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="streets", verbose_name=_("district"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SUBDISTRICT)
+    # Set by a roster release that no longer lists the unit (its communities close the same day).
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
 
     objects = StreetQuerySet.as_manager()
 
@@ -159,6 +161,79 @@ class RosterChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community} {self.get_kind_display()} {self.effective_on}"
+
+
+class RosterRelease(models.Model):
+    """A division list applied (or about to be) to the roster: the file, for which districts, from which date."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("awaiting confirmation")
+        APPLYING = "applying", _("being applied")
+        APPLIED = "applied", _("applied")
+        UNCHANGED = "unchanged", _("applied again: nothing changed")
+        FAILED = "failed", _("failed")
+        DISCARDED = "discarded", _("discarded")
+
+    file = models.FileField(_("file"), upload_to="roster-releases/", max_length=200)
+    filename = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    effective_on = models.DateField(_("effective on"))
+    # The district codes the release is authoritative for.
+    scope = models.JSONField(_("districts covered"), default=list)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PREVIEW)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("roster release")
+        verbose_name_plural = _("roster releases")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.effective_on})"
+
+
+class DivisionChange(models.Model):
+    """A dated change of a unit's name, parent or kind: the value before `effective_on` is `old_value`.
+
+    A unit's name (parent, kind) as of a date is its current one unless a change took effect after that date; then
+    it is the `old_value` of the earliest such change."""
+
+    class Level(models.TextChoices):
+        DISTRICT = "district", _("district")
+        STREET = "street", _("street-level unit")
+        COMMUNITY = "community", _("community")
+
+    class Field(models.TextChoices):
+        NAME = "name", _("name")
+        PARENT = "parent", _("parent")
+        KIND = "kind", _("kind")
+
+    level = models.CharField(_("division level"), max_length=10, choices=Level.choices)
+    code = models.CharField(_("division code"), max_length=12)
+    field = models.CharField(_("field"), max_length=8, choices=Field.choices)
+    old_value = models.CharField(_("before"), max_length=64)
+    new_value = models.CharField(_("after"), max_length=64)
+    effective_on = models.DateField(_("effective on"))
+    release = models.ForeignKey(RosterRelease, on_delete=models.PROTECT, null=True, blank=True, related_name="changes")
+
+    class Meta:
+        ordering = ["effective_on", "id"]
+        verbose_name = _("division change")
+        verbose_name_plural = _("division changes")
+        indexes = [models.Index(fields=["level", "field", "effective_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.field} {self.old_value} → {self.new_value} {self.effective_on}"
 
 
 class Department(models.Model):

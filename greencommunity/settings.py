@@ -283,11 +283,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ROSTER_IMPORT_MAX_BYTES = _env_int("ROSTER_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 ROSTER_IMPORT_MAX_ROWS = _env_int("ROSTER_IMPORT_MAX_ROWS", 5000)
 ROSTER_IMPORT_MAX_UNZIPPED_BYTES = _env_int("ROSTER_IMPORT_MAX_UNZIPPED_BYTES", 50 * 1024 * 1024)
+# A roster release (the NBS division list): a national file is about 10 MB as CSV.
+ROSTER_RELEASE_MAX_BYTES = _env_int("ROSTER_RELEASE_MAX_BYTES", 20 * 1024 * 1024)
 # Photos and documents attached to reports; an Office file may unzip to at most EVIDENCE_MAX_UNZIPPED_BYTES.
 EVIDENCE_MAX_BYTES = _env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 EVIDENCE_MAX_UNZIPPED_BYTES = _env_int("EVIDENCE_MAX_UNZIPPED_BYTES", 200 * 1024 * 1024)
 # A request whose body is larger is refused (413) before it is read: the largest upload and its form fields.
-REQUEST_MAX_BYTES = _env_int("REQUEST_MAX_BYTES", max(EVIDENCE_MAX_BYTES, ROSTER_IMPORT_MAX_BYTES) + 5 * 1024 * 1024)
+REQUEST_MAX_BYTES = _env_int(
+    "REQUEST_MAX_BYTES", max(EVIDENCE_MAX_BYTES, ROSTER_IMPORT_MAX_BYTES, ROSTER_RELEASE_MAX_BYTES) + 5 * 1024 * 1024
+)
 # The page shown when a form arrives without its CSRF token, in the portal's language.
 CSRF_FAILURE_VIEW = "greencommunity.limits.csrf_failure"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True

@@ -41,3 +41,10 @@ class ReportingConfig(AppConfig):
         inspection_signed.connect(_figures_changed, dispatch_uid="reporting.rollup.inspection_signed")
         objection_decided.connect(_figures_changed, dispatch_uid="reporting.rollup.objection_decided")
         evidence_owner_register(Report, report_files_readable)
+
+        # A roster release closes, renames and moves units from a date: the figures from that date on change.
+        from districts.releases.signals import release_applied
+
+        from .roster_releases import on_release_applied
+
+        release_applied.connect(on_release_applied, dispatch_uid="reporting.rollup.release_applied")

@@ -37,6 +37,7 @@ from django.views.decorators.http import require_GET
 
 from districts.access import district_for
 from districts.models import Department, District, Street
+from districts.releases.history import names_as_of
 from districts.resources import neutralise_formula
 from districts.scope import Scope, scope_of
 from greencommunity.dates import as_of
@@ -593,12 +594,15 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
     page, pager = _page(_ordered(table_rows, query), total=total, query=query)
     milestones = list(campaign.milestones.all())
     funds = funds_panel(on_year=snap_on.year, district=district)
+    # The streets' names of that date: snapshots computed again after a later rename carry the new name.
+    page_rows = list(page)
+    names_as_of([*bars, *page_rows], level="street", on=snap_on, code="unit_code", name="unit_name")
     context.update(
         funds=funds,
         funds_url=reverse("funds_district", args=[district.code]) + f"?year={funds.year}",
         unit=unit,
         own_street=own_street,
-        streets=[Unit(s, url=street_url(s.unit_code)) for s in page],
+        streets=[Unit(s, url=street_url(s.unit_code)) for s in page_rows],
         pager=pager,
         only=query.only,
         show_all=query.link(only="") + "#streets-heading",

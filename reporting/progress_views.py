@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from districts.access import community_for, street_for
 from districts.models import District, Street
+from districts.releases.history import names_as_of_levels
 from districts.scope import scope_of
 from greencommunity.dates import as_of
 
@@ -65,6 +66,8 @@ def dashboard_street(request: HttpRequest, code: str) -> HttpResponse:
     campaign = _campaign()
     on, given, on_param = _dates(request)
     rows, summary = street_progress(campaign=campaign, street=street, on=on)
+    # The names of that date: a later roster release may have renamed the street or its communities.
+    names_as_of_levels([([street], "street"), ([row.community for row in rows], "community")], on=on)
     return render(
         request,
         "reporting/dashboard_street.html",
@@ -90,6 +93,7 @@ def dashboard_community(request: HttpRequest, code: str) -> HttpResponse:
     campaign = _campaign()
     on, given, on_param = _dates(request)
     story = community_story(campaign=campaign, community=community, on=on)
+    names_as_of_levels([([community], "community"), ([community.street], "street")], on=on)
     return render(
         request,
         "reporting/dashboard_community.html",

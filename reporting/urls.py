@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import report_views, views
+from . import release_views, report_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,6 +8,11 @@ urlpatterns = [
     path("roster/communities/", views.community_search, name="community_search"),
     path("roster/district/<code:code>/", views.roster_district, name="roster_district"),
     path("roster/street/<code:code>/", views.roster_street, name="roster_street"),
+    path("roster/releases/", release_views.roster_releases, name="roster_releases"),
+    path("roster/releases/<int:pk>/", release_views.roster_release, name="roster_release"),
+    path("roster/releases/<int:pk>/apply/", release_views.roster_release_apply, name="roster_release_apply"),
+    path("roster/releases/<int:pk>/discard/", release_views.roster_release_discard, name="roster_release_discard"),
+    path("roster/releases/<int:pk>/status/", release_views.roster_release_status, name="roster_release_status"),
     path("communities/<code:code>/", views.community_detail, name="community_detail"),
     path("enrolment/<code:code>/", views.enrolment, name="enrolment"),
     path("enrolment/<code:code>/enrol/", views.enrolment_enrol_view, name="enrolment_enrol"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from districts.access import community_for, district_for, street_for
 from districts.models import Community, Street
+from districts.releases.history import names_as_of_levels
 from districts.scope import scope_of
 from greencommunity.dates import as_of
 from standards.models import Assignment, Inspection, StandardCategory
@@ -100,7 +101,8 @@ def roster_district(request: HttpRequest, code: str) -> HttpResponse:
     district = district_for(request.user, code)
     on, given = as_of(request)
     campaign = _campaign()
-    streets = selectors.streets_overview(user=request.user, district=district, campaign=campaign, on=on)
+    streets = list(selectors.streets_overview(user=request.user, district=district, campaign=campaign, on=on))
+    names_as_of_levels([(streets, "street"), ([district], "district")], on=on)
     return render(
         request,
         "reporting/roster_district.html",
@@ -149,6 +151,10 @@ def _community_page(request: HttpRequest, *, district, street) -> HttpResponse:
         enrolment=filters["enrolment"],
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The names of that date: a later roster release may have renamed the street or these communities.
+    names_as_of_levels(
+        [(page.object_list, "community"), ([street, *(c.street for c in page.object_list)], "street")], on=on
+    )
     context = {
         "district": district,
         "street": street,
@@ -190,6 +196,7 @@ def community_detail(request: HttpRequest, code: str) -> HttpResponse:
     campaign = _campaign()
     on, _given = as_of(request)
     enrolments = Enrolment.objects.filter(community=community).select_related("campaign", "created_by")
+    names_as_of_levels([([community], "community"), ([community.street], "street")], on=on)
     changes = community.roster_changes.prefetch_related(
         Prefetch("successors", queryset=Community.objects.only("code", "name"))
     )

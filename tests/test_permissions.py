@@ -23,7 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from PIL import Image
 
-from districts.models import Community, Department, District, Membership
+from districts.models import Community, Department, District, Membership, RosterRelease
 from reporting.models import Campaign, GeneratedDocument, Notification
 from reporting.report_services import report_open
 from reporting.services import enrolment_enrol
@@ -38,6 +38,8 @@ from standards.acceptance import (
 )
 from standards.evidence import evidence_add
 from standards.models import Rectification, SelfAssessment
+
+from .conftest import TIANJIN_CSV
 
 ROLES = [
     "anonymous",
@@ -247,6 +249,7 @@ def cases(world: dict[str, Any]) -> dict[str, Case]:
         **import_cases(),
         **supervision_cases(world),
         **funds_cases(world),
+        **release_cases(world),
         **experience_cases(world),
         **commendation_cases(world),
         "admin:index": Case(
@@ -1099,6 +1102,32 @@ def funds_cases(world: dict[str, Any]) -> dict[str, Case]:
     }
 
 
+# Roster releases: the commission's administrators only; anyone else is told the page does not exist.
+RELEASE_ADMIN = {r: _same(404) for r in ROLES[1:] if r != "commission_admin"}
+
+
+def release_cases(world: dict[str, Any]) -> dict[str, Case]:
+    base = f"/roster/releases/{world['release'].pk}/"
+    return {
+        "roster_releases": Case(
+            "GET", "/roster/releases/", "/roster/releases/", {**ANON, **RELEASE_ADMIN, "commission_admin": _same(200)}
+        ),
+        "roster_releases_post": Case(
+            "POST", "/roster/releases/", "/roster/releases/", {**ANON, **RELEASE_ADMIN, "commission_admin": _same(400)}
+        ),
+        "roster_release": Case("GET", base, base, {**ANON, **RELEASE_ADMIN, "commission_admin": _same(200)}),
+        "roster_release_status": Case(
+            "GET", f"{base}status/", f"{base}status/", {**ANON, **RELEASE_ADMIN, "commission_admin": _same(200)}
+        ),
+        "roster_release_apply": Case(
+            "POST", f"{base}apply/", f"{base}apply/", {**ANON, **RELEASE_ADMIN, "commission_admin": _same(302)}
+        ),
+        "roster_release_discard": Case(
+            "POST", f"{base}discard/", f"{base}discard/", {**ANON, **RELEASE_ADMIN, "commission_admin": _same(302)}
+        ),
+    }
+
+
 def _supervision_world() -> dict[str, Any]:
     """Supervision: "own" opened by the department of `department_staff` (市住房城乡建设委) on 和平区, "other" by the
     commission on 河西区, each with a required action its district has answered."""
@@ -1281,6 +1310,10 @@ def world(db, settings, tmp_path, inspector):
     world.update(_acceptance_world(inspector, own, other))
     world.update(_supervision_world())
     world.update(_funds_world(own, other))
+    world["release"] = RosterRelease.objects.create(
+        filename="tianjin.csv", sha256="0" * 64, effective_on=datetime.date(2022, 1, 1), scope=["120101"]
+    )
+    world["release"].file.save("tianjin.csv", ContentFile(TIANJIN_CSV.read_bytes()))
     world.update(_experience_world(own, other))
     for scope, code in (("own", "120101"), ("other", "120103")):
         document = GeneratedDocument(kind="district-monthly", period="2021-03", scope_code=code, status="done")

@@ -315,7 +315,7 @@ def test_a_division_list_with_an_unknown_parent_code_loads_nothing(tmp_path):
     before = (Community.objects.count(), Street.objects.count(), District.objects.count(), audit_writes())
     with pytest.raises(CommandError) as refused:
         call_command("load_divisions", str(path))
-    assert "line 3: community 120101999001 has unknown street '120101999'" in str(refused.value)
+    assert "第3行“parent_code”列：上级120101999既不在文件中，也不在名册中。" in str(refused.value)
     assert (
         Community.objects.count(),
         Street.objects.count(),

@@ -1,0 +1,272 @@
+"""Writing a checked release: all or nothing, in the caller's transaction.
+
+On PostgreSQL the rows are staged with COPY into a temporary table and the roster is brought in line with a few
+set-based statements; every update is guarded by IS DISTINCT FROM (or reads only the rows that differ), so applying
+the same release again rewrites no row and leaves no dead tuple. On SQLite the same changes are written in batches.
+"""
+
+# ruff: noqa: S608 — every name in these statements comes from the models; values go as parameters.
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from ..models import Community, District, DivisionChange, RosterChange, Street
+from .diff import ReleaseDiff
+
+BATCH = 500
+Progress = Callable[[int], None]
+
+
+def _table(model: Any) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def release_write(
+    *, diff: ReleaseDiff, release_id: int | None, by_id: int | None, note: str, progress: Progress
+) -> None:
+    if connection.vendor == "postgresql":
+        _write_postgresql(diff=diff, release_id=release_id, by_id=by_id, note=note, progress=progress)
+    else:
+        _write_batches(diff=diff, release_id=release_id, by_id=by_id, note=note, progress=progress)
+
+
+# --- PostgreSQL: COPY and set-based statements ------------------------------------------------------------------
+
+
+def _write_postgresql(
+    *, diff: ReleaseDiff, release_id: int | None, by_id: int | None, note: str, progress: Progress
+) -> None:
+    district, street, community = _table(District), _table(Street), _table(Community)
+    change, roster_change = _table(DivisionChange), _table(RosterChange)
+    params = {
+        "eff": diff.effective_on,
+        "release": release_id,
+        "by": by_id,
+        "note": note[:200],
+        "now": timezone.now(),
+        "scope": diff.scope,
+        "established": None if diff.first_load else diff.effective_on,
+        "added": [code for code, level in diff.added.items() if level == "community" and code not in diff.reopened],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE release_rows (level text, code text, name text, parent_code text, kind text)"
+            " ON COMMIT DROP"
+        )
+        with cursor.cursor.copy("COPY release_rows (level, code, name, parent_code, kind) FROM STDIN") as copy:
+            for row in diff.rows:
+                copy.write_row((row.level, row.code, row.name, row.parent_code, row.kind))
+        cursor.execute("CREATE INDEX ON release_rows (code)")
+        cursor.execute("ANALYZE release_rows")
+        progress(30)
+        statements = [
+            # The history first, while the roster still holds the values before the release.
+            f"""INSERT INTO {change} (level, code, field, old_value, new_value, effective_on, release_id)
+                SELECT 'community', c.code, f.field, f.old, f.new, %(eff)s, %(release)s
+                FROM release_rows r JOIN {community} c ON c.code = r.code JOIN {street} s ON s.id = c.street_id
+                CROSS JOIN LATERAL (VALUES ('name', c.name, r.name), ('parent', s.code, r.parent_code),
+                                           ('kind', c.kind, r.kind)) AS f (field, old, new)
+                WHERE r.level = 'community' AND f.old IS DISTINCT FROM f.new
+                  AND (c.closed_on IS NULL OR c.closed_on > %(eff)s)""",
+            f"""INSERT INTO {change} (level, code, field, old_value, new_value, effective_on, release_id)
+                SELECT 'street', s.code, f.field, f.old, f.new, %(eff)s, %(release)s
+                FROM release_rows r JOIN {street} s ON s.code = r.code JOIN {district} d ON d.id = s.district_id
+                CROSS JOIN LATERAL (VALUES ('name', s.name, r.name), ('parent', d.code, r.parent_code),
+                                           ('kind', s.kind, r.kind)) AS f (field, old, new)
+                WHERE r.level = 'street' AND f.old IS DISTINCT FROM f.new
+                  AND (s.closed_on IS NULL OR s.closed_on > %(eff)s)""",
+            f"""INSERT INTO {change} (level, code, field, old_value, new_value, effective_on, release_id)
+                SELECT 'district', d.code, f.field, f.old, f.new, %(eff)s, %(release)s
+                FROM release_rows r JOIN {district} d ON d.code = r.code
+                CROSS JOIN LATERAL (VALUES ('name', d.name, r.name), ('kind', d.kind, r.kind)) AS f (field, old, new)
+                WHERE r.level = 'district' AND f.old IS DISTINCT FROM f.new""",
+            # Closing: units of the scope's districts that the release no longer lists.
+            f"""WITH closing AS (
+                    UPDATE {community} c SET closed_on = %(eff)s, updated_at = %(now)s
+                    WHERE c.district_id IN (SELECT id FROM {district} WHERE code = ANY(%(scope)s))
+                      AND (c.closed_on IS NULL OR c.closed_on > %(eff)s)
+                      AND NOT EXISTS (SELECT 1 FROM release_rows r WHERE r.code = c.code AND r.level = 'community')
+                    RETURNING c.id)
+                INSERT INTO {roster_change} (kind, effective_on, community_id, note, recorded_by_id, recorded_at)
+                SELECT 'closed', %(eff)s, id, %(note)s, %(by)s, %(now)s FROM closing""",
+            f"""UPDATE {street} s SET closed_on = %(eff)s
+                WHERE s.district_id IN (SELECT id FROM {district} WHERE code = ANY(%(scope)s))
+                  AND (s.closed_on IS NULL OR s.closed_on > %(eff)s)
+                  AND NOT EXISTS (SELECT 1 FROM release_rows r WHERE r.code = s.code AND r.level = 'street')""",
+            # Upserts of the rows that differ (new, renamed, moved, re-kinded, reopened) and of no other.
+            f"""INSERT INTO {district} (code, name, kind)
+                SELECT r.code, r.name, r.kind FROM release_rows r LEFT JOIN {district} d ON d.code = r.code
+                WHERE r.level = 'district' AND (d.id IS NULL OR (d.name, d.kind) IS DISTINCT FROM (r.name, r.kind))
+                ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind""",
+            f"""INSERT INTO {street} (code, name, district_id, kind, closed_on)
+                SELECT r.code, r.name, d.id, r.kind, NULL
+                FROM release_rows r JOIN {district} d ON d.code = r.parent_code LEFT JOIN {street} s ON s.code = r.code
+                WHERE r.level = 'street' AND (s.id IS NULL OR s.closed_on <= %(eff)s
+                      OR (s.name, s.district_id, s.kind) IS DISTINCT FROM (r.name, d.id, r.kind))
+                ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, district_id = EXCLUDED.district_id,
+                    kind = EXCLUDED.kind, closed_on = NULL""",
+            f"""INSERT INTO {community} (code, name, street_id, district_id, kind, established_on, closed_on,
+                                         build_era, renovation, address, updated_at)
+                SELECT r.code, r.name, s.id, s.district_id, r.kind, %(established)s::date, NULL, '', '', '', %(now)s
+                FROM release_rows r JOIN {street} s ON s.code = r.parent_code
+                LEFT JOIN {community} c ON c.code = r.code
+                WHERE r.level = 'community' AND (c.id IS NULL OR c.closed_on <= %(eff)s
+                      OR (c.name, c.street_id, c.district_id, c.kind)
+                         IS DISTINCT FROM (r.name, s.id, s.district_id, r.kind))
+                ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, street_id = EXCLUDED.street_id,
+                    district_id = EXCLUDED.district_id, kind = EXCLUDED.kind, closed_on = NULL,
+                    updated_at = EXCLUDED.updated_at""",
+        ]
+        if not diff.first_load and params["added"]:
+            statements.append(
+                f"""INSERT INTO {roster_change} (kind, effective_on, community_id, note, recorded_by_id, recorded_at)
+                    SELECT 'added', %(eff)s, c.id, %(note)s, %(by)s, %(now)s FROM {community} c
+                    WHERE c.code = ANY(%(added)s)"""
+            )
+        for number, statement in enumerate(statements, start=1):
+            cursor.execute(statement, params)
+            progress(30 + 65 * number // len(statements))
+
+
+# --- SQLite (and any other database): batches -------------------------------------------------------------------
+
+
+def _chunks(items: list, size: int = BATCH):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _write_batches(
+    *, diff: ReleaseDiff, release_id: int | None, by_id: int | None, note: str, progress: Progress
+) -> None:
+    now = timezone.now()
+    eff = diff.effective_on
+    DivisionChange.objects.bulk_create(
+        [
+            DivisionChange(
+                level=c.level,
+                code=c.code,
+                field=c.field,
+                old_value=c.old,
+                new_value=c.new,
+                effective_on=eff,
+                release_id=release_id,
+            )
+            for c in diff.changes
+        ],
+        batch_size=BATCH,
+    )
+    progress(30)
+    closing = diff.closed_communities
+    for codes in _chunks(closing):
+        ids = list(Community.objects.filter(code__in=codes).values_list("id", flat=True))
+        Community.objects.filter(id__in=ids).update(closed_on=eff, updated_at=now)
+        RosterChange.objects.bulk_create(
+            [
+                RosterChange(kind="closed", effective_on=eff, community_id=pk, note=note[:200], recorded_by_id=by_id)
+                for pk in ids
+            ]
+        )
+    for codes in _chunks([code for code, level in diff.closed.items() if level == "street"]):
+        Street.objects.filter(code__in=codes).update(closed_on=eff)
+    progress(45)
+    touched = set(diff.added) | {c.code for c in diff.changes}
+    rows = {
+        level: [r for r in diff.rows if r.level == level and r.code in touched]
+        for level in ("district", "street", "community")
+    }
+
+    existing = {}
+    for codes in _chunks([r.code for r in rows["district"]]):
+        existing.update({d.code: d for d in District.objects.filter(code__in=codes)})
+    new, changed = [], []
+    for r in rows["district"]:
+        unit = existing.get(r.code)
+        if unit is None:
+            new.append(District(code=r.code, name=r.name, kind=r.kind))
+        else:
+            unit.name, unit.kind = r.name, r.kind
+            changed.append(unit)
+    District.objects.bulk_create(new, batch_size=BATCH)
+    District.objects.bulk_update(changed, ["name", "kind"], batch_size=BATCH)
+    progress(55)
+
+    district_ids = _ids(District, {r.parent_code for r in rows["street"]})
+    existing = {}
+    for codes in _chunks([r.code for r in rows["street"]]):
+        existing.update({s.code: s for s in Street.objects.filter(code__in=codes)})
+    new, changed = [], []
+    for r in rows["street"]:
+        unit = existing.get(r.code)
+        if unit is None:
+            new.append(Street(code=r.code, name=r.name, kind=r.kind, district_id=district_ids[r.parent_code]))
+        else:
+            unit.name, unit.kind, unit.district_id, unit.closed_on = r.name, r.kind, district_ids[r.parent_code], None
+            changed.append(unit)
+    Street.objects.bulk_create(new, batch_size=BATCH)
+    Street.objects.bulk_update(changed, ["name", "kind", "district", "closed_on"], batch_size=BATCH)
+    progress(70)
+
+    parents = {}
+    for codes in _chunks(sorted({r.parent_code for r in rows["community"]})):
+        parents.update(
+            {
+                code: (pk, d)
+                for code, pk, d in Street.objects.filter(code__in=codes).values_list("code", "id", "district_id")
+            }
+        )
+    existing = {}
+    for codes in _chunks([r.code for r in rows["community"]]):
+        existing.update({c.code: c for c in Community.objects.filter(code__in=codes)})
+    new, changed = [], []
+    for r in rows["community"]:
+        unit = existing.get(r.code)
+        street_id, district_id = parents[r.parent_code]
+        if unit is None:
+            new.append(
+                Community(
+                    code=r.code,
+                    name=r.name,
+                    kind=r.kind,
+                    street_id=street_id,
+                    district_id=district_id,
+                    established_on=None if diff.first_load else eff,
+                )
+            )
+        else:
+            unit.name, unit.kind, unit.street_id, unit.district_id, unit.closed_on = (
+                r.name,
+                r.kind,
+                street_id,
+                district_id,
+                None,
+            )
+            unit.updated_at = now
+            changed.append(unit)
+    Community.objects.bulk_create(new, batch_size=BATCH)
+    Community.objects.bulk_update(
+        changed, ["name", "kind", "street", "district", "closed_on", "updated_at"], batch_size=BATCH
+    )
+    progress(90)
+    if not diff.first_load:
+        added = [code for code, level in diff.added.items() if level == "community" and code not in diff.reopened]
+        for codes in _chunks(added):
+            RosterChange.objects.bulk_create(
+                [
+                    RosterChange(kind="added", effective_on=eff, community_id=pk, note=note[:200], recorded_by_id=by_id)
+                    for pk in Community.objects.filter(code__in=codes).values_list("id", flat=True)
+                ]
+            )
+    progress(95)
+
+
+def _ids(model: Any, codes: set[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted(codes)):
+        found.update(dict(model.objects.filter(code__in=chunk).values_list("code", "id")))
+    return found

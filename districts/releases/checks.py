@@ -1,0 +1,178 @@
+"""Every check a release passes before anything is written. All problems are collected (up to a limit), each with
+its line and column, and any one of them refuses the whole file."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from ..models import Community, District, RosterRelease, Street
+from .reading import ReleaseError, ReleaseRow, at
+
+LEVELS = {"district": 6, "street": 9, "community": 12}
+PARENT_LEVEL = {"street": "district", "community": "street"}
+DISTRICT_KINDS = {"区", "县", "市", "旗", "自治县", "自治旗", "林区", "特区"}
+KINDS = {
+    "district": DISTRICT_KINDS,
+    "street": {choice.value for choice in Street.Kind},
+    "community": {choice.value for choice in Community.Kind},
+}
+NAME_MAX = {
+    "district": District._meta.get_field("name").max_length,
+    "street": Street._meta.get_field("name").max_length,
+    "community": Community._meta.get_field("name").max_length,
+}
+MAX_PROBLEMS = 200
+
+
+def level_label(level: str) -> str:
+    return {"district": _("district"), "street": _("street-level unit"), "community": _("community")}.get(level, level)
+
+
+def scope_parse(text: str | Iterable[str] | None) -> list[str]:
+    """District codes from '120101,120102' (commas, spaces or 、 between them); empty: the file's own districts."""
+    if text is None:
+        return []
+    if not isinstance(text, str):
+        text = ",".join(text)
+    codes = [code.strip() for code in text.replace("、", ",").replace("，", ",").replace(" ", ",").split(",")]
+    codes = [code for code in codes if code]
+    bad = [code for code in codes if not (code.isdigit() and len(code) == 6)]
+    if bad:
+        raise ReleaseError(
+            [_("The scope must list district codes of 6 digits; not: %(codes)s.") % {"codes": "、".join(bad)}]
+        )
+    return sorted(set(codes))
+
+
+def release_check(
+    *, rows: list[ReleaseRow], scope: list[str], effective_on: datetime.date
+) -> tuple[list[ReleaseRow], list[str]]:
+    """The rows as they will be written (an empty district kind reads 区) and the scope (the file's districts when
+    none was given); ReleaseError listing every problem."""
+    problems: list[str] = []
+
+    def problem(text: str) -> None:
+        problems.append(text)
+        if len(problems) >= MAX_PROBLEMS:
+            raise ReleaseError(problems)
+
+    checked: list[ReleaseRow] = []
+    first_line: dict[str, int] = {}
+    for row in rows:
+        if row.level not in LEVELS:
+            problem(
+                at(row.line, "level")
+                + _("unknown level “%(level)s” (district, street or community).") % {"level": row.level}
+            )
+            continue
+        length = LEVELS[row.level]
+        if not (row.code.isascii() and row.code.isdigit()) or len(row.code) != length:
+            problem(
+                at(row.line, "code")
+                + _("the code “%(code)s” must be %(length)s digits for a %(level)s.")
+                % {"code": row.code, "length": length, "level": level_label(row.level)}
+            )
+            continue
+        if row.code in first_line:
+            problem(
+                at(row.line, "code")
+                + _("the code %(code)s is already on line %(line)s.") % {"code": row.code, "line": first_line[row.code]}
+            )
+            continue
+        first_line[row.code] = row.line
+        if not row.name:
+            problem(at(row.line, "name") + _("the name is empty."))
+        elif len(row.name) > NAME_MAX[row.level]:
+            problem(
+                at(row.line, "name")
+                + _("the name has %(length)s characters; at most %(max)s are allowed.")
+                % {"length": len(row.name), "max": NAME_MAX[row.level]}
+            )
+        kind = row.kind or ("区" if row.level == "district" else "")
+        if kind not in KINDS[row.level]:
+            problem(
+                at(row.line, "kind")
+                + _("unknown kind “%(kind)s” for a %(level)s (one of %(kinds)s).")
+                % {"kind": row.kind, "level": level_label(row.level), "kinds": "、".join(sorted(KINDS[row.level]))}
+            )
+        checked.append(row if kind == row.kind else row._replace(kind=kind))
+
+    file_districts = sorted({row.code[:6] for row in checked})
+    scope = scope or file_districts
+    scope_set = set(scope)
+    known_districts = set(District.objects.filter(code__in=scope).values_list("code", flat=True))
+    for code in scope:
+        if code not in known_districts and code not in first_line:
+            problem(
+                _("The scope names the district %(code)s, which is neither in the file nor on the roster.")
+                % {"code": code}
+            )
+    by_code = {row.code: row for row in checked}
+    parents = {row.parent_code for row in checked if row.level in PARENT_LEVEL}
+    db_streets = dict(
+        Street.objects.filter(code__in=[c for c in parents if len(c) == 9]).values_list("code", "district__code")
+    )
+    db_districts = set(
+        District.objects.filter(code__in=[c for c in parents if len(c) == 6]).values_list("code", flat=True)
+    )
+    for row in checked:
+        if row.code[:6] not in scope_set:
+            problem(
+                at(row.line, "code")
+                + _("%(code)s belongs to the district %(district)s, which is outside the release's scope.")
+                % {"code": row.code, "district": row.code[:6]}
+            )
+            continue
+        if row.level == "district":
+            if row.parent_code and row.parent_code != row.code[:2]:
+                problem(
+                    at(row.line, "parent_code")
+                    + _("the code %(code)s does not begin with its parent's code %(parent)s.")
+                    % {"code": row.code, "parent": row.parent_code}
+                )
+            continue
+        parent_level = PARENT_LEVEL[row.level]
+        in_file = by_code.get(row.parent_code)
+        if in_file is not None and in_file.level != parent_level:
+            in_file = None
+        in_db = row.parent_code in (db_districts if parent_level == "district" else db_streets)
+        if in_file is None and not in_db:
+            problem(
+                at(row.line, "parent_code")
+                + _("the parent %(parent)s is neither in the file nor on the roster.") % {"parent": row.parent_code}
+            )
+            continue
+        if row.parent_code[:6] != row.code[:6]:
+            problem(
+                at(row.line, "parent_code")
+                + _("the code %(code)s does not belong to the district of its parent %(parent)s.")
+                % {"code": row.code, "parent": row.parent_code}
+            )
+            continue
+        if in_file is None and row.parent_code[:6] in scope_set:
+            # The parent is on the roster but the release, authoritative for its district, would close it.
+            problem(
+                at(row.line, "parent_code")
+                + _("the parent %(parent)s is missing from the file, which would close it.")
+                % {"parent": row.parent_code}
+            )
+    later = (
+        RosterRelease.objects.filter(status=RosterRelease.Status.APPLIED, effective_on__gt=effective_on)
+        # A first load dates nothing (its units are there "since before records"), so it does not count.
+        .exclude(counts__first_load=True)
+        .order_by("-effective_on")
+        .values_list("effective_on", "scope")
+        .first()
+    )
+    if later and set(later[1]) & scope_set:
+        problem(
+            _("A release effective on %(date)s has already been applied to these districts; apply releases in order.")
+            % {"date": date_format(later[0], "DATE_FORMAT")}
+        )
+    if problems:
+        raise ReleaseError(problems)
+    return checked, scope
