@@ -428,6 +428,8 @@ def _bulletin_context(spec: DocumentSpec) -> dict[str, Any]:
             figures.series, target=target, label=_("The city's share of communities that met the standard, by month")
         ),
         "supervision": bulletin_supervision(month=spec.month, month_end=month_end(spec.month)),
+        # The experience the commission published this month, cited so the districts can learn from it.
+        "experience_cases": cases_published_in(spec.month.year, spec.month.month),
     }
 
 

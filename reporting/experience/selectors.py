@@ -65,13 +65,13 @@ def case_page(*, user: Any, filters: CaseFilters, page: str | int | None) -> Pag
     return Paginator(case_search(user=user, filters=filters), PAGE_SIZE).get_page(page)
 
 
-def cases_published_in(year: int) -> list[ExperienceCase]:
-    """The cases published in `year` (Asia/Shanghai), for the annual compilation: district by district."""
-    return list(
-        _with_relations(ExperienceCase.objects.published().filter(published_at__year=year)).order_by(
-            "district__code", "published_at", "id"
-        )
-    )
+def cases_published_in(year: int, month: int | None = None) -> list[ExperienceCase]:
+    """The cases published in `year` (or in its `month`; Asia/Shanghai), for the annual compilation and the monthly
+    bulletin: district by district."""
+    published = ExperienceCase.objects.published().filter(published_at__year=year)
+    if month is not None:
+        published = published.filter(published_at__month=month)
+    return list(_with_relations(published).order_by("district__code", "published_at", "id"))
 
 
 def waiting_for_review() -> QuerySet[ExperienceCase]:

@@ -94,6 +94,16 @@ def test_a_year_without_cases_or_commendations_says_so(db):
 def test_the_printed_sections_are_numbered_after_the_overview(year_of_work, tmp_path):
     text = pdf_text(document_pdf(document_spec(kind="annual", period="2021")), tmp_path, mode="")
     flat = text.replace("\n", "")
-    assert "二、经验做法" in flat and "三、表扬名单" in flat
+    assert "二、经验做法" in flat and "三、表扬名单" in flat and "四、资金统筹" in flat
     assert "（一）垃圾分类积分兑换（和平区）" in flat and "（二）雨水花园（和平区）" in flat
     assert "（一）优秀单位（1）" in flat and "（三）优秀做法（1）" in flat
+
+
+def test_the_bulletin_cites_the_cases_published_in_its_month(year_of_work):
+    """Issue 18 item 2: a case can be cited in the bulletin. September 2021's bulletin names the case published that
+    month, with its district, communities and items; a month without one has no such section."""
+    text = _section(document_html(document_spec(kind="city-bulletin", period="2021-09")), "cases")
+    assert text.startswith("经验做法本月市住房城乡建设委发布经验做法1项，请各区学习借鉴：")
+    assert "和平区：垃圾分类积分兑换（" in text and "第12项）列为可复制可推广经验。" in text
+    assert "雨水花园" not in text and "加装电梯" not in text
+    assert '<section class="cases">' not in document_html(document_spec(kind="city-bulletin", period="2021-10"))
