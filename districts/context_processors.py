@@ -50,11 +50,12 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Commendations"), reverse("commendation_list")))
     if scope.is_commission or scope.is_district_staff:
         items.append((_("Audit trail"), reverse("audit_list")))
-    if scope.is_commission_admin and user.is_staff:
-        items.append((_("Administration"), reverse("admin:index")))
     path = request.path
     # The longest matching prefix wins, so /roster/import/ marks "Import / export", not "Roster".
     matching = [url for _label, url in items if path == url or (url != "/" and path.startswith(url))]
     current = max(matching, key=len, default="")
     nav = [{"label": label, "url": url, "active": url == current} for label, url in items]
-    return {"portal_nav": nav, "portal_scope": scope, "portal_scope_label": scope.label}
+    # The Django admin is a tool, not a page of the campaign: it sits with the user's own links, which keeps the
+    # commission's menu on one row on a desktop.
+    admin_url = reverse("admin:index") if scope.is_commission_admin and user.is_staff else ""
+    return {"portal_nav": nav, "portal_scope": scope, "portal_scope_label": scope.label, "portal_admin_url": admin_url}

@@ -36,7 +36,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from districts.access import district_for
-from districts.models import Department, District, Street
+from districts.models import Department, District, DivisionChange, Street
 from districts.releases.history import names_as_of
 from districts.resources import neutralise_formula
 from districts.scope import Scope, scope_of
@@ -583,9 +583,15 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
         "item_results"
     )
     # The chart shows every street of the district (a district has tens, not thousands); the table a page of them.
+    # Each street says whether it was renamed after the date, so the names' history costs a query only when one was.
+    renamed_later = DivisionChange.objects.filter(
+        level=DivisionChange.Level.STREET, code=OuterRef("unit_code"), field=DivisionChange.Field.NAME
+    ).filter(effective_on__gt=snap_on)
     bars = list(
-        streets.order_by("unit_code").values(
-            "unit_code", "unit_name", "met", "roster", "met_share", "streets", "streets_with_pilot"
+        streets.order_by("unit_code")
+        .annotate(renamed_later=Exists(renamed_later))
+        .values(
+            "unit_code", "unit_name", "met", "roster", "met_share", "streets", "streets_with_pilot", "renamed_later"
         )
     )
     query = _table_query(request, on_param=_as_given(on, given), onlies=("no_pilot",))
@@ -595,8 +601,13 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
     milestones = list(campaign.milestones.all())
     funds = funds_panel(on_year=snap_on.year, district=district)
     # The streets' names of that date: snapshots computed again after a later rename carry the new name.
+    renamed = [bar for bar in bars if bar["renamed_later"]]
+    if renamed:
+        names_as_of(renamed, level="street", on=snap_on, code="unit_code", name="unit_name")
+    name_of = {bar["unit_code"]: bar["unit_name"] for bar in bars}
     page_rows = list(page)
-    names_as_of([*bars, *page_rows], level="street", on=snap_on, code="unit_code", name="unit_name")
+    for row in page_rows:
+        row.unit_name = name_of.get(row.unit_code, row.unit_name)
     context.update(
         funds=funds,
         funds_url=reverse("funds_district", args=[district.code]) + f"?year={funds.year}",
