@@ -661,14 +661,33 @@ class Inspector(PortalUser):
         self.next_think = (2.0, 5.0)
 
     def open_checklist(self) -> None:
-        with self.client.get(f"/inspect/{self.assignments[0]}/", name="checklist", catch_response=True) as page:
+        checklist = f"/inspect/{self.assignments[0]}/"
+        with self.client.get(checklist, name="checklist", catch_response=True) as page:
             text = page.text or ""
-            match = ANSWER_URL_RE.search(text)
-            if page.status_code != 200 or match is None:
+            if page.status_code != 200 or "data-start-url=" not in text:
                 page.failure(f"checklist: {page.status_code}")
                 return
-            self.inspection = int(match.group(1))
-            self.answered = {int(n) for n in ANSWERED_RE.findall(text)}
+            match = ANSWER_URL_RE.search(text)
+            if match is not None:  # started earlier: carry on where it was left
+                self.inspection = int(match.group(1))
+                self.answered = {int(n) for n in ANSWERED_RE.findall(text)}
+        if self.inspection is None:
+            # Opening the checklist changes nothing; as in the browser, the inspection starts (POST) before the
+            # first answer is sent.
+            with self.client.post(
+                f"{checklist}start/",
+                headers=self.post_headers(checklist, json_answer=True),
+                name="inspection start",
+                catch_response=True,
+            ) as start:
+                try:
+                    body = start.json()
+                except ValueError:
+                    body = {}
+                if start.status_code != 200 or not body.get("ok"):
+                    start.failure(f"start refused: {start.status_code} {body.get('error', '')}")
+                    return
+                self.inspection, self.answered = int(body["inspection"]), set()
         self.next_think = (5.0, 15.0)
 
     def answer(self, item: int) -> None:
