@@ -142,8 +142,9 @@ def require_importer(user: Any) -> None:
 # --- reading files ----------------------------------------------------------------------------------------
 
 
-def validate_upload(*, upload: UploadedFile) -> ValidatedUpload:
-    """Check the file's size, format, encoding, shape and columns; raise ImportFileError with the reason."""
+def upload_content(upload: UploadedFile) -> tuple[str, str, bytes]:
+    """The uploaded spreadsheet's file name, format ("xlsx" or "csv") and bytes, within the size limit; raise
+    ImportFileError with the reason. Every spreadsheet import (the roster's, the funds') reads its file here."""
     max_bytes = settings.ROSTER_IMPORT_MAX_BYTES
     if upload.size is not None and upload.size > max_bytes:
         raise ImportFileError(_too_big(max_bytes))
@@ -151,7 +152,17 @@ def validate_upload(*, upload: UploadedFile) -> ValidatedUpload:
     if len(content) > max_bytes:
         raise ImportFileError(_too_big(max_bytes))
     filename = (upload.name or "").rsplit("/", 1)[-1]
-    fmt = _format_of(filename, content)
+    return filename, _format_of(filename, content), content
+
+
+def read_records(fmt: str, content: bytes) -> tuple[list[Any], list[tuple[int, tuple[Any, ...]]]]:
+    """The spreadsheet's header cells and its rows (line number, cells), checked for encoding, zip bombs and size."""
+    return _read_xlsx(content) if fmt == "xlsx" else _read_csv(content)
+
+
+def validate_upload(*, upload: UploadedFile) -> ValidatedUpload:
+    """Check the file's size, format, encoding, shape and columns; raise ImportFileError with the reason."""
+    filename, fmt, content = upload_content(upload)
     return ValidatedUpload(fmt=fmt, filename=filename, content=content, table=_read_table(fmt, content))
 
 

@@ -16,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -27,7 +26,14 @@ from django.utils.translation import gettext as _
 from districts.audit import audit_entry, created, diff, snapshot
 
 # The roster import's file readers: the same checks of format, encoding, size and shape for every spreadsheet upload.
-from districts.imports import ImportFileError, ImportNotFound, _format_of, _read_csv, _read_xlsx, _too_big
+from districts.imports import (
+    ImportFileError,
+    ImportNotFound,
+    can_import,
+    read_records,
+    require_importer,
+    upload_content,
+)
 from districts.models import AuditEntry, Community
 from districts.resources import neutralise_formula, normalise_header, unneutralise_formula
 from districts.scope import scope_of
@@ -35,7 +41,7 @@ from districts.scope import scope_of
 from .models import FundEntry, FundingSource
 from .services import FIELDS, FundsError, check_amount, check_year
 
-__all__ = ["ImportFileError", "ImportNotFound"]
+__all__ = ["ImportFileError", "ImportNotFound", "can_import", "require_importer"]
 
 FORMATS = ("xlsx", "csv")
 STORAGE_DIR = "imports"
@@ -136,36 +142,16 @@ class FundsPreview:
         return self.new + self.updated
 
 
-# --- who may import ---------------------------------------------------------------------------------------
-
-
-def can_import(user: Any) -> bool:
-    scope = scope_of(user)
-    return scope.is_commission_admin or scope.is_district_staff
-
-
-def require_importer(user: Any) -> None:
-    if not can_import(user):
-        raise PermissionDenied
-
-
 # --- reading the file -------------------------------------------------------------------------------------
 
 
 def validate_upload(*, upload: UploadedFile) -> ValidatedUpload:
-    max_bytes = settings.ROSTER_IMPORT_MAX_BYTES
-    if upload.size is not None and upload.size > max_bytes:
-        raise ImportFileError(_too_big(max_bytes))
-    content = upload.read(max_bytes + 1)
-    if len(content) > max_bytes:
-        raise ImportFileError(_too_big(max_bytes))
-    filename = (upload.name or "").rsplit("/", 1)[-1]
-    fmt = _format_of(filename, content)
+    filename, fmt, content = upload_content(upload)
     return ValidatedUpload(fmt=fmt, filename=filename, content=content, table=_read_table(fmt, content))
 
 
 def _read_table(fmt: str, content: bytes) -> Table:
-    raw_headers, raw_rows = _read_xlsx(content) if fmt == "xlsx" else _read_csv(content)
+    raw_headers, raw_rows = read_records(fmt, content)
     headers = tuple(_KEY_OF.get(normalise_header(h), normalise_header(h)) for h in raw_headers)
     named = [h for h in headers if h]
     duplicated = sorted({h for h in named if named.count(h) > 1})
