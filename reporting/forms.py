@@ -1,16 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from greencommunity.forms import DateInput
+
 from .models import Enrolment
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; it only accepts ISO dates as its value, whatever the language."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class EnrolForm(forms.Form):

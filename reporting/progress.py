@@ -19,7 +19,6 @@ from django.db.models import (
     CharField,
     Count,
     DateField,
-    Exists,
     F,
     JSONField,
     Max,
@@ -44,26 +43,11 @@ from standards.models import (
     StandardItem,
 )
 
-from .models import Campaign, Enrolment, Report
-from .selectors import active_enrolments, roster_communities
+from .models import Campaign, Enrolment
+from .selectors import active_enrolments, reported_assessments, roster_communities
 from .timeliness import percent
 
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-# A month's self-assessments count while its report stands submitted, resubmitted or accepted, however late it came
-# (a report returned for changes states nothing until it is resubmitted).
-FILED = (Report.Status.SUBMITTED, Report.Status.RESUBMITTED, Report.Status.ACCEPTED)
-
-
-def reported_assessments(*, campaign: Campaign, on: datetime.date) -> QuerySet[SelfAssessment]:
-    """Self-assessments of months up to `on`'s month whose district's monthly report has been submitted."""
-    filed = Report.objects.filter(
-        campaign=campaign,
-        kind=Report.Kind.MONTHLY,
-        district=OuterRef("district"),
-        period=OuterRef("period"),
-        status__in=FILED,
-    )
-    return SelfAssessment.objects.filter(period__lte=on.replace(day=1)).filter(Exists(filed))
 
 
 def _latest_assessment(*, campaign: Campaign, on: datetime.date, field: str, output_field: Any) -> Subquery:

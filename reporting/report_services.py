@@ -475,7 +475,7 @@ def _transition(
 def _frozen_figures(report: Report) -> dict[str, Any]:
     if report.kind != Report.Kind.MONTHLY:
         return {}
-    return district_figures(campaign=report.campaign, district=report.district, period=report.period)
+    return district_figures(campaign=report.campaign, district=report.district, period=report.period, stating=report)
 
 
 def report_submit(*, report: Report, by: Any) -> Report:

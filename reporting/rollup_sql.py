@@ -11,8 +11,11 @@ So the work grows with the number of things counted, not with things × dates:
     rollup_position    every calendar day between the first and last date → the number of the first date on or after
     rollup_expected    each month whose monthly report a date expects, with the number of the first such date
     rollup_community   each community the campaign counts, with its span on the roster
+    rollup_participation  each community's spans taking part (its enrolments merged where they overlap)
     rollup_inspection  each signed inspection: its span as the latest, its notice, its answers per item
-    rollup_span        every span: (street, from, until) and what it adds while it lasts
+    rollup_span        every span: (street, from, until) and what it adds while it lasts; a community's reported
+                       self-assessment that meets is one too, from its month to the next reported one's, while the
+                       community takes part
     rollup_item        per unit (street, district, city), its item results at each date number where they change:
                        a running sum of the inspections' spans' edges, summed apart from the counts below
     rollup_change      per unit, its figures at each date number where they change — a
@@ -22,23 +25,19 @@ So the work grows with the number of things counted, not with things × dates:
     rollup_unit        every unit's code, name, parent and number of 街道
 
 Each stored date then gets a key: a hash of what its figures are computed from (the change rows in force on it,
-the communities on the roster, the month's self-assessments that meet, the same for the date its pace reads, its
-target, the units, this code), summed per date from the change rows' edges without expanding them (`_plan`).
-Only the dates whose key differs from the one stored with their snapshots (`RollupKey`), or whose rows are not all
-there, are computed again, together with the dates their pace reads:
-
-    rollup_assessed    per unit and date, the self-assessments of the month that meet (a figure of each month, not
-                       a span)
-
-then one query expands the changes to every unit × date computed again, judges them (share, projection, status;
+the communities on the roster, the same for the date its pace reads, its target, the units, this code), summed per
+date from the change rows' edges without expanding them (`_plan`). Only the dates whose key differs from the one
+stored with their snapshots (`RollupKey`), or whose rows are not all there, are computed again, together with the
+dates their pace reads: one query expands the changes to every unit × date computed again, judges them (share, projection, status;
 `rollups.judge` is the same rule in Python), hashes each row's figures into its fingerprint and pairs the rows with
 the stored ones by key, keeping those that are new, changed (another fingerprint) or no longer computed
 (`rollup_diff`); an UPDATE rewrites the changed, an INSERT adds the new, a DELETE removes the gone. The same
 statements run on PostgreSQL and SQLite.
 
 Every definition is the one the ORM selectors use: `Community.objects.on_roster` and `urban`,
-`Enrolment.objects.active_on`, `standards.acceptance.latest_signed` and `met_inspections`,
-`timeliness.reporting_rates`. The tests compare the stored figures with them.
+`Enrolment.objects.active_on`, `selectors.self_assessed_communities` (whose reported self-assessments are
+`selectors.reported_assessments`, compiled into the statement), `standards.acceptance.latest_signed` and
+`met_inspections`, `timeliness.reporting_rates`. The tests compare the stored figures with them.
 """
 
 # ruff: noqa: S608 — every name in these statements comes from the models or this module; values go as parameters.
@@ -60,6 +59,7 @@ from districts.models import Community, District, Street
 from standards.models import Inspection, InspectionAnswer, Objection, SelfAssessment
 
 from .models import Enrolment, ProgressSnapshot, Report, RollupKey
+from .selectors import reported_assessments
 from .timeliness import LOCAL
 
 Level = ProgressSnapshot.Level
@@ -71,16 +71,16 @@ TEMPORARY = (
     "rollup_position",
     "rollup_expected",
     "rollup_community",
+    "rollup_participation",
     "rollup_inspection",
     "rollup_span",
     "rollup_item",
     "rollup_change",
     "rollup_unit",
-    "rollup_assessed",
     "rollup_diff",
 )
 # What a span adds while it lasts, besides each item's meets and applicable answers (m1, a1, …).
-SPAN_COUNTS = ("roster", "participating", "pilots", "met", "answers")
+SPAN_COUNTS = ("roster", "participating", "pilots", "self_assessed", "met", "answers")
 # What districts and the city count besides the sums of the spans: 街道 with a pilot, monthly reports.
 DISTRICT_COUNTS = ("streets_with_pilot", "reports_submitted", "reports_timely")
 ONE_DAY = datetime.timedelta(days=1)
@@ -182,7 +182,6 @@ class Rollup:
             self._units()
             self._plan()
             if self.dirty:
-                self._assessed()
                 self._store()
             self._keep()
             self._drop()
@@ -360,8 +359,24 @@ class Rollup:
             "INSERT INTO rollup_span (street_id, k_from, k_until, roster) "
             "SELECT street_id, k_from, k_until, 1 FROM rollup_community WHERE k_from < k_until"
         )
-        for column, kind in (("participating", None), ("pilots", Enrolment.Kind.PILOT)):
-            self._enrolments(column, kind)
+        participation, params = self._enrolments(None)
+        self._execute(
+            "CREATE TEMPORARY TABLE rollup_participation (community_id integer, street_id integer, k_from integer, "
+            "k_until integer)"
+        )
+        self._execute(f"INSERT INTO rollup_participation {participation}", params)
+        self._analyze("rollup_participation")
+        self._execute(
+            "INSERT INTO rollup_span (street_id, k_from, k_until, participating) "
+            "SELECT street_id, k_from, k_until, 1 FROM rollup_participation"
+        )
+        pilots, params = self._enrolments(Enrolment.Kind.PILOT)
+        self._execute(
+            f"INSERT INTO rollup_span (street_id, k_from, k_until, pilots) "
+            f"SELECT street_id, k_from, k_until, 1 FROM ({pilots}) p",
+            params,
+        )
+        self._assessed_spans()
         answers = ", ".join(self.item_sums)
         self._execute(
             f"INSERT INTO rollup_span (street_id, k_from, k_until, {answers}) "
@@ -398,8 +413,9 @@ class Rollup:
         )
         self._analyze("rollup_span", "street_id, k_from, k_until")
 
-    def _enrolments(self, column: str, kind: str | None) -> None:
-        """The campaign's enrolments (of `kind`, or all) on the roster, merged per community where they overlap."""
+    def _enrolments(self, kind: str | None) -> tuple[str, list[Any]]:
+        """The campaign's enrolments (of `kind`, or all) on the roster, merged per community where they overlap:
+        (community_id, street_id, k_from, k_until), as a query and its parameters."""
         params: list[Any] = [self.campaign.pk]
         which = ""
         if kind is not None:
@@ -420,11 +436,34 @@ class Rollup:
             f"SELECT s.*, SUM(CASE WHEN s.reach IS NULL OR s.k_from > s.reach THEN 1 ELSE 0 END) "
             f"OVER ({ordered} ROWS UNBOUNDED PRECEDING) AS island FROM ({reach}) s"
         )
-        self._execute(
-            f"INSERT INTO rollup_span (street_id, k_from, k_until, {column}) "
-            f"SELECT s.street_id, MIN(s.k_from), MAX(s.k_until), 1 FROM ({islands}) s "
-            f"GROUP BY s.community_id, s.street_id, s.island",
+        return (
+            f"SELECT s.community_id, s.street_id, MIN(s.k_from) AS k_from, MAX(s.k_until) AS k_until "
+            f"FROM ({islands}) s GROUP BY s.community_id, s.street_id, s.island",
             params,
+        )
+
+    def _assessed_spans(self) -> None:
+        """Self-assessed (`selectors.self_assessed_communities`): each community's reported self-assessments in
+        month order, each in force from its month until the next reported one's (a month without a report carries
+        it forward); those that meet count while the community takes part, so a withdrawal ends them."""
+        reported, params = (
+            reported_assessments(campaign=self.campaign)
+            .order_by()
+            .values("community_id", "period", "stage")
+            .query.sql_with_params()
+        )
+        latest = (
+            f"SELECT r.community_id, r.stage, r.period, "
+            f"LEAD(r.period) OVER (PARTITION BY r.community_id ORDER BY r.period) AS until_period FROM ({reported}) r"
+        )
+        k_from = f"{self.greatest}({self._position('a.period', empty='0')}, p.k_from)"
+        k_until = f"{self.least}({self._position('a.until_period', empty=str(self.n))}, p.k_until)"
+        self._execute(
+            f"INSERT INTO rollup_span (street_id, k_from, k_until, self_assessed) "
+            f"SELECT p.street_id, {k_from}, {k_until}, 1 FROM ({latest}) a "
+            f"JOIN rollup_participation p ON p.community_id = a.community_id "
+            f"WHERE a.stage = %s AND {k_from} < {k_until}",
+            [*params, SelfAssessment.Stage.MEETS],
         )
 
     # --- the figures where they change ------------------------------------------------------------------------
@@ -573,7 +612,7 @@ class Rollup:
     def _inputs(self) -> dict[int, tuple]:
         """Per date number, a digest of everything its figures are computed from: the sum of the hashes of the
         change rows in force on it (every count, the item results' hash), of the communities on the roster
-        (which street each is in), and of the month's self-assessments that meet."""
+        (which street each is in)."""
         change = self._hash(["level", "unit_id", *SPAN_COUNTS, *DISTRICT_COUNTS, "items_hash"])
         changes = self._sums(
             f"SELECT k, {change} AS h FROM rollup_change "
@@ -584,16 +623,7 @@ class Rollup:
             f"SELECT k_from AS k, {community} AS h FROM rollup_community WHERE k_from < k_until "
             f"UNION ALL SELECT k_until, -{community} FROM rollup_community WHERE k_from < k_until AND k_until < {self.n}"
         )
-        self._execute(
-            f"SELECT s.period, COUNT(*), SUM({self._hash(['s.community_id'])}) FROM {_table(SelfAssessment)} s "
-            f"WHERE s.stage = %s AND s.period IN (SELECT period FROM rollup_day) GROUP BY s.period",
-            [SelfAssessment.Stage.MEETS],
-        )
-        assessed = {str(period)[:10]: (count, str(total)) for period, count, total in self.cursor.fetchall()}
-        return {
-            k: (str(changes[k]), str(roster[k]), assessed.get(day.on.replace(day=1).isoformat()))
-            for k, day in enumerate(self.days)
-        }
+        return {k: (str(changes[k]), str(roster[k])) for k in range(self.n)}
 
     def _plan(self) -> None:
         """Which stored dates to compute again: those whose key — a hash of every input of their figures and of
@@ -673,28 +703,6 @@ class Rollup:
         )
         self._analyze("rollup_unit")
 
-    def _assessed(self) -> None:
-        """Per unit and date: communities on the roster whose self-assessment for the date's month meets."""
-        self._execute(
-            "CREATE TEMPORARY TABLE rollup_assessed (level integer, unit_id integer, k integer, self_assessed integer)"
-        )
-        self._execute(
-            f"INSERT INTO rollup_assessed SELECT {NUMBER[Level.STREET]}, c.street_id, d.k, COUNT(*) "
-            f"FROM rollup_day d JOIN {_table(SelfAssessment)} s ON s.period = d.period AND s.stage = %s AND d.needed = 1 "
-            f"JOIN rollup_community c ON c.id = s.community_id AND c.k_from <= d.k AND c.k_until > d.k "
-            f"GROUP BY c.street_id, d.k",
-            [SelfAssessment.Stage.MEETS],
-        )
-        self._execute(
-            f"INSERT INTO rollup_assessed SELECT {NUMBER[Level.DISTRICT]}, s.district_id, a.k, SUM(a.self_assessed) "
-            f"FROM rollup_assessed a JOIN {_table(Street)} s ON s.id = a.unit_id GROUP BY s.district_id, a.k"
-        )
-        self._execute(
-            f"INSERT INTO rollup_assessed SELECT {NUMBER[Level.CITY]}, 0, a.k, SUM(a.self_assessed) "
-            f"FROM rollup_assessed a WHERE a.level = {NUMBER[Level.DISTRICT]} GROUP BY a.k"
-        )
-        self._analyze("rollup_assessed")
-
     def _report_edges(self, members: list[str]) -> tuple[str, Sequence[Any]]:
         """Each district's monthly report as an edge (district, k, … submitted, on time): counted from the first
         date that expects its month and is on or after the local day it was first submitted (`reporting_rates`)."""
@@ -735,10 +743,9 @@ class Rollup:
             f"ELSE d.expected * (SELECT COUNT(*) FROM rollup_unit WHERE level = {NUMBER[Level.DISTRICT]}) END "
             f"AS reports_expected, c.item_k, c.roster, c.participating, "
             f"c.pilots, c.streets_with_pilot, c.met, c.reports_submitted, c.reports_timely, c.items_hash, "
-            f"COALESCE(a.self_assessed, 0) AS self_assessed, {share.format(r='c.roster', p='c.met')} AS share, "
-            f"{share.format(r='c.roster', p='COALESCE(a.self_assessed, 0)')} AS assessed "
-            f"FROM rollup_change c JOIN rollup_day d ON d.k >= c.k AND d.k < c.k_next AND d.needed = 1 "
-            f"LEFT JOIN rollup_assessed a ON a.level = c.level AND a.unit_id = c.unit_id AND a.k = d.k{fence}"
+            f"c.self_assessed, {share.format(r='c.roster', p='c.met')} AS share, "
+            f"{share.format(r='c.roster', p='c.self_assessed')} AS assessed "
+            f"FROM rollup_change c JOIN rollup_day d ON d.k >= c.k AND d.k < c.k_next AND d.needed = 1{fence}"
         )
         then = "CASE WHEN g.then_k IS NULL THEN 0 ELSE COALESCE(LAG(g.{c}, g.back) OVER w, 0) END AS {c}_then"
         paced = (

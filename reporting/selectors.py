@@ -6,13 +6,12 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from districts.models import Community, Department, District, Street
 from districts.scope import scope_of
+from standards.models import SelfAssessment
 
 from .models import DEADLINE_OF, Campaign, Deadline, Enrolment, Milestone, Report, period_label
 
@@ -38,6 +37,54 @@ def roster_communities(*, campaign: Campaign, on: datetime.date) -> QuerySet[Com
 
 def active_enrolments(*, campaign: Campaign, on: datetime.date) -> QuerySet[Enrolment]:
     return Enrolment.objects.filter(campaign=campaign).active_on(on)
+
+
+# A month's self-assessments count while its report stands submitted, resubmitted or accepted, however late it came
+# (a report returned for changes states nothing until it is resubmitted).
+FILED = (Report.Status.SUBMITTED, Report.Status.RESUBMITTED, Report.Status.ACCEPTED)
+
+
+def reported_assessments(
+    *, campaign: Campaign, on: datetime.date | None = None, stating: Report | None = None
+) -> QuerySet[SelfAssessment]:
+    """Self-assessments of months up to `on`'s month (every month without it) whose district's monthly report has
+    been submitted — the rows a figure reads. `stating`, a monthly report, counts as submitted: the figures it shows
+    and freezes are those it states."""
+    filed = Report.objects.filter(
+        campaign=campaign,
+        kind=Report.Kind.MONTHLY,
+        district=OuterRef("district"),
+        period=OuterRef("period"),
+        status__in=FILED,
+    )
+    rows = SelfAssessment.objects.all()
+    if on is not None:
+        rows = rows.filter(period__lte=on.replace(day=1))
+    if stating is None:
+        return rows.filter(Exists(filed))
+    return rows.filter(Exists(filed) | Q(district_id=stating.district_id, period=stating.period))
+
+
+def self_assessed_communities(
+    *, campaign: Campaign, on: datetime.date, stating: Report | None = None
+) -> QuerySet[Community]:
+    """Self-assessed (DESIGN.md): communities on the roster and taking part on `on` whose latest reported
+    self-assessment up to `on`'s month says they meet the standard. A month without a report carries the previous
+    one forward; a withdrawn community never counts. The rollup's `rollup_sql.Rollup._assessed_spans` is the same
+    rule over many dates at once."""
+    latest = (
+        reported_assessments(campaign=campaign, on=on, stating=stating)
+        .filter(community=OuterRef("pk"))
+        .order_by("-period")
+        .values("stage")[:1]
+    )
+    enrolled = active_enrolments(campaign=campaign, on=on).filter(community=OuterRef("pk"))
+    return (
+        roster_communities(campaign=campaign, on=on)
+        .filter(Exists(enrolled))
+        .annotate(latest_stage=Subquery(latest))
+        .filter(latest_stage=SelfAssessment.Stage.MEETS)
+    )
 
 
 def _pilot_exists(*, campaign: Campaign, on: datetime.date) -> Exists:
@@ -200,16 +247,19 @@ FIGURE_KEYS = (
 )
 
 
-def _figures_query(*, campaign: Campaign, district_id: int, on: datetime.date, period: datetime.date) -> QuerySet:
-    """One district's roster figures at `on` (self-assessments of `period`) as one row: the definition of each figure."""
+def district_figures(
+    *, campaign: Campaign, district: District, period: datetime.date, stating: Report | None = None
+) -> dict[str, int]:
+    """A district's roster figures at the end of the month `period`, as the monthly report shows them: one query,
+    each figure by its definition. `stating`: the monthly report whose self-assessments count as submitted."""
     from standards.acceptance import met_inspections
-    from standards.models import SelfAssessment
 
-    return (
-        with_district_figures(District.objects.filter(pk=district_id), campaign=campaign, on=on)
+    on = month_end(period)
+    row = (
+        with_district_figures(District.objects.filter(pk=district.pk), campaign=campaign, on=on)
         .annotate(
             self_assessed=correlated_count(
-                SelfAssessment.objects.filter(period=period, stage=SelfAssessment.Stage.MEETS), "district"
+                self_assessed_communities(campaign=campaign, on=on, stating=stating), "district"
             ),
             met=correlated_count(met_inspections(on), "district"),
         )
@@ -222,68 +272,8 @@ def _figures_query(*, campaign: Campaign, district_id: int, on: datetime.date, p
             "self_assessed",
             "met",
         )
+        .get()
     )
-
-
-# Building and compiling `_figures_query` costs the ORM ~8 ms of CPU, and the report page asks for two months on
-# every view. Its SQL only depends on whether the campaign counts 类似居委会 (and on the database and time zone), so
-# it is compiled once with these placeholders and run with each request's values put in their place.
-_PLACEHOLDERS = {
-    "campaign": -917_001,
-    "district": -917_002,
-    "on": datetime.date(1001, 1, 31),
-    "period": datetime.date(1001, 1, 1),
-}
-_FIGURES_SQL: dict[tuple[str, str, bool], tuple[str, tuple[Any, ...], tuple[tuple[int, str], ...]]] = {}
-
-
-def _figures_sql(counts_similar: bool) -> tuple[str, tuple[Any, ...], tuple[tuple[int, str], ...]]:
-    """(SQL, its parameters with placeholders, [(position, name)] of each placeholder), compiled once per process."""
-    key = (connection.alias, timezone.get_current_timezone_name(), counts_similar)
-    if key not in _FIGURES_SQL:
-        query = _figures_query(
-            campaign=Campaign(pk=_PLACEHOLDERS["campaign"], counts_similar_communities=counts_similar),
-            district_id=_PLACEHOLDERS["district"],
-            on=_PLACEHOLDERS["on"],
-            period=_PLACEHOLDERS["period"],
-        ).query
-        sql, params = query.get_compiler(connection=connection).as_sql()
-        compiled = _as_parameters(_PLACEHOLDERS)
-        slots = tuple(
-            (position, name)
-            for position, value in enumerate(params)
-            for name, placeholder in compiled.items()
-            if type(value) is type(placeholder) and value == placeholder
-        )
-        if {name for _position, name in slots} != set(_PLACEHOLDERS):
-            raise RuntimeError("the roster figures' SQL lost a parameter: run _figures_query instead")
-        _FIGURES_SQL[key] = (sql, tuple(params), slots)
-    return _FIGURES_SQL[key]
-
-
-def _as_parameters(values: dict[str, Any]) -> dict[str, Any]:
-    """The values as the compiler passes them to the database (SQLite gets dates as text, PostgreSQL as dates)."""
-    return {
-        name: connection.ops.adapt_datefield_value(value) if isinstance(value, datetime.date) else value
-        for name, value in values.items()
-    }
-
-
-def district_figures(*, campaign: Campaign, district: District, period: datetime.date) -> dict[str, int]:
-    """A district's roster figures at the end of the month `period`, as the monthly report shows them.
-
-    One query, with SQL compiled once per process (see `_figures_sql`); the figures themselves are never cached.
-    """
-    sql, template, slots = _figures_sql(campaign.counts_similar_communities)
-    values = _as_parameters(
-        {"campaign": campaign.pk, "district": district.pk, "on": month_end(period), "period": period}
-    )
-    params = list(template)
-    for position, name in slots:
-        params[position] = values[name]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = dict(zip([column[0] for column in cursor.description], cursor.fetchone(), strict=True))
     return {
         "roster": row["roster_count"],
         "enrolled": row["enrolled_count"],
@@ -301,7 +291,7 @@ def report_figures(report: Any) -> dict[str, Any]:
     now = (
         report.figures
         if report.figures and not report.is_editable
-        else district_figures(campaign=report.campaign, district=report.district, period=report.period)
+        else district_figures(campaign=report.campaign, district=report.district, period=report.period, stating=report)
     )
     before_period = previous_month(report.period)
     if before_period < report.campaign.starts_on.replace(day=1):

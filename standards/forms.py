@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import District, Role, Street
+from greencommunity.forms import DateInput
 from greencommunity.people import person_name
-from reporting.forms import DateInput
 
 from .models import AcceptanceRound, Assignment, Objection
 

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import Community, District
-from reporting.forms import DateInput
+from greencommunity.forms import DateInput
 from standards.forms import PortalForm
 from standards.models import StandardItem
 

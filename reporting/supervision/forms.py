@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from districts.models import Community, District
-from reporting.forms import DateInput
+from greencommunity.forms import DateInput
 from standards.forms import PortalForm
 from standards.models import StandardItem
 

@@ -59,6 +59,7 @@ from standards.acceptance import (
 )
 from standards.models import Assignment, Rectification, SelfAssessment, StandardItem
 from standards.signals import objection_decided
+from tests.builders import reported_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -109,10 +110,9 @@ class World:
         return enrolment
 
     def assess(self, name: str, period: datetime.date, stage: str = SelfAssessment.Stage.MEETS) -> None:
-        community = self.c[name]
-        SelfAssessment.objects.create(
-            community=community, district_id=community.district_id, period=period, stage=stage
-        )
+        """Stated by the district's monthly report, submitted today: late, so it counts in the month's figures (and
+        those after it, until the next) but in no reporting rate up to 2022."""
+        reported_assessment(self.campaign, self.c[name], period, stage)
 
     def round(self, name: str, notice_days: int):
         round_ = round_create(
@@ -239,14 +239,17 @@ EXPECTED = {
         CITY: (9, 7, 3, 124, 3, 2, 4),
     },
     D(2022, 3, 31): {
-        HP2: (1, 1, 0, 1, 0, 0, 1),  # B1 closed on 1 March: its pilot and its result leave with it
-        HEPING: (4, 3, 1, 6, 1, 0, 2),
-        CITY: (8, 6, 2, 124, 2, 0, 3),
+        # B1 closed on 1 March: its pilot, its result and its March self-assessment leave with it. A1's and C1's
+        # December self-assessments carry forward: no report since says otherwise.
+        HP1: (3, 2, 1, 1, 1, 1, 1),
+        HP2: (1, 1, 0, 1, 0, 0, 1),
+        HEPING: (4, 3, 1, 6, 1, 1, 2),
+        CITY: (8, 6, 2, 124, 2, 2, 3),
     },
     D(2022, 6, 30): {
-        HX1: (3, 3, 1, 1, 1, 0, 1),  # C4 merged into C3 on 1 June
-        HEXI: (3, 3, 1, 14, 1, 0, 1),
-        CITY: (7, 6, 2, 124, 2, 0, 3),
+        HX1: (3, 3, 1, 1, 1, 1, 1),  # C4 merged into C3 on 1 June
+        HEXI: (3, 3, 1, 14, 1, 1, 1),
+        CITY: (7, 6, 2, 124, 2, 2, 3),
     },
 }
 
@@ -465,8 +468,8 @@ def _raise_the_2022_target(w: World) -> None:
     [
         # Participation changes from the withdrawal's month on.
         (_withdraw_a3, lambda on: on >= D(2021, 10, 31)),
-        # November's self-assessments: that month, and February, whose pace runs from the end of November.
-        (_assess_a3_in_november, lambda on: on in (D(2021, 11, 30), D(2022, 2, 28))),
+        # A self-assessment of November: that month and every later one (no later report of A3 replaces it).
+        (_assess_a3_in_november, lambda on: on >= D(2021, 11, 30)),
         # The 60% milestone is the target of every date after the 30% one's.
         (_raise_the_2022_target, lambda on: on > D(2021, 12, 31)),
     ],
@@ -831,3 +834,35 @@ def test_a_year_end_acceptance_does_not_make_every_district_behind_mid_year():
         share=Decimal("0.37"), roster=100, on=on, target=target, earlier=earlier, self_assessed=Decimal("0.45")
     )
     assert stalled == (Decimal("0.4500"), "behind")  # neither share moving: 0.45 < 0.85 × 0.60
+
+
+# --- self-assessed (DESIGN.md "Definitions") -------------------------------------------------------------------
+
+
+def test_self_assessed_counts_taking_part_and_carries_the_last_report_forward(world):
+    w = world
+    w.assess("A2", D(2021, 8, 1))  # A2 took part from 10 June to 20 September 2021
+    w.assess("A2", D(2021, 9, 1))  # written in its last month of taking part
+    w.assess("A2", D(2021, 10, 1))  # and a row after it withdrew: it never counts again
+    w.assess("A3", D(2021, 9, 1))
+    _withdraw_a3(w)  # 15 October, after its September row was written
+    w.assess("B2", D(2021, 9, 1))  # no October report: September's carries forward
+    w.assess("B2", D(2021, 11, 1), SelfAssessment.Stage.CREATING)  # until November's says otherwise
+    rollup_all(campaign=w.campaign, today=END)
+    by_month = {on: (snap(on, HP1).self_assessed, snap(on, HP2).self_assessed) for on in rollup_dates(w.campaign, END)}
+    assert by_month[D(2021, 8, 31)] == (1, 0)  # A2
+    assert by_month[D(2021, 9, 30)] == (1, 1)  # A3 (A2 withdrew on the 20th), B2
+    assert by_month[D(2021, 10, 31)] == (1, 1)  # A1 (A3 withdrew on the 15th), B2 carried forward
+    assert by_month[D(2021, 11, 30)] == (1, 0)  # A1; B2 creating
+    assert by_month[D(2022, 12, 31)] == (1, 0)  # A1's December carried to the end
+    # The rollup and the definition the pages and the monthly report use agree on every date and unit.
+    from reporting.selectors import self_assessed_communities
+
+    for on in rollup_dates(w.campaign, END):
+        counted = self_assessed_communities(campaign=w.campaign, on=on)
+        for code, filter_ in (
+            (HP1, {"street__code": HP1}),
+            (HP2, {"street__code": HP2}),
+            (HEXI, {"district__code": HEXI}),
+        ):
+            assert snap(on, code).self_assessed == counted.filter(**filter_).count(), (on, code)
