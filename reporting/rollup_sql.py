@@ -28,8 +28,8 @@ Each stored date then gets a key: a hash of what its figures are computed from (
 the communities on the roster, the same for the date its pace reads, its target, the units, this code), summed per
 date from the change rows' edges without expanding them (`_plan`). Only the dates whose key differs from the one
 stored with their snapshots (`RollupKey`), or whose rows are not all there, are computed again, together with the
-dates their pace reads: one query expands the changes to every unit × date computed again, judges them (share, projection, status;
-`rollups.judge` is the same rule in Python), hashes each row's figures into its fingerprint and pairs the rows with
+dates their pace reads: one query expands the changes to every unit × date computed again, judges them (share, projection, status:
+the rule is written once, in `Rollup._rows`), hashes each row's figures into its fingerprint and pairs the rows with
 the stored ones by key, keeping those that are new, changed (another fingerprint) or no longer computed
 (`rollup_diff`); an UPDATE rewrites the changed, an INSERT adds the new, a DELETE removes the gone. The same
 statements run on PostgreSQL and SQLite.
@@ -119,7 +119,7 @@ SOURCE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 @dataclass(frozen=True)
 class Day:
-    """One date to compute, with what `rollups.judge` needs for it worked out once (not once per unit)."""
+    """One date to compute, with what judging its units needs worked out once (not once per unit)."""
 
     on: datetime.date
     store: bool  # False for a date computed only because a stored date's pace reads it
@@ -728,10 +728,17 @@ class Rollup:
     # --- judging and storing ----------------------------------------------------------------------------------
 
     def _rows(self) -> str:
-        """Every unit of every stored date, judged as `rollups.judge` does: the rows to store, as one query.
+        """Every unit of every stored date, judged: the rows to store, as one query.
 
-        The figures of each date come from the unit's latest change on or before it; the pace runs from the same
-        unit's shares `back` dates earlier (computed in this run), or from 0 at the campaign's start."""
+        The figures of each date come from the unit's latest change on or before it. The rule (the only statement
+        of it): the met share is met ÷ roster, rounded to 4 places. A unit without urban communities, or a date
+        without a target, has no projection and status "none". Once the target's date has come, the share itself is
+        judged: on track if it reaches the target, else behind. Before it, the share is projected to the target's
+        date at the pace of the months since `then` (three months earlier, or the campaign's start when every share
+        was 0), and so is the share self-assessed as meeting, which leads the met share (acceptance comes in a
+        year-end batch); the projection is the higher of the two, kept within 0 and 1: on track if it reaches the
+        target, at risk if it reaches `at_risk_share` (85% of it), else behind. The pace's earlier shares are the same
+        unit's `back` dates earlier among the dates computed in this run."""
         fence = " OFFSET 0" if self.postgresql else ""  # PostgreSQL would otherwise compute each projection per use
         share = "CASE WHEN {r} > 0 THEN ROUND({p} * 1.0 / {r}, 4) ELSE 0 END"
         # Narrow until the pace is read: that needs the rows in order, and sorting carries every column. The

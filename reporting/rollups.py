@@ -13,7 +13,7 @@ import calendar
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -32,7 +32,6 @@ CITY_CODE, CITY_NAME = "12", "天津市"
 AT_RISK_FROM = Decimal("0.85")
 # The pace is measured over this many months before the date.
 PACE_MONTHS = 3
-SHARE_PLACES = Decimal("0.0001")
 # How long a recalculation stays "pending" before a new request may schedule another (a lost task heals itself).
 REQUEST_STALE_AFTER = datetime.timedelta(minutes=15)
 REQUEST_DELAY_SECONDS = 60
@@ -92,64 +91,11 @@ def target_for(milestones: Iterable[Milestone], on: datetime.date) -> Target:
     return Target(share=Decimal(chosen.target_share), due_on=chosen.due_on) if chosen else Target()
 
 
-def share_of(part: int, whole: int) -> Decimal:
-    if not whole:
-        return Decimal(0)
-    return (Decimal(part) / whole).quantize(SHARE_PLACES, rounding=ROUND_HALF_UP)
-
-
-@dataclass(frozen=True)
-class Earlier:
-    """A unit's met share at an earlier date, from which the pace is measured."""
-
-    on: datetime.date
-    share: Decimal
-    self_assessed: Decimal = Decimal(0)
-
-
-def judge(
-    *,
-    share: Decimal,
-    roster: int,
-    on: datetime.date,
-    target: Target,
-    earlier: Earlier,
-    self_assessed: Decimal = Decimal(0),
-) -> tuple[Decimal | None, str]:
-    """(projected share at the target date, status).
-
-    Once the target date has come, the share itself is judged. Before it, the share is projected at the pace of
-    the months since `earlier`: on track if the projection reaches the target, at risk if it reaches
-    AT_RISK_FROM of it, else behind. Acceptance comes in a year-end batch, so the met share stands still for most of
-    the year; the share self-assessed as meeting (what the next round will inspect) leads it. The projection is the
-    higher of the two, each at its own pace. A unit without urban communities, or a campaign without a target,
-    has none.
-    """
-    if target.share is None or target.due_on is None or not roster:
-        return None, Status.NONE
-    if on >= target.due_on:
-        return share, Status.ON_TRACK if share >= target.share else Status.BEHIND
-    span = months_between(earlier.on, on)
-    ahead = months_between(on, target.due_on)
-
-    def projection(now: Decimal, then: Decimal) -> Decimal:
-        pace = (now - then) / span if span > 0 else Decimal(0)
-        return now + pace * ahead
-
-    projected = max(projection(share, earlier.share), projection(self_assessed, earlier.self_assessed))
-    projected = min(max(projected, Decimal(0)), Decimal(1)).quantize(SHARE_PLACES, rounding=ROUND_HALF_UP)
-    if projected >= target.share:
-        return projected, Status.ON_TRACK
-    if projected >= target.share * AT_RISK_FROM:
-        return projected, Status.AT_RISK
-    return projected, Status.BEHIND
-
-
 # --- computing and storing -----------------------------------------------------------------------------------
 
 
 def _day(*, campaign: Campaign, on: datetime.date, store: bool, milestones: list[Milestone], expected: list) -> Day:
-    """What judging the units of `on` needs, worked out once for the date (see `judge`)."""
+    """What judging the units of `on` needs, worked out once for the date (the rule: `rollup_sql.Rollup._rows`)."""
     target = target_for(milestones, on)
     then = _months_back(on, PACE_MONTHS)
     start = campaign.starts_on - datetime.timedelta(days=1)

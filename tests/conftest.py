@@ -43,6 +43,17 @@ def _default_language():
     translation.deactivate()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Tests create users and log in by the hundred; the production hasher (PBKDF2, 1,000,000 rounds) spends about
+    half a second on each, which was most of the suite's time. The tests check who may do what, not the hasher's
+    strength (production keeps its own; `check --deploy` runs on the production settings)."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # noqa: PT004
     """Load Tianjin's real divisions once per test session (migrations already seeded the policy data)."""

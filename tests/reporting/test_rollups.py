@@ -34,9 +34,6 @@ from greencommunity.celery import app as celery_app
 from reporting.models import Campaign, Enrolment, ProgressSnapshot, RollupKey, RollupRequest
 from reporting.report_services import report_open, report_save, report_submit
 from reporting.rollups import (
-    Earlier,
-    Target,
-    judge,
     months_between,
     rollup_all,
     rollup_date,
@@ -59,7 +56,7 @@ from standards.acceptance import (
 )
 from standards.models import Assignment, Rectification, SelfAssessment, StandardItem
 from standards.signals import objection_decided
-from tests.builders import reported_assessment
+from tests.builders import filed_monthly_report, reported_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -554,34 +551,65 @@ def test_months_between_month_ends_is_whole():
     assert months_between(D(2021, 6, 30), D(2021, 9, 15)) == Decimal("2.5")
 
 
+def _street_of_200(commission_admin, *, meets: dict[datetime.date, int]) -> Street:
+    """A new 街道 of 200 communities taking part since the start, none inspected, whose reports of the months `meets`
+    names say how many self-assess as meeting: the met share stays 0, so the projection is the self-assessed share's."""
+    campaign = Campaign.objects.current()
+    street = Street.objects.create(
+        code="120101999", name="测试街道", district_id=Street.objects.get(code=HP1).district_id
+    )
+    communities = Community.objects.bulk_create(
+        Community(code=f"120101999{n:03d}", name=f"测试{n}社区", street=street, district_id=street.district_id)
+        for n in range(200)
+    )
+    Enrolment.objects.bulk_create(
+        Enrolment(campaign=campaign, community=c, kind=Enrolment.Kind.BATCH, joined_on=D(2020, 11, 15))
+        for c in communities
+    )
+    for period, meeting in meets.items():
+        filed_monthly_report(campaign, street.district_id, period)
+        SelfAssessment.objects.bulk_create(
+            SelfAssessment(
+                community=c,
+                district_id=c.district_id,
+                period=period,
+                stage=SelfAssessment.Stage.MEETS if n < meeting else SelfAssessment.Stage.CREATING,
+            )
+            for n, c in enumerate(communities)
+        )
+    return street
+
+
 @pytest.mark.parametrize(
-    ("share", "earlier", "status", "projected"),
+    ("june", "status", "projected"),
     [
-        ("0.2000", "0.1000", "on_track", "0.3000"),  # exactly the target
-        ("0.2000", "0.1300", "at_risk", "0.2700"),
-        ("0.2000", "0.1450", "at_risk", "0.2550"),  # exactly 85% of the target
-        ("0.2000", "0.1600", "behind", "0.2400"),
-        ("0.2000", "0.5000", "behind", "0.0000"),  # falling, and never below 0
+        (20, "on_track", "0.3000"),  # 10% → 20% in three months: 30% at the year's end, exactly the target
+        (26, "at_risk", "0.2700"),
+        (29, "at_risk", "0.2550"),  # exactly 85% of the target
+        (32, "behind", "0.2400"),
+        (100, "behind", "0.0000"),  # falling, and never below 0
     ],
 )
-def test_judge_boundaries(share, earlier, status, projected):
-    target = Target(share=Decimal("0.3"), due_on=D(2021, 12, 31))
-    got = judge(
-        share=Decimal(share),
-        roster=10,
-        on=D(2021, 9, 30),
-        target=target,
-        earlier=Earlier(on=D(2021, 6, 30), share=Decimal(earlier)),
-    )
-    assert got == (Decimal(projected), status)
+def test_status_boundaries_of_the_projection(commission_admin, june, status, projected):
+    """30% by 31 December 2021; on 30 September 40 of 200 (20%) self-assess as meeting, and `june` did three months
+    before: the pace projects 20% + (20% − june's share) at the year's end."""
+    street = _street_of_200(commission_admin, meets={D(2021, 6, 1): june, D(2021, 9, 1): 40})
+    rollup_date(campaign=Campaign.objects.current(), on=D(2021, 9, 30))
+    row = snap(D(2021, 9, 30), street.code)
+    assert (row.roster, row.self_assessed, row.met_share) == (200, 40, Decimal("0.0000"))
+    assert (row.projected_share, row.status) == (Decimal(projected), status)
 
 
-def test_no_status_without_communities_or_a_target():
-    earlier = Earlier(on=D(2021, 6, 30), share=Decimal(0))
-    target = Target(share=Decimal("0.3"), due_on=D(2021, 12, 31))
-    on, share = D(2021, 9, 30), Decimal("0.5")
-    assert judge(share=share, roster=0, on=on, target=target, earlier=earlier) == (None, "none")
-    assert judge(share=share, roster=3, on=on, target=Target(), earlier=earlier) == (None, "none")
+def test_no_status_without_communities_or_a_target(world):
+    campaign = world.campaign
+    rollup_date(campaign=campaign, on=D(2021, 9, 30))
+    empty = snap(D(2021, 9, 30), EMPTY_STREET)
+    assert (empty.roster, empty.projected_share, empty.status) == (0, None, "none")
+    assert snap(D(2021, 9, 30), HP1).status != "none"
+    campaign.milestones.all().delete()
+    rollup_date(campaign=campaign, on=D(2021, 9, 30))
+    assert {snap(D(2021, 9, 30), code).status for code in (HP1, HEPING, CITY)} == {"none"}
+    assert snap(D(2021, 9, 30), HP1).projected_share is None
 
 
 def test_query_count_does_not_grow_with_communities(world):
@@ -820,20 +848,19 @@ def test_api_in_the_schema(reviewer, client_for, tmp_path):
     assert "/api/v1/progress/" in out.read_text(encoding="utf-8")
 
 
-def test_a_year_end_acceptance_does_not_make_every_district_behind_mid_year():
-    """Mid-2022 the met share has stood at its 2021 level for months; the self-assessed share, which the year-end round
-    will inspect, leads it: rising 0.45 → 0.54 over three months, it projects 0.54 + 0.03 × 6 = 0.72 ≥ 0.60."""
-    target = Target(share=Decimal("0.60"), due_on=datetime.date(2022, 12, 31))
-    earlier = Earlier(on=datetime.date(2022, 3, 31), share=Decimal("0.37"), self_assessed=Decimal("0.45"))
-    on = datetime.date(2022, 6, 30)
-    projected, status = judge(
-        share=Decimal("0.37"), roster=100, on=on, target=target, earlier=earlier, self_assessed=Decimal("0.54")
-    )
-    assert (projected, status) == (Decimal("0.7200"), "on_track")
-    stalled = judge(
-        share=Decimal("0.37"), roster=100, on=on, target=target, earlier=earlier, self_assessed=Decimal("0.45")
-    )
-    assert stalled == (Decimal("0.4500"), "behind")  # neither share moving: 0.45 < 0.85 × 0.60
+@pytest.mark.parametrize(
+    ("march", "june", "status", "projected"), [(90, 108, "on_track", "0.7200"), (90, 90, "behind", "0.4500")]
+)
+def test_a_year_end_acceptance_does_not_make_every_district_behind_mid_year(
+    commission_admin, march, june, status, projected
+):
+    """Mid-2022 the met share has stood still for months (acceptance comes at the year's end); the self-assessed share,
+    which the year-end round will inspect, leads it: rising 0.45 → 0.54 over three months, it projects
+    0.54 + 0.03 × 6 = 0.72 ≥ 0.60; standing still at 0.45 it is behind (0.45 < 0.85 × 0.60)."""
+    street = _street_of_200(commission_admin, meets={D(2022, 3, 1): march, D(2022, 6, 1): june})
+    rollup_date(campaign=Campaign.objects.current(), on=D(2022, 6, 30))
+    row = snap(D(2022, 6, 30), street.code)
+    assert (row.target_share, row.projected_share, row.status) == (Decimal("0.6000"), Decimal(projected), status)
 
 
 # --- self-assessed (DESIGN.md "Definitions") -------------------------------------------------------------------
