@@ -18,8 +18,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -402,21 +400,20 @@ def _row_summary(row: SelfAssessment) -> dict[str, Any]:
     }
 
 
-# The mark of item n's state: the class comes from this fixed list, never from stored text.
-_CELLS = {
-    (n, value): f'<i class="s-{value}" title="{n}"></i>' for n in range(1, 17) for value in SelfAssessment.ItemStatus
-}
 _COUNTED = {SelfAssessment.ItemStatus.MEETS, SelfAssessment.ItemStatus.NOT_APPLICABLE}
+_STATES = frozenset(SelfAssessment.ItemStatus.values)
 
 
-def _cells(items: Mapping[str, str]) -> tuple[str, int]:
-    """The 16 marks of a row's items, and how many of them meet the standard (or do not apply)."""
-    marks, meets = [], 0
+def _cells(items: Mapping[str, str]) -> tuple[list[tuple[int, str]], int]:
+    """The 16 items' (number, state) — a state the standard knows, so the mark's class never comes from stored
+    text — and how many of them meet the standard (or do not apply)."""
+    cells, meets = [], 0
     for n in range(1, 17):
         state = items.get(str(n), "not_started")
-        marks.append(_CELLS.get((n, state)) or _CELLS[(n, "not_started")])
+        state = state if state in _STATES else "not_started"
+        cells.append((n, state))
         meets += state in _COUNTED
-    return "".join(marks), meets
+    return cells, meets
 
 
 def _row_labels() -> dict[str, str]:
@@ -448,27 +445,18 @@ _ROW_FIELDS = (
 _SOME_CODE = "000000000000"
 
 
-class _RowMarkup:
-    """The HTML of a community's row in the report's table, built in Python.
-
-    Through a template include a row cost ~0.8 ms, most of a large report page's time. The labels are translated,
-    the URLs reversed and the stage pickers' options built once per response; every stored text is escaped.
-    """
+class _RowViews:
+    """What `reporting/partials/report_row.html` shows of each row, with what every row shares worked out once per
+    response: the labels translated, the URLs reversed, the stage picker's choices."""
 
     def __init__(self, report: Report) -> None:
-        self.labels = {key: escape(label) for key, label in _row_labels().items()}
-        self.row_base = reverse("report_rows", args=[report.pk])
-        self.community_url = reverse("community_detail", args=[_SOME_CODE]).split(_SOME_CODE)
-        choices = SelfAssessment.Stage.choices
-        self.stage_names = {value: escape(label) for value, label in choices}
-        self.stage_options = {
-            current: "".join(
-                f'<option value="{value}"{" selected" if value == current else ""}>{escape(label)}</option>'
-                for value, label in choices
-                if value != SelfAssessment.Stage.WITHDRAWN
-            )
-            for current in SelfAssessment.Stage.values
+        self.shared = {
+            "labels": _row_labels(),
+            "row_base": reverse("report_rows", args=[report.pk]),
+            "stage_choices": [c for c in SelfAssessment.Stage.choices if c[0] != SelfAssessment.Stage.WITHDRAWN],
         }
+        self.community_url = reverse("community_detail", args=[_SOME_CODE]).split(_SOME_CODE)
+        self.stage_names = dict(SelfAssessment.Stage.choices)
 
     def row(
         self,
@@ -479,48 +467,32 @@ class _RowMarkup:
         linked: bool = True,
         saved: bool = False,
         error: str = "",
-    ) -> str:
+    ) -> dict[str, Any]:
         """One row (`row` has `_ROW_FIELDS`); `editable` gives it a tick box, the stage picker and "Edit";
         `linked` links the community's page (not for a reader who cannot open it)."""
-        labels, pk, stage = self.labels, int(row["pk"]), escape(row["stage"])
-        name, code = escape(row["community__name"]), escape(row["community__code"])
         cells, meets = _cells(row["items"] or {})
-        html = [f'<tr id="row-{pk}" class="stage-{stage}{" just-saved" if saved else ""}">']
-        if choose_column:
-            box = f'<input type="checkbox" form="bulk" name="row" value="{pk}" aria-label="{name}">' if editable else ""
-            html.append(f'<td data-label="{labels["choose"]}">{box}</td>')
-        link = f'<a href="{self.community_url[0]}{code}{self.community_url[1]}">{name}</a>' if linked else name
-        html.append(
-            f'<td data-label="{labels["community"]}">{link} <span class="muted">{code}</span></td>'
-            f'<td data-label="{labels["street"]}">{escape(row["community__street__name"])}</td>'
-            f'<td data-label="{labels["stage"]}">'
-        )
-        if editable:
-            html.append(
-                f'<form hx-post="{self.row_base}{pk}/" hx-trigger="change" hx-target="closest tr" hx-swap="outerHTML"'
-                ' class="inline"><input type="hidden" name="only" value="stage">'
-                f'<input type="hidden" name="version" value="{int(row["version"])}">'
-                f'<select name="stage" aria-label="{labels["stage"]} · {name}">'
-                f"{self.stage_options.get(row['stage'], self.stage_options['not_started'])}</select></form>"
-            )
-        else:
-            html.append(f'<span class="flag stage-{stage}">{self.stage_names.get(row["stage"], stage)}</span>')
-        if error:
-            html.append(f'<div class="errorlist" role="alert">{escape(error)}</div>')
-        if saved:
-            html.append(f'<span class="saved" role="status">{labels["saved"]}</span>')
-        html.append(
-            f'</td><td data-label="{labels["items"]}"><span class="cells">{cells}</span> {meets}/16</td>'
-            f'<td class="num" data-label="{labels["files"]}">{int(row["evidence_count"] or 0)}</td>'
-            f'<td data-label=""><button type="button" class="secondary" hx-get="{self.row_base}{pk}/"'
-            f' hx-target="closest tr" hx-swap="outerHTML">{labels["edit"] if editable else labels["details"]}'
-            "</button></td></tr>\n"
-        )
-        return "".join(html)
+        code = row["community__code"]
+        return {
+            "pk": int(row["pk"]),
+            "stage": row["stage"],
+            "stage_label": self.stage_names.get(row["stage"], row["stage"]),
+            "version": int(row["version"]),
+            "name": row["community__name"],
+            "code": code,
+            "street_name": row["community__street__name"],
+            "url": f"{self.community_url[0]}{code}{self.community_url[1]}" if linked else "",
+            "cells": cells,
+            "meets": meets,
+            "files": int(row["evidence_count"] or 0),
+            "choose_column": choose_column,
+            "editable": editable,
+            "saved": saved,
+            "error": error,
+        }
 
 
 def _row_fields(row: SelfAssessment, evidence_count: int) -> dict[str, Any]:
-    """A row read as a model instance, in the shape `_RowMarkup.row` takes."""
+    """A row read as a model instance, in the shape `_RowViews.row` takes."""
     return {
         "pk": row.pk,
         "stage": row.stage,
@@ -549,18 +521,19 @@ def _rows_context(request: HttpRequest, report: Report) -> dict[str, Any]:
     pages = max(1, -(-counts["total"] // ROWS_PER_PAGE))
     number = min(_page_number(request.GET.get("page")), pages)
     start = (number - 1) * ROWS_PER_PAGE
-    markup = _RowMarkup(report)
-    rows_html = "".join(
-        markup.row(
+    views = _RowViews(report)
+    rows = [
+        views.row(
             row,
             choose_column=editable,
             editable=editable and _row_editable(scope, report, row["stage"], row["community__street_id"]),
             linked=scope.street_id in (None, row["community__street_id"]),
         )
         for row in _rows(report, **filters).values(*_ROW_FIELDS)[start : start + ROWS_PER_PAGE]
-    )
+    ]
     return {
-        "rows_html": mark_safe(rows_html),  # noqa: S308 - every stored text escaped by _RowMarkup
+        "rows": rows,
+        **views.shared,
         "total": counts["total"],
         "changeable": counts["changeable"],
         "pager": {
@@ -570,7 +543,7 @@ def _rows_context(request: HttpRequest, report: Report) -> dict[str, Any]:
             "next": _rows_query(filters, number + 1) if number < pages else None,
         },
         "query": _rows_query(filters, number),
-        "rows_url": markup.row_base,
+        "rows_url": views.shared["row_base"],
         "filters": filters,
         "rows_editable": editable,
         "stages": SelfAssessment.Stage.choices,
@@ -652,14 +625,15 @@ def _row_response(
         )
         .count()
     )
-    markup = _RowMarkup(report).row(
+    views = _RowViews(report)
+    one = views.row(
         _row_fields(row, files),
         choose_column=report.is_editable and can_edit_rows(scope, report),
         editable=_row_editable(scope, report, row.stage, row.community.street_id),
         linked=scope.street_id in (None, row.community.street_id),
         **state,
     )
-    return HttpResponse(markup, status=status)
+    return render(request, "reporting/partials/report_row.html", {"row": one, **views.shared}, status=status)
 
 
 @login_required

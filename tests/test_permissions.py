@@ -1395,39 +1395,46 @@ def _close(response) -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("scope", ["own", "other"])
-def test_permission_matrix(request, client, world, role, scope):
+def test_permission_matrix(request, client, world, subtests, role, scope):
+    """Each URL is its own subtest, reported by name, so one failure does not hide the rest (the world is built
+    once per role and scope, not once per URL)."""
     if role != "anonymous":
         client.force_login(request.getfixturevalue(role))
     for name, case in cases(world).items():
         if role not in case.expect:
             continue
-        path = case.own if scope == "own" else case.other
-        data = dict(case.data or {})
-        if name == "enrolment_enrol":
-            data["community"] = (world["own_candidate"] if scope == "own" else world["other_candidate"]).code
-        if name == "report_start":
-            data["district"] = "120101" if scope == "own" else "120103"
-        if name == "objection_create" and role in {"commission_admin", "reviewer"}:
-            data["received_on"] = world[f"{scope}_passed"].signed_on.isoformat()
-        if name == "document_request":
-            data["district"] = "120101" if scope == "own" else "120103"
-        if name == "report_rows_bulk":
-            data["row"] = str((world["own_row"] if scope == "own" else world["other_row"]).pk)
-        if case.method == "GET":
-            response = client.get(path)
-        elif case.method == "POST":
-            response = client.post(path, data)
-        else:
-            response = client.generic(case.method, path, json.dumps(data), content_type="application/json")
-        _close(response)
-        expected = case.expect[role][0 if scope == "own" else 1]
-        assert response.status_code == expected, f"{role} {case.method} {path} ({name}, {scope})"
-        if response.status_code == 404:
-            # Out of scope says nothing about what exists there.
-            body = response.content.decode()
-            assert world["other_community"].name not in body or name == "home"
+        with subtests.test(msg=name, method=case.method):
+            _check_case(client, world, name, case, role, scope)
         if name in {"logout", "set_language"} and role != "anonymous":
             client.force_login(request.getfixturevalue(role))
+
+
+def _check_case(client, world: dict[str, Any], name: str, case: Case, role: str, scope: str) -> None:
+    path = case.own if scope == "own" else case.other
+    data = dict(case.data or {})
+    if name == "enrolment_enrol":
+        data["community"] = (world["own_candidate"] if scope == "own" else world["other_candidate"]).code
+    if name == "report_start":
+        data["district"] = "120101" if scope == "own" else "120103"
+    if name == "objection_create" and role in {"commission_admin", "reviewer"}:
+        data["received_on"] = world[f"{scope}_passed"].signed_on.isoformat()
+    if name == "document_request":
+        data["district"] = "120101" if scope == "own" else "120103"
+    if name == "report_rows_bulk":
+        data["row"] = str((world["own_row"] if scope == "own" else world["other_row"]).pk)
+    if case.method == "GET":
+        response = client.get(path)
+    elif case.method == "POST":
+        response = client.post(path, data)
+    else:
+        response = client.generic(case.method, path, json.dumps(data), content_type="application/json")
+    _close(response)
+    expected = case.expect[role][0 if scope == "own" else 1]
+    assert response.status_code == expected, f"{role} {case.method} {path} ({name}, {scope})"
+    if response.status_code == 404:
+        # Out of scope says nothing about what exists there.
+        body = response.content.decode()
+        assert world["other_community"].name not in body or name == "home"
 
 
 def _funds_world(own, other) -> dict[str, Any]:
