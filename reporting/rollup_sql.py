@@ -45,7 +45,8 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -134,6 +135,26 @@ class Day:
 
 def _table(model: Any) -> str:
     return connection.ops.quote_name(model._meta.db_table)
+
+
+@contextmanager
+def planner_settings(**values: str) -> Iterator[None]:
+    """PostgreSQL settings for the statements inside the block only, put back as they were after it — the caller's
+    transaction runs on with its own (a `SET LOCAL` would last to the end of the outermost transaction). If the block
+    fails, the transaction or savepoint it runs in rolls back, and with it the settings. Nothing on SQLite."""
+    if connection.vendor != "postgresql" or not values:
+        yield
+        return
+    names = list(values)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in names), names)
+        before = cursor.fetchone()
+        for name in names:
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, values[name]])
+    yield
+    with connection.cursor() as cursor:
+        for name, value in zip(names, before, strict=True):
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
 class Rollup:
@@ -815,10 +836,13 @@ class Rollup:
         q = connection.ops.quote_name
         table = _table(ProgressSnapshot)
         now = connection.ops.adapt_datetimefield_value(self.now)
-        if self.postgresql:
-            # Every join here but the dates' ranges pairs hundreds of thousands of rows by equality; the planner,
-            # misjudging the sizes of what the window yields, would otherwise probe an index once per row.
-            self._execute("SET LOCAL enable_nestloop = off")
+        # Every join here but the dates' ranges pairs hundreds of thousands of rows by equality; the planner,
+        # misjudging the sizes of what the window yields, would otherwise probe an index once per row.
+        with planner_settings(enable_nestloop="off"):
+            self._diff(table, q)
+        self._write(table, q, now)
+
+    def _diff(self, table: str, q: Any) -> None:
         # One pass pairs each row with the stored one: new, changed, or stored for a unit that is gone (a street
         # merged away). Only the rows kept fetch their names and item results.
         stored = (
@@ -837,8 +861,8 @@ class Rollup:
             f"LEFT JOIN rollup_item i ON i.level = d.level_number AND i.unit_id = d.unit_id AND i.k = d.item_k",
             [self.campaign.pk, Level.CITY],
         )
-        if self.postgresql:
-            self._execute("SET LOCAL enable_nestloop = on")
+
+    def _write(self, table: str, q: Any, now: Any) -> None:
         written = (*COMPARED, "fingerprint")
         self._execute(
             f"DELETE FROM {table} WHERE id IN (SELECT stored_id FROM rollup_diff WHERE code IS NULL)",

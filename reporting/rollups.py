@@ -15,14 +15,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from standards.models import StandardItem
 
 from .models import Campaign, Milestone, ProgressSnapshot, RollupKey, RollupRequest
-from .rollup_sql import Day, Rollup
+from .rollup_sql import Day, Rollup, planner_settings
 from .selectors import campaign_months, month_end
 from .timeliness import expected_months
 
@@ -139,8 +139,12 @@ def rollup_days(
         for on in sorted(set(stored) | paces)
     ]
     items = list(StandardItem.objects.order_by("number").values_list("id", "number"))
-    with transaction.atomic():
-        _tune_postgresql()
+    # For the rollup's statements only: they look expensive to PostgreSQL's planner, so it would compile each one
+    # (JIT) at a cost above the query's own, and at national size (1.6 million rows) their sorts and hashes would
+    # spill to disk at the default work_mem (up to 1 GB per sort or hash here). Their joins pair a few columns of
+    # large temporary tables whose sizes the planner misjudges; merging them would filter every pairing row by row,
+    # hashing them does not.
+    with transaction.atomic(), planner_settings(jit="off", work_mem="1GB", enable_mergejoin="off"):
         return Rollup(
             campaign=campaign,
             days=plan,
@@ -155,20 +159,6 @@ def rollup_days(
 def rollup_date(*, campaign: Campaign, on: datetime.date) -> int:
     """Compute and store the snapshots of every unit as of `on`; returns how many rows that is."""
     return rollup_days(campaign=campaign, days=[on])
-
-
-def _tune_postgresql() -> None:
-    """For this transaction only: the rollup's statements look expensive to PostgreSQL's planner, so it would
-    compile each one (JIT) at a cost above the query's own, and at national size (1.6 million rows) their sorts
-    and hashes would spill to disk at the default work_mem: up to 1 GB per sort or hash, for this transaction."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SET LOCAL work_mem = '1GB'")
-        # Its joins pair a few columns of large temporary tables whose sizes the planner misjudges; merging them
-        # would filter every pairing row by row, hashing them does not.
-        cursor.execute("SET LOCAL enable_mergejoin = off")
 
 
 def rollup_all(*, campaign: Campaign, today: datetime.date | None = None, force: bool = False) -> int:

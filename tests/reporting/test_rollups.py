@@ -893,3 +893,25 @@ def test_self_assessed_counts_taking_part_and_carries_the_last_report_forward(wo
             (HEXI, {"district__code": HEXI}),
         ):
             assert snap(on, code).self_assessed == counted.filter(**filter_).count(), (on, code)
+
+
+@pytest.mark.postgres
+def test_the_rollups_planner_settings_do_not_leak_into_the_callers_transaction(world):
+    """The rollup tunes PostgreSQL's planner for its own statements; a caller's transaction (a request, a service
+    that asks for figures after a change) runs on with its own settings afterwards."""
+    from tests.conftest import require_service
+
+    require_service(connection.vendor == "postgresql", "PostgreSQL at DATABASE_URL")
+    names = ("jit", "work_mem", "enable_mergejoin", "enable_nestloop")
+
+    def current() -> tuple:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in names))
+            return cursor.fetchone()
+
+    with transaction.atomic():
+        before = current()
+        assert before[2:] == ("on", "on")
+        rollup_date(campaign=world.campaign, on=D(2021, 12, 31))
+        assert snap(D(2021, 12, 31), CITY).roster == 9
+        assert current() == before
