@@ -18,6 +18,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -400,20 +402,21 @@ def _row_summary(row: SelfAssessment) -> dict[str, Any]:
     }
 
 
+# The mark of item n's state: the class comes from this fixed list, never from stored text.
+_CELLS = {
+    (n, value): f'<i class="s-{value}" title="{n}"></i>' for n in range(1, 17) for value in SelfAssessment.ItemStatus
+}
 _COUNTED = {SelfAssessment.ItemStatus.MEETS, SelfAssessment.ItemStatus.NOT_APPLICABLE}
-_STATES = frozenset(SelfAssessment.ItemStatus.values)
 
 
-def _cells(items: Mapping[str, str]) -> tuple[list[tuple[int, str]], int]:
-    """The 16 items' (number, state) — a state the standard knows, so the mark's class never comes from stored
-    text — and how many of them meet the standard (or do not apply)."""
-    cells, meets = [], 0
+def _cells(items: Mapping[str, str]) -> tuple[str, int]:
+    """The 16 marks of a row's items, and how many of them meet the standard (or do not apply)."""
+    marks, meets = [], 0
     for n in range(1, 17):
         state = items.get(str(n), "not_started")
-        state = state if state in _STATES else "not_started"
-        cells.append((n, state))
+        marks.append(_CELLS.get((n, state)) or _CELLS[(n, "not_started")])
         meets += state in _COUNTED
-    return cells, meets
+    return "".join(marks), meets
 
 
 def _row_labels() -> dict[str, str]:
@@ -445,18 +448,31 @@ _ROW_FIELDS = (
 _SOME_CODE = "000000000000"
 
 
-class _RowViews:
-    """What `reporting/partials/report_row.html` shows of each row, with what every row shares worked out once per
-    response: the labels translated, the URLs reversed, the stage picker's choices."""
+class _RowMarkup:
+    """The HTML of a community's row in the report's table, built in Python.
+
+    Measured against the same rows from a template (the rows and their shared labels prepared in Python, one
+    `{% for %}` in a partial, output identical): a page of 50 rows cost 27.7 ms of CPU through the template against
+    2.4 ms here, and the report page of 滨海新区 in `make bench` went from 41 to 82 ms of CPU, over its 60 ms
+    target. So the rows stay here: the labels are translated, the URLs reversed and the stage pickers' options built
+    once per response; every stored text goes through `escape` (a test puts markup in a community's name), and the
+    rest comes from fixed lists (the item marks' classes, the stages), never from stored text.
+    """
 
     def __init__(self, report: Report) -> None:
-        self.shared = {
-            "labels": _row_labels(),
-            "row_base": reverse("report_rows", args=[report.pk]),
-            "stage_choices": [c for c in SelfAssessment.Stage.choices if c[0] != SelfAssessment.Stage.WITHDRAWN],
-        }
+        self.labels = {key: escape(label) for key, label in _row_labels().items()}
+        self.row_base = reverse("report_rows", args=[report.pk])
         self.community_url = reverse("community_detail", args=[_SOME_CODE]).split(_SOME_CODE)
-        self.stage_names = dict(SelfAssessment.Stage.choices)
+        choices = SelfAssessment.Stage.choices
+        self.stage_names = {value: escape(label) for value, label in choices}
+        self.stage_options = {
+            current: "".join(
+                f'<option value="{value}"{" selected" if value == current else ""}>{escape(label)}</option>'
+                for value, label in choices
+                if value != SelfAssessment.Stage.WITHDRAWN
+            )
+            for current in SelfAssessment.Stage.values
+        }
 
     def row(
         self,
@@ -467,32 +483,48 @@ class _RowViews:
         linked: bool = True,
         saved: bool = False,
         error: str = "",
-    ) -> dict[str, Any]:
+    ) -> str:
         """One row (`row` has `_ROW_FIELDS`); `editable` gives it a tick box, the stage picker and "Edit";
         `linked` links the community's page (not for a reader who cannot open it)."""
+        labels, pk, stage = self.labels, int(row["pk"]), escape(row["stage"])
+        name, code = escape(row["community__name"]), escape(row["community__code"])
         cells, meets = _cells(row["items"] or {})
-        code = row["community__code"]
-        return {
-            "pk": int(row["pk"]),
-            "stage": row["stage"],
-            "stage_label": self.stage_names.get(row["stage"], row["stage"]),
-            "version": int(row["version"]),
-            "name": row["community__name"],
-            "code": code,
-            "street_name": row["community__street__name"],
-            "url": f"{self.community_url[0]}{code}{self.community_url[1]}" if linked else "",
-            "cells": cells,
-            "meets": meets,
-            "files": int(row["evidence_count"] or 0),
-            "choose_column": choose_column,
-            "editable": editable,
-            "saved": saved,
-            "error": error,
-        }
+        html = [f'<tr id="row-{pk}" class="stage-{stage}{" just-saved" if saved else ""}">']
+        if choose_column:
+            box = f'<input type="checkbox" form="bulk" name="row" value="{pk}" aria-label="{name}">' if editable else ""
+            html.append(f'<td data-label="{labels["choose"]}">{box}</td>')
+        link = f'<a href="{self.community_url[0]}{code}{self.community_url[1]}">{name}</a>' if linked else name
+        html.append(
+            f'<td data-label="{labels["community"]}">{link} <span class="muted">{code}</span></td>'
+            f'<td data-label="{labels["street"]}">{escape(row["community__street__name"])}</td>'
+            f'<td data-label="{labels["stage"]}">'
+        )
+        if editable:
+            html.append(
+                f'<form hx-post="{self.row_base}{pk}/" hx-trigger="change" hx-target="closest tr" hx-swap="outerHTML"'
+                ' class="inline"><input type="hidden" name="only" value="stage">'
+                f'<input type="hidden" name="version" value="{int(row["version"])}">'
+                f'<select name="stage" aria-label="{labels["stage"]} · {name}">'
+                f"{self.stage_options.get(row['stage'], self.stage_options['not_started'])}</select></form>"
+            )
+        else:
+            html.append(f'<span class="flag stage-{stage}">{self.stage_names.get(row["stage"], stage)}</span>')
+        if error:
+            html.append(f'<div class="errorlist" role="alert">{escape(error)}</div>')
+        if saved:
+            html.append(f'<span class="saved" role="status">{labels["saved"]}</span>')
+        html.append(
+            f'</td><td data-label="{labels["items"]}"><span class="cells">{cells}</span> {meets}/16</td>'
+            f'<td class="num" data-label="{labels["files"]}">{int(row["evidence_count"] or 0)}</td>'
+            f'<td data-label=""><button type="button" class="secondary" hx-get="{self.row_base}{pk}/"'
+            f' hx-target="closest tr" hx-swap="outerHTML">{labels["edit"] if editable else labels["details"]}'
+            "</button></td></tr>\n"
+        )
+        return "".join(html)
 
 
 def _row_fields(row: SelfAssessment, evidence_count: int) -> dict[str, Any]:
-    """A row read as a model instance, in the shape `_RowViews.row` takes."""
+    """A row read as a model instance, in the shape `_RowMarkup.row` takes."""
     return {
         "pk": row.pk,
         "stage": row.stage,
@@ -521,19 +553,18 @@ def _rows_context(request: HttpRequest, report: Report) -> dict[str, Any]:
     pages = max(1, -(-counts["total"] // ROWS_PER_PAGE))
     number = min(_page_number(request.GET.get("page")), pages)
     start = (number - 1) * ROWS_PER_PAGE
-    views = _RowViews(report)
-    rows = [
-        views.row(
+    markup = _RowMarkup(report)
+    rows_html = "".join(
+        markup.row(
             row,
             choose_column=editable,
             editable=editable and _row_editable(scope, report, row["stage"], row["community__street_id"]),
             linked=scope.street_id in (None, row["community__street_id"]),
         )
         for row in _rows(report, **filters).values(*_ROW_FIELDS)[start : start + ROWS_PER_PAGE]
-    ]
+    )
     return {
-        "rows": rows,
-        **views.shared,
+        "rows_html": mark_safe(rows_html),  # noqa: S308 - every stored text escaped by _RowMarkup
         "total": counts["total"],
         "changeable": counts["changeable"],
         "pager": {
@@ -543,7 +574,7 @@ def _rows_context(request: HttpRequest, report: Report) -> dict[str, Any]:
             "next": _rows_query(filters, number + 1) if number < pages else None,
         },
         "query": _rows_query(filters, number),
-        "rows_url": views.shared["row_base"],
+        "rows_url": markup.row_base,
         "filters": filters,
         "rows_editable": editable,
         "stages": SelfAssessment.Stage.choices,
@@ -625,15 +656,14 @@ def _row_response(
         )
         .count()
     )
-    views = _RowViews(report)
-    one = views.row(
+    markup = _RowMarkup(report).row(
         _row_fields(row, files),
         choose_column=report.is_editable and can_edit_rows(scope, report),
         editable=_row_editable(scope, report, row.stage, row.community.street_id),
         linked=scope.street_id in (None, row.community.street_id),
         **state,
     )
-    return render(request, "reporting/partials/report_row.html", {"row": one, **views.shared}, status=status)
+    return HttpResponse(markup, status=status)
 
 
 @login_required
