@@ -287,7 +287,11 @@ def district_figures(
 
 
 def report_figures(report: Any) -> dict[str, Any]:
-    """This month's figures (frozen once submitted), last month's, and the change, for a monthly report."""
+    """This month's figures (frozen once submitted), last month's, and the change, for a monthly report.
+
+    Last month's are those its own report stated when it was submitted — the figures the district filed and the
+    commission read, so the change column compares with the record — and computed from their definitions only when
+    that report is missing, still a draft or returned (or was filed before figures were frozen)."""
     now = (
         report.figures
         if report.figures and not report.is_editable
@@ -297,7 +301,21 @@ def report_figures(report: Any) -> dict[str, Any]:
     if before_period < report.campaign.starts_on.replace(day=1):
         before = dict.fromkeys(FIGURE_KEYS, 0)
     else:
-        before = district_figures(campaign=report.campaign, district=report.district, period=before_period)
+        filed = (
+            Report.objects.filter(
+                campaign=report.campaign,
+                kind=Report.Kind.MONTHLY,
+                district_id=report.district_id,
+                period=before_period,
+                status__in=FILED,
+            )
+            .values_list("figures", flat=True)
+            .first()
+        )
+        if filed and all(key in filed for key in FIGURE_KEYS):
+            before = filed
+        else:
+            before = district_figures(campaign=report.campaign, district=report.district, period=before_period)
     return {
         "now": now,
         "before": before,

@@ -11,7 +11,7 @@ from reporting import selectors
 from reporting.models import Campaign, Report
 from reporting.services import enrolment_enrol, enrolment_withdraw
 from standards.models import SelfAssessment
-from tests.builders import reported_assessment
+from tests.builders import filed_monthly_report, reported_assessment
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -93,3 +93,29 @@ def test_a_change_shows_at_once_and_a_month_costs_one_query(campaign, heping_act
     assert len(queries) == 1
     assert after["enrolled"] == before["enrolled"] + 1 and after["pilots"] == before["pilots"] + 1
     assert after["self_assessed"] == before["self_assessed"]
+
+
+def test_last_months_figures_are_those_its_filed_report_stated(campaign, heping_activity, heping_staff):
+    """The change column compares with what last month's report stated when it was filed; a change recorded since
+    (a backdated enrolment) shows in this month's figures, not in last month's record."""
+    march = filed_monthly_report(campaign, heping_activity, D(2021, 3, 1))
+    stated = selectors.district_figures(
+        campaign=campaign, district=heping_activity, period=D(2021, 3, 1), stating=march
+    )
+    Report.objects.filter(pk=march.pk).update(figures=stated)
+    newcomer = Community.objects.filter(district=heping_activity).order_by("code")[20]
+    enrolment_enrol(campaign=campaign, communities=[newcomer], kind="batch", joined_on=D(2021, 3, 20), by=heping_staff)
+    april = Report.objects.create(
+        campaign=campaign,
+        kind=Report.Kind.MONTHLY,
+        district=heping_activity,
+        period=D(2021, 4, 1),
+        due_on=D(2021, 5, 5),
+    )
+    figures = selectors.report_figures(april)
+    assert figures["before"]["enrolled"] == stated["enrolled"] == 9
+    assert figures["now"]["enrolled"] == 9  # 8 after April's withdrawal, and the newcomer
+    assert {key: change for key, _now, change in figures["rows"]}["enrolled"] == 0
+    # Returned for changes, March states nothing: its figures are computed again, newcomer included.
+    Report.objects.filter(pk=march.pk).update(status=Report.Status.RETURNED)
+    assert selectors.report_figures(april)["before"]["enrolled"] == 10
