@@ -21,7 +21,6 @@ from reporting.document_tasks import document_render, document_request
 from reporting.documents import DocumentError, document_pdf, document_spec, percent_label
 from reporting.models import Campaign, DocumentNumberCounter, GeneratedDocument
 from reporting.report_services import assessment_save, report_accept, report_open, report_save, report_submit
-from reporting.rollups import share_of
 from reporting.selectors import roster_communities
 from reporting.services import enrolment_enrol
 from standards.acceptance import (
@@ -36,6 +35,7 @@ from standards.acceptance import (
     team_create,
 )
 from standards.models import SelfAssessment
+from tests.reporting.oracle import share_of
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
