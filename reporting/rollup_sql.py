@@ -133,6 +133,14 @@ class Day:
     expected_periods: Sequence[datetime.date]  # the months whose monthly report is due by `on`
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What `Rollup._plan` decided: the key of each date to compute again, and how many units each date has."""
+
+    keys: dict[datetime.date, str]
+    unit_count: int
+
+
 def _table(model: Any) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
@@ -201,12 +209,12 @@ class Rollup:
             self._spans()
             self._changes()
             self._units()
-            self._plan()
-            if self.dirty:
+            plan = self._plan()
+            if plan.keys:
                 self._store()
-            self._keep()
+            self._keep(plan.keys)
             self._drop()
-        return self.unit_count * sum(1 for day in self.days if day.store)
+        return plan.unit_count * sum(1 for day in self.days if day.store)
 
     # --- helpers ----------------------------------------------------------------------------------------------
 
@@ -646,7 +654,7 @@ class Rollup:
         )
         return {k: (str(changes[k]), str(roster[k])) for k in range(self.n)}
 
-    def _plan(self) -> None:
+    def _plan(self) -> Plan:
         """Which stored dates to compute again: those whose key — a hash of every input of their figures and of
         the pace's date, of the units and of this code — differs from the one stored with their snapshots, and
         those whose rows are not all there (one row per unit). The others' rows are left as they are: a nightly
@@ -654,14 +662,15 @@ class Rollup:
         every date again, whatever its key.
 
         Only the dates computed again and the dates their pace reads are expanded to every unit; the pace then
-        reads its earlier figures `back` rows before among those (`rollup_day.back`)."""
+        reads its earlier figures `back` rows before among those (`rollup_day.back`). Returns the keys of the
+        dates computed again and how many units there are; marks those dates in `rollup_day`."""
         inputs = self._inputs()
         self._execute(
             f"SELECT COUNT(*), SUM({self._hash(['level', 'unit_id', 'code', 'name', 'parent_code', 'streets'])}) "
             f"FROM rollup_unit"
         )
-        self.unit_count, units = self.cursor.fetchone()
-        common = (SOURCE, self.items, self.city_code, self.city_name, self.unit_count, str(units))
+        unit_count, units = self.cursor.fetchone()
+        common = (SOURCE, self.items, self.city_code, self.city_name, unit_count, str(units))
         index = {day.on: k for k, day in enumerate(self.days)}
         then = {k: index[day.then] for k, day in enumerate(self.days) if day.then in index}
         keys = {}
@@ -685,11 +694,8 @@ class Rollup:
         dirty = {
             k
             for k, key in keys.items()
-            if self.force
-            or known.get(self.days[k].on) != key
-            or rows.get(self.days[k].on.isoformat()) != self.unit_count
+            if self.force or known.get(self.days[k].on) != key or rows.get(self.days[k].on.isoformat()) != unit_count
         }
-        self.dirty = {self.days[k].on: keys[k] for k in dirty}
         needed = sorted(dirty | {then[k] for k in dirty if k in then})
         position = {k: p for p, k in enumerate(needed)}
         updates = []
@@ -697,6 +703,7 @@ class Rollup:
             back = position[k] - position[then[k]] if k in position and then.get(k) in position else 0
             updates.append((int(k in dirty), int(k in position), back, k))
         self.cursor.executemany("UPDATE rollup_day SET dirty = %s, needed = %s, back = %s WHERE k = %s", updates)
+        return Plan(keys={self.days[k].on: keys[k] for k in dirty}, unit_count=unit_count)
 
     # --- the units, and the figures that are not spans --------------------------------------------------------
 
@@ -879,8 +886,8 @@ class Rollup:
             [self.campaign.pk, now],
         )
 
-    def _keep(self) -> None:
-        """What every run does besides: record the keys of the dates computed again; mark the city's rows of the
+    def _keep(self, keys: dict[datetime.date, str]) -> None:
+        """What every run does besides: record the keys of the dates computed again (`keys`); mark the city's rows of the
         others as checked now; with `only_these`, remove the snapshots and keys of every other date."""
         q = connection.ops.quote_name
         table = _table(ProgressSnapshot)
@@ -898,7 +905,7 @@ class Rollup:
             )
             RollupKey.objects.filter(campaign=self.campaign).exclude(on__in=stored).delete()
         RollupKey.objects.bulk_create(
-            [RollupKey(campaign=self.campaign, on=on, key=key) for on, key in self.dirty.items()],
+            [RollupKey(campaign=self.campaign, on=on, key=key) for on, key in keys.items()],
             update_conflicts=True,
             unique_fields=["campaign", "on"],
             update_fields=["key"],
