@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import translation
 
-from reporting.documents import document_pdf, document_spec
+from reporting.documents.build import document_pdf, document_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = [

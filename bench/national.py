@@ -338,8 +338,8 @@ def sql_bound() -> float:
 
 
 def _rollup(today: datetime.date, *, force: bool = False) -> tuple[float, int]:
+    from reporting.figures.rollups import rollup_all
     from reporting.models import Campaign
-    from reporting.rollups import rollup_all
 
     return _timed(rollup_all, campaign=Campaign.objects.current(), today=today, force=force)
 

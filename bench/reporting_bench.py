@@ -24,7 +24,7 @@ from django.urls import reverse
 from bench.timing import timed_get
 from districts.models import Community, District, Membership, Role
 from reporting.models import Campaign
-from reporting.report_services import report_open, report_save, report_submit
+from reporting.reports.services import report_open, report_save, report_submit
 from reporting.services import enrolment_enrol
 from standards.models import SelfAssessment
 

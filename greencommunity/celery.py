@@ -9,7 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greencommunity.settings")
 app = Celery("greencommunity")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(related_name="document_tasks")
+# The tasks of reporting's packages (their names stay those of the modules they were first defined in).
+app.autodiscover_tasks(["reporting.documents"])
 
 logger = logging.getLogger(__name__)
 

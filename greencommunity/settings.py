@@ -298,17 +298,17 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    # As reporting.api_auth.API_AUTHENTICATION: token first (401 without credentials), then the session, whose
+    # As reporting.api.auth.API_AUTHENTICATION: token first (401 without credentials), then the session, whose
     # CSRF refusal is in the portal's language.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "reporting.api_auth.PortalSessionAuthentication",
+        "reporting.api.auth.PortalSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "reporting.api_schema.api_exception_handler",
+    "EXCEPTION_HANDLER": "reporting.api.schema.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "天津市绿色社区创建 API",

@@ -150,9 +150,9 @@ def _deadline_day() -> dict:
     from django.utils import timezone
 
     from districts.models import District, Membership, Role
+    from reporting.figures.selectors import campaign_months
     from reporting.models import Campaign, Report
-    from reporting.report_services import report_open, report_return, report_unlock
-    from reporting.selectors import campaign_months
+    from reporting.reports.services import report_open, report_return, report_unlock
     from standards import acceptance
     from standards.models import SelfAssessment
 

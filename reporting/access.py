@@ -13,9 +13,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 
 from districts.scope import Scope, scope_of
+from reporting.models import Report
 from standards.models import Assignment, SelfAssessment
-
-from .models import Report
 
 
 def can_edit_report(scope: Scope, report: Report) -> bool:

@@ -1,8 +1,7 @@
 from django.contrib import admin
 
 from districts.admin import AuditedAdmin, ReadOnlyAdmin
-
-from .models import Campaign, Deadline, DocumentNumberCounter, Enrolment, Milestone, Phase
+from reporting.models import Campaign, Deadline, DocumentNumberCounter, Enrolment, Milestone, Phase
 
 
 class PhaseInline(admin.TabularInline):

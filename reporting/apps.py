@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _figures_changed(**_kwargs: Any) -> None:
-    from .rollups import rollup_on_commit
+    from reporting.figures.rollups import rollup_on_commit
 
     rollup_on_commit()
 
@@ -29,11 +29,10 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Campaign and reporting")
 
     def ready(self) -> None:
+        from reporting.access import report_files_readable
+        from reporting.models import Report
         from standards.models import evidence_owner_register
         from standards.signals import inspection_signed, objection_decided
-
-        from .access import report_files_readable
-        from .models import Report
 
         connection_created.connect(_register_sqlite_functions, dispatch_uid="reporting.sqlite_functions")
 
@@ -44,7 +43,6 @@ class ReportingConfig(AppConfig):
 
         # A roster release closes, renames and moves units from a date: the figures from that date on change.
         from districts.releases.signals import release_applied
-
-        from .roster_releases import on_release_applied
+        from reporting.roster.releases import on_release_applied
 
         release_applied.connect(on_release_applied, dispatch_uid="reporting.rollup.release_applied")

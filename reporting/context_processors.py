@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .models import Notification
+from reporting.models import Notification
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:

@@ -2,8 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from greencommunity.forms import DateInput
-
-from .models import Enrolment
+from reporting.models import Enrolment
 
 
 class EnrolForm(forms.Form):
@@ -21,7 +20,7 @@ class WithdrawForm(forms.Form):
 
 
 class NarrativeForm(forms.Form):
-    """A report's narrative; the fields shown depend on the report's kind (see reporting.narrative)."""
+    """A report's narrative; the fields shown depend on the report's kind (see reporting.reports.narrative)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 

@@ -327,7 +327,7 @@ class Report(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     version = models.PositiveIntegerField(default=1)
 
-    # Narrative. What each field is called depends on the kind (see `reporting.narrative`).
+    # Narrative. What each field is called depends on the kind (see `reporting.reports.narrative`).
     progress = models.TextField(_("progress"), blank=True, max_length=20000)
     practices = models.TextField(_("practices and experience"), blank=True, max_length=20000)
     problems = models.TextField(_("problems"), blank=True, max_length=20000)
@@ -499,7 +499,7 @@ class Notification(models.Model):
 class ProgressSnapshot(models.Model):
     """The campaign's progress for one unit (the city, a district or a street) as of one date.
 
-    Written only by the rollup job (`reporting.rollups`), keyed by (campaign, date, level, unit): a repeated or
+    Written only by the rollup job (`reporting.figures.rollups`), keyed by (campaign, date, level, unit): a repeated or
     retried job rewrites the same rows and never adds copies. Pages and the API read these rows, never the raw
     tables, so they cost the same at any size.
     """
@@ -569,7 +569,7 @@ class ProgressSnapshot(models.Model):
 
 class RollupKey(models.Model):
     """What one date's snapshots were computed from, as a hash: the rollup compares it with what it would compute
-    from now, and computes that date again only when they differ (`reporting.rollup_sql`). Written in the same
+    from now, and computes that date again only when they differ (`reporting.figures.rollup_sql`). Written in the same
     transaction as the date's snapshots."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="rollup_keys", db_index=False)

@@ -12,10 +12,9 @@ from django.utils.translation import gettext as _
 
 from districts.audit import audit_entry, audit_record
 from districts.models import AuditEntry, Community
+from reporting.figures.rollups import rollup_on_commit
+from reporting.models import Campaign, Enrolment
 from standards.acceptance import met_inspections
-
-from .models import Campaign, Enrolment
-from .rollups import rollup_on_commit
 
 
 class EnrolmentError(Exception):

@@ -13,10 +13,9 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from greencommunity.dates import how_long
-
-from . import reminders
-from .models import Campaign, Deadline, GeneratedDocument, Report, ReportEvent
-from .notifications import commission_users, filer_users, notify
+from reporting.models import Campaign, Deadline, GeneratedDocument, Report, ReportEvent
+from reporting.notifications.services import commission_users, filer_users, notify
+from reporting.reports import reminders
 
 logger = logging.getLogger(__name__)
 
@@ -134,8 +133,8 @@ def send_annual_report_reminders(today: str | None = None) -> int:
 def _request_document(kind: str, period: str) -> str:
     """Queue a commission document as the system (replacing the file of an earlier run); '' when the campaign has
     no such period (logged, not raised)."""
-    from .document_tasks import document_request
-    from .documents import DocumentError
+    from reporting.documents.build import DocumentError
+    from reporting.documents.tasks import document_request
 
     with translation.override(settings.LANGUAGE_CODE):
         try:
@@ -194,7 +193,7 @@ def rollup_nightly(today: str | None = None) -> int:
 
     Returns how many snapshot rows were written; a repeated run rewrites the same rows.
     """
-    from .rollups import rollup_all
+    from reporting.figures.rollups import rollup_all
 
     campaign = Campaign.objects.current()
     if campaign is None:
@@ -205,7 +204,7 @@ def rollup_nightly(today: str | None = None) -> int:
 @shared_task(acks_late=True)
 def rollup_today() -> int:
     """Recompute today's snapshots after events that changed the figures (see `rollups.rollup_request`)."""
-    from .rollups import rollup_latest, rollup_request_taken
+    from reporting.figures.rollups import rollup_latest, rollup_request_taken
 
     rollup_request_taken()
     campaign = Campaign.objects.current()

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import release_views, report_views, views
+from reporting import views
+from reporting.reports import views as report_views
+from reporting.roster import release_views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -19,14 +19,13 @@ from districts.models import Community, Street
 from districts.releases.history import names_as_of_levels
 from districts.scope import scope_of
 from greencommunity.dates import as_of
+from reporting.access import can_start_reports
+from reporting.figures import selectors
+from reporting.forms import EnrolForm, WithdrawForm
+from reporting.models import Campaign, Enrolment, Report
+from reporting.services import EnrolmentError, enrolment_enrol, enrolment_withdraw
+from reporting.supervision import selectors as supervision_selectors
 from standards.models import Assignment, Inspection, StandardCategory
-
-from . import selectors
-from .access import can_start_reports
-from .forms import EnrolForm, WithdrawForm
-from .models import Campaign, Enrolment, Report
-from .services import EnrolmentError, enrolment_enrol, enrolment_withdraw
-from .supervision import selectors as supervision_selectors
 
 PAGE_SIZE = 100
 

@@ -30,10 +30,10 @@ from django.utils import timezone
 from PIL import Image
 
 from districts.models import Community, Department, District, Membership, Role, Street
-from reporting.document_tasks import document_render, document_request
+from reporting.documents.tasks import document_render, document_request
+from reporting.figures.rollups import rollup_date
 from reporting.models import Campaign, Report, ReportEvent
-from reporting.report_services import report_accept, report_open, report_return, report_save, report_submit
-from reporting.rollups import rollup_date
+from reporting.reports.services import report_accept, report_open, report_return, report_save, report_submit
 from reporting.services import enrolment_enrol
 from reporting.tasks import report_transition_notify
 from standards.acceptance import (

@@ -15,7 +15,7 @@ from django.utils import timezone
 from districts.models import Community, District
 from greencommunity.people import person_name
 from reporting.models import Campaign
-from reporting.report_services import report_open, report_save, report_submit
+from reporting.reports.services import report_open, report_save, report_submit
 from reporting.services import enrolment_enrol
 from standards.acceptance import (
     answer_save,

@@ -25,7 +25,7 @@ from PIL import Image
 
 from districts.models import Community, Department, District, Membership, RosterRelease
 from reporting.models import Campaign, GeneratedDocument, Notification
-from reporting.report_services import report_open
+from reporting.reports.services import report_open
 from reporting.services import enrolment_enrol
 from standards.acceptance import (
     answer_save,

@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from districts.models import Role
-from reporting.notifications import notify
+from reporting.notifications.services import notify
 
 from .models import Commendation
 

@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from districts.models import Role
-from reporting.notifications import commission_users, notify
+from reporting.notifications.services import commission_users, notify
 
 from .models import ExperienceCaseStep
 

@@ -24,9 +24,9 @@ from districts.services import (
     community_split,
     community_update_survey,
 )
-from reporting.document_tasks import document_render, document_request
+from reporting.documents.tasks import document_render, document_request
 from reporting.models import Campaign, GeneratedDocument
-from reporting.report_services import (
+from reporting.reports.services import (
     assessment_save,
     assessments_bulk_set,
     report_accept,

@@ -20,9 +20,9 @@ from districts.models import AuditEntry, Community, DivisionChange, RosterChange
 from districts.releases import applying
 from districts.releases.history import names_as_of, values_as_of
 from districts.releases.services import release_load, release_preview
+from reporting.figures.rollups import rollup_days
 from reporting.models import Campaign, ProgressSnapshot
-from reporting.rollups import rollup_days
-from reporting.roster_releases import release_apply_job
+from reporting.roster.releases import release_apply_job
 from reporting.services import enrolment_enrol
 
 from ..conftest import TIANJIN_CSV

@@ -10,7 +10,7 @@ import zoneinfo
 import pytest
 
 from reporting.commendations import services as commendations
-from reporting.documents import document_html, document_pdf, document_spec
+from reporting.documents.build import document_html, document_pdf, document_spec
 from reporting.experience import services
 from reporting.experience.models import ExperienceCase
 from tests.reporting.test_documents import pdf_text

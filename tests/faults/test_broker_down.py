@@ -23,7 +23,7 @@ from django_celery_beat.models import PeriodicTask
 from districts.models import District
 from outbox.models import PendingTask
 from reporting.models import Campaign, Notification, ProgressSnapshot, Report, RollupRequest
-from reporting.report_services import report_open, report_save
+from reporting.reports.services import report_open, report_save
 
 from .conftest import ROOT, Browser, Server, Worker, postgresql_test_database, subprocess_env, wait_for
 

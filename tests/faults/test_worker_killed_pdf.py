@@ -17,8 +17,8 @@ import pytest
 
 from districts.models import AuditEntry
 from outbox.models import PendingTask
-from reporting.document_tasks import document_number_assign
-from reporting.documents import document_spec
+from reporting.documents.build import document_spec
+from reporting.documents.tasks import document_number_assign
 from reporting.models import GeneratedDocument
 
 from .conftest import VISIBILITY_TIMEOUT, Browser, Server, Worker, lock_held, wait_for, waiting_on

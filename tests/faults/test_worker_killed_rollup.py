@@ -14,8 +14,8 @@ import pytest
 from celery import Celery
 
 from districts.models import Community
+from reporting.figures.rollups import rollup_all
 from reporting.models import Campaign, Enrolment, ProgressSnapshot
-from reporting.rollups import rollup_all
 from reporting.services import enrolment_enrol
 
 from .conftest import VISIBILITY_TIMEOUT, Worker, lock_held, wait_for, waiting_on

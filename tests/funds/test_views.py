@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from districts.models import AuditEntry
-from reporting.documents import document_html, document_spec
+from reporting.documents.build import document_html, document_spec
 from reporting.funds.models import FundEntry
 
 pytestmark = pytest.mark.django_db

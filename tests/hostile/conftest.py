@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from districts.models import AuditEntry, Community, District
 from reporting.models import Campaign, Report, ReportEvent
-from reporting.report_services import report_open
+from reporting.reports.services import report_open
 from reporting.services import enrolment_enrol
 from standards.acceptance import (
     answer_save,

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from reporting.documents import document_pdf, document_spec
+from reporting.documents.build import document_pdf, document_spec
 from standards.acceptance import objection_record
 from standards.models import AcceptanceRound, Assignment, InspectionAnswer, InspectionTeam, Objection, Rectification
 

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from districts.models import Community, District
-from reporting.documents import document_pdf, document_spec
+from reporting.documents.build import document_pdf, document_spec
 from reporting.models import GeneratedDocument, Report, ReportEvent
-from reporting.report_services import assessment_save, report_open, report_save, report_submit
+from reporting.reports.services import assessment_save, report_open, report_save, report_submit
 from reporting.services import enrolment_enrol
 from standards.acceptance import assignments_create
 from standards.models import SelfAssessment

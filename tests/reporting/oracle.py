@@ -8,8 +8,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from reporting.figures.rollups import AT_RISK_FROM, Target, months_between
 from reporting.models import ProgressSnapshot
-from reporting.rollups import AT_RISK_FROM, Target, months_between
 
 SHARE_PLACES = Decimal("0.0001")
 Status = ProgressSnapshot.Status

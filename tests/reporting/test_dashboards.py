@@ -15,9 +15,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from districts.models import Community, District, Street
+from reporting.figures.rollups import rollup_date
 from reporting.models import Campaign, ProgressSnapshot
-from reporting.report_services import assessment_save, report_open, report_return, report_save, report_submit
-from reporting.rollups import rollup_date
+from reporting.reports.services import assessment_save, report_open, report_return, report_save, report_submit
 from reporting.services import enrolment_enrol
 from standards.acceptance import (
     answer_save,

@@ -17,11 +17,11 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from districts.models import AuditEntry, Community, Department, District
-from reporting.document_tasks import document_render, document_request
-from reporting.documents import DocumentError, document_pdf, document_spec, percent_label
+from reporting.documents.build import DocumentError, document_pdf, document_spec, percent_label
+from reporting.documents.tasks import document_render, document_request
+from reporting.figures.selectors import roster_communities
 from reporting.models import Campaign, DocumentNumberCounter, GeneratedDocument
-from reporting.report_services import assessment_save, report_accept, report_open, report_save, report_submit
-from reporting.selectors import roster_communities
+from reporting.reports.services import assessment_save, report_accept, report_open, report_save, report_submit
 from reporting.services import enrolment_enrol
 from standards.acceptance import (
     answer_save,

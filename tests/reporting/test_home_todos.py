@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from districts.models import Department, District
+from reporting.figures.selectors import filer_reports
 from reporting.models import Campaign
-from reporting.report_services import report_open, report_return, report_save, report_submit
-from reporting.selectors import filer_reports
+from reporting.reports.services import report_open, report_return, report_save, report_submit
 
 pytestmark = pytest.mark.django_db
 D = datetime.date

@@ -9,8 +9,8 @@ from django.utils import timezone
 from districts.models import Department, District
 from reporting.context_processors import notifications as unread_context
 from reporting.models import Campaign, Deadline, Notification, Report
-from reporting.notifications import notify
-from reporting.report_services import (
+from reporting.notifications.services import notify
+from reporting.reports.services import (
     report_accept,
     report_open,
     report_return,

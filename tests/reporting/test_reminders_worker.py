@@ -12,7 +12,7 @@ from django.core import mail
 
 from districts.models import District
 from reporting.models import Campaign, Notification
-from reporting.report_services import report_open, report_save, report_submit
+from reporting.reports.services import report_open, report_save, report_submit
 from reporting.tasks import send_report_reminders
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from districts.models import Community, District
-from reporting import selectors
+from reporting.figures import selectors
 from reporting.models import Campaign, Report
 from reporting.services import enrolment_enrol, enrolment_withdraw
 from standards.models import SelfAssessment

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from districts.models import Community, District, Role
 from reporting.models import Campaign
-from reporting.report_services import report_open
+from reporting.reports.services import report_open
 from reporting.services import enrolment_enrol
 from standards.evidence import evidence_add, evidence_remove
 from standards.models import StandardItem

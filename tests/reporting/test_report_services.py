@@ -5,8 +5,9 @@ import datetime
 import pytest
 
 from districts.models import AuditEntry, Community, Department, District
+from reporting.figures.selectors import report_figures
 from reporting.models import Campaign, Report, ReportEvent
-from reporting.report_services import (
+from reporting.reports.services import (
     ReportConflict,
     ReportError,
     assessment_save,
@@ -18,7 +19,6 @@ from reporting.report_services import (
     report_submit,
     report_unlock,
 )
-from reporting.selectors import report_figures
 from reporting.services import enrolment_enrol, enrolment_withdraw
 from standards.models import SelfAssessment
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from districts.models import Community, District
 from reporting.models import Campaign, Report
-from reporting.report_services import report_open, report_save
+from reporting.reports.services import report_open, report_save
 from reporting.services import enrolment_enrol
 from standards.models import SelfAssessment
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from districts.models import District
 from reporting.models import Campaign, Report, ReportEvent
-from reporting.report_services import report_open, report_return, report_save, report_submit
+from reporting.reports.services import report_open, report_return, report_save, report_submit
 
 pytestmark = pytest.mark.django_db
 D = datetime.date

@@ -31,15 +31,15 @@ from django_celery_beat.models import PeriodicTask
 from districts.models import Community, Street
 from districts.services import community_close, community_merge
 from greencommunity.celery import app as celery_app
-from reporting.models import Campaign, Enrolment, ProgressSnapshot, RollupKey, RollupRequest
-from reporting.report_services import report_open, report_save, report_submit
-from reporting.rollups import (
+from reporting.figures.rollups import (
     months_between,
     rollup_all,
     rollup_date,
     rollup_dates,
     rollup_request,
 )
+from reporting.models import Campaign, Enrolment, ProgressSnapshot, RollupKey, RollupRequest
+from reporting.reports.services import report_open, report_save, report_submit
 from reporting.services import enrolment_enrol, enrolment_withdraw
 from reporting.tasks import rollup_nightly
 from standards.acceptance import (
@@ -883,7 +883,7 @@ def test_self_assessed_counts_taking_part_and_carries_the_last_report_forward(wo
     assert by_month[D(2021, 11, 30)] == (1, 0)  # A1; B2 creating
     assert by_month[D(2022, 12, 31)] == (1, 0)  # A1's December carried to the end
     # The rollup and the definition the pages and the monthly report use agree on every date and unit.
-    from reporting.selectors import self_assessed_communities
+    from reporting.figures.selectors import self_assessed_communities
 
     for on in rollup_dates(w.campaign, END):
         counted = self_assessed_communities(campaign=w.campaign, on=on)

@@ -15,9 +15,9 @@ import pytest
 from django.db import connection, transaction
 
 from districts.models import Community
+from reporting.figures.rollup_sql import ADVISORY_LOCK
+from reporting.figures.rollups import rollup_date
 from reporting.models import Campaign, Enrolment, ProgressSnapshot
-from reporting.rollup_sql import ADVISORY_LOCK
-from reporting.rollups import rollup_date
 from tests.conftest import require_service
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

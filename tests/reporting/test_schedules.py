@@ -9,7 +9,7 @@ import pytest
 from django_celery_beat.models import PeriodicTask
 
 from reporting.models import Campaign, GeneratedDocument, Notification
-from reporting.report_services import report_open, report_save, report_submit
+from reporting.reports.services import report_open, report_save, report_submit
 from reporting.tasks import make_annual_compilation, make_monthly_bulletin, send_annual_report_reminders
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,9 @@ from django.db import transaction
 from django.db.models import Count, F
 
 from districts.models import AuditEntry, Community, District
+from reporting.figures.selectors import month_end, roster_communities
+from reporting.figures.timeliness import rates_total, reporting_rates
 from reporting.models import Campaign, Enrolment, Report, ReportEvent
-from reporting.selectors import month_end, roster_communities
-from reporting.timeliness import rates_total, reporting_rates
 from standards.acceptance import met_communities, met_inspections
 from standards.models import (
     AcceptanceRound,
@@ -408,7 +408,7 @@ def test_monthly_reports_show_the_communities_met_by_the_months_end(seeded):
 def _orm_street_figures(campaign, on):
     """Each street-level unit's (roster, participating, pilots, self-assessed, met) as of `on`, counted through the
     ORM selectors the pages use — not through the rollup's SQL."""
-    from reporting.selectors import active_enrolments, self_assessed_communities
+    from reporting.figures.selectors import active_enrolments, self_assessed_communities
 
     roster = roster_communities(campaign=campaign, on=on)
     counts = {}
@@ -457,8 +457,8 @@ def test_the_stored_snapshots_agree_with_an_independent_recomputation(seeded):
     from decimal import Decimal
 
     from districts.models import Street
+    from reporting.figures.rollups import PACE_MONTHS, _months_back, rollup_all, rollup_dates, target_for
     from reporting.models import ProgressSnapshot
-    from reporting.rollups import PACE_MONTHS, _months_back, rollup_all, rollup_dates, target_for
     from tests.reporting.oracle import Earlier, judge, share_of
 
     campaign = Campaign.objects.current()

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from districts.models import Community, Street
 from districts.services import community_merge
-from reporting import selectors
+from reporting.figures import selectors
 from reporting.models import Campaign
 from reporting.services import enrolment_enrol, enrolment_withdraw
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from districts.models import District
+from reporting.figures.timeliness import CellState, expected_months, rates_total, reporting_matrix, reporting_rates
 from reporting.models import Campaign, Report
-from reporting.report_services import report_accept, report_open, report_return, report_save, report_submit
-from reporting.timeliness import CellState, expected_months, rates_total, reporting_matrix, reporting_rates
+from reporting.reports.services import report_accept, report_open, report_return, report_save, report_submit
 
 pytestmark = pytest.mark.django_db
 D = datetime.date

@@ -21,9 +21,9 @@ from django.urls import reverse
 from PIL import Image
 
 from districts.models import AuditEntry, Community, Department, District
-from reporting.evidence_views import evidence_target_id
 from reporting.models import Campaign
-from reporting.report_services import report_open, report_save, report_submit
+from reporting.reports.evidence_views import evidence_target_id
+from reporting.reports.services import report_open, report_save, report_submit
 from reporting.services import enrolment_enrol
 from standards.evidence import EvidenceError, evidence_add, evidence_check, evidence_for, evidence_remove
 from standards.models import Evidence, StandardItem

@@ -21,7 +21,7 @@ from PIL import Image
 
 from districts.models import Community, Department, District, Membership, Role
 from reporting.models import Campaign
-from reporting.report_services import report_open
+from reporting.reports.services import report_open
 from reporting.services import enrolment_enrol
 from standards.acceptance import (
     answer_save,

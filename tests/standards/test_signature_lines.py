@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from districts.models import Community
-from reporting.documents import document_pdf, document_spec
+from reporting.documents.build import document_pdf, document_spec
 from standards.acceptance import (
     answer_save,
     assignments_create,

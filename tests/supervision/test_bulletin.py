@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from reporting.documents import document_html, document_spec
+from reporting.documents.build import document_html, document_spec
 from reporting.supervision import services
 
 from .conftest import district

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from reporting import rollups
+from reporting.figures import rollups
 from reporting.models import Campaign
 from reporting.supervision import services
 from reporting.supervision.models import Finding, RequiredAction, Supervision

@@ -27,8 +27,8 @@ from django.db import connection, models, transaction
 from django.db.models import Count
 
 from districts.models import AuditEntry, Community, District
+from reporting.figures.selectors import month_end
 from reporting.models import Report
-from reporting.selectors import month_end
 from standards import acceptance
 from standards.models import (
     AcceptanceRound,
@@ -199,7 +199,7 @@ RowsUpdate = Callable[[type[models.Model], Sequence[str], Sequence[Sequence[Any]
 def seed_acceptance() -> str:
     """Create the demo acceptance rounds that are not there yet; returns a one-line summary."""
     # seed_demo imports this module, so its helper is imported once seed_demo is fully loaded.
-    from .seed_demo import _rows_update
+    from reporting.management.commands.seed_demo import _rows_update
 
     users = {u.username: u for u in get_user_model().objects.all()}
     summaries = []

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
-from reporting.documents import DocumentError, document_pdf, document_spec
+from reporting.documents.build import DocumentError, document_pdf, document_spec
 from reporting.models import GeneratedDocument
 
 

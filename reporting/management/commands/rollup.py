@@ -21,7 +21,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
-        from reporting.rollups import rollup_all
+        from reporting.figures.rollups import rollup_all
 
         campaign = Campaign.objects.current()
         if campaign is None:

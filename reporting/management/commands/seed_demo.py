@@ -29,9 +29,11 @@ from districts.services import community_merge
 from greencommunity.people import person_name
 from reporting.commendations.demo import seed_commendations
 from reporting.experience.demo import seed_experience
+from reporting.figures.selectors import campaign_months, month_end
 from reporting.funds.demo import seed_funds_demo
+from reporting.management.commands._seed_acceptance import seed_acceptance
 from reporting.models import Campaign, Enrolment, Notification, Report, ReportEvent
-from reporting.report_services import (
+from reporting.reports.services import (
     participating_in_month,
     report_accept,
     report_open,
@@ -39,12 +41,9 @@ from reporting.report_services import (
     report_save,
     report_submit,
 )
-from reporting.selectors import campaign_months, month_end
 from reporting.services import enrolment_enrol, enrolment_withdraw
 from reporting.supervision.demo import seed_supervision
 from standards.models import SelfAssessment
-
-from ._seed_acceptance import seed_acceptance
 
 PASSWORD = "demo12345"  # noqa: S105 — the documented demo password; seed_demo refuses to run in production
 STREET_USERS_PER_DISTRICT = {"120101": 1, "120103": 1, "120116": 2}

@@ -1,9 +1,0 @@
-"""URL routes of the reporting rate and timeliness page."""
-
-from django.urls import path
-
-from . import timeliness_views
-
-urlpatterns = [
-    path("reports/timeliness/", timeliness_views.reporting_timeliness, name="reporting_timeliness"),
-]
