@@ -50,7 +50,7 @@ from reporting.supervision.selectors import overdue_flags as supervision_overdue
 from standards.models import StandardItem
 
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-MAP_FILE = Path(__file__).resolve().parent / "data" / "tianjin-districts.geojson"
+MAP_FILE = Path(__file__).resolve().parent.parent / "data" / "tianjin-districts.geojson"
 FLAG_LIMIT = 20
 Level = ProgressSnapshot.Level
 Status = ProgressSnapshot.Status
