@@ -11,8 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from districts.models import District
 from districts.scope import scope_of
@@ -24,36 +24,36 @@ from .timeliness import Cell, CellState, RateRow, rates_by_district, rates_city_
 
 # (state, what it means, the short mark shown in the matrix, CSS class)
 LEGEND = [
-    (CellState.NOT_DUE, gettext_lazy("Not due yet"), "·", "cell-not-due"),
+    (CellState.NOT_DUE, _("Not due yet"), "·", "cell-not-due"),
     (
         CellState.MISSING,
-        gettext_lazy("Missing: due day passed, not submitted"),
+        _("Missing: due day passed, not submitted"),
         pgettext_lazy("reporting matrix", "M"),
         "cell-missing",
     ),
-    (CellState.DRAFT, gettext_lazy("Draft, not submitted"), pgettext_lazy("reporting matrix", "D"), "cell-draft"),
+    (CellState.DRAFT, _("Draft, not submitted"), pgettext_lazy("reporting matrix", "D"), "cell-draft"),
     (
         CellState.SUBMITTED_ON_TIME,
-        gettext_lazy("Submitted on time, waiting for review"),
+        _("Submitted on time, waiting for review"),
         pgettext_lazy("reporting matrix", "W"),
         "cell-waiting",
     ),
     (
         CellState.SUBMITTED_LATE,
-        gettext_lazy("Submitted late, waiting for review"),
+        _("Submitted late, waiting for review"),
         pgettext_lazy("reporting matrix", "W·L"),
         "cell-waiting cell-late",
     ),
-    (CellState.RETURNED, gettext_lazy("Returned for changes"), pgettext_lazy("reporting matrix", "R"), "cell-returned"),
+    (CellState.RETURNED, _("Returned for changes"), pgettext_lazy("reporting matrix", "R"), "cell-returned"),
     (
         CellState.ACCEPTED_ON_TIME,
-        gettext_lazy("Accepted, submitted on time"),
+        _("Accepted, submitted on time"),
         "✓",
         "cell-accepted",
     ),
     (
         CellState.ACCEPTED_LATE,
-        gettext_lazy("Accepted, submitted late"),
+        _("Accepted, submitted late"),
         pgettext_lazy("reporting matrix", "✓·L"),
         "cell-accepted cell-late",
     ),
