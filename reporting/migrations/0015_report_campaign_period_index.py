@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('districts', '0004_roster_releases'),
-        ('reporting', '0014_document_number'),
+        ("districts", "0004_roster_releases"),
+        ("reporting", "0014_document_number"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['campaign', '-period'], name='report_campaign_period_idx'),
+            model_name="report",
+            index=models.Index(fields=["campaign", "-period"], name="report_campaign_period_idx"),
         ),
     ]
