@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Window
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -55,9 +55,15 @@ def home(request: HttpRequest) -> HttpResponse:
         "scope": scope,
     }
     if scope.sees_whole_city or scope.district_id:
-        gaps = selectors.pilot_gaps(user=request.user, campaign=campaign, on=on)
-        context["pilot_gaps"] = gaps[:20]
-        context["pilot_gap_count"] = gaps.count()
+        # The first 20 and how many in all from one query: the gaps' filter is the costly part (12,000 街道 at
+        # national size), so it is not run twice.
+        gaps = list(
+            selectors.pilot_gaps(user=request.user, campaign=campaign, on=on).annotate(gap_count=Window(Count("pk")))[
+                :20
+            ]
+        )
+        context["pilot_gaps"] = gaps
+        context["pilot_gap_count"] = gaps[0].gap_count if gaps else 0
         context["survey_gap_count"] = selectors.survey_gaps(user=request.user, campaign=campaign, on=on)
         context["districts"], context["districts_pager"] = _districts_page(request, campaign=campaign, on=on)
     if scope.role == "department_staff":
