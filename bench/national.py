@@ -17,7 +17,8 @@ Measured (server time in process, medians after warm-up):
   computes every date again whatever its key (each of the last three after a VACUUM ANALYZE, as autovacuum leaves
   the tables between nights); next to the SQL bound — one hand-written aggregate over the same tables computing
   the same counts for every date and unit, no writing;
-- the dashboards' server time and query count (commission, a district, a department).
+- the dashboards' server time and query count (commission, a district, a department);
+- every list page the commission opens: server time and HTML size (`list_pages_bench.py`).
 """
 
 from __future__ import annotations
@@ -421,7 +422,9 @@ def run() -> list[dict]:
         }
     )
     results += rollups(runs)
-    from bench import dashboard_bench
+    from bench import dashboard_bench, list_pages_bench
 
-    results += dashboard_bench.run(scale="national", district_code=_scalar("SELECT MIN(code) FROM districts_district"))
+    district_code = _scalar("SELECT MIN(code) FROM districts_district")
+    results += dashboard_bench.run(scale="national", district_code=district_code)
+    results += list_pages_bench.run(scale="national", district_code=district_code, runs=runs)
     return results

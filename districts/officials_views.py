@@ -13,10 +13,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from greencommunity.paging import paged
+
 from .access import district_for
 from .models import Department, District, ResponsibleOfficial
 from .officials import OfficialError, can_edit_officials, can_read_officials, official_save, officials_by_unit
 from .scope import scope_of
+
+DISTRICTS_PER_PAGE = 50
 
 
 class OfficialForm(forms.Form):
@@ -46,12 +50,15 @@ def officials_list(request: HttpRequest) -> HttpResponse:
         districts, departments = District.objects.filter(pk=scope.district_id), Department.objects.none()
     else:
         districts, departments = District.objects.none(), Department.objects.filter(pk=scope.department_id)
-    district_rows, department_rows = officials_by_unit(districts=districts, departments=departments)
+    # A national roster's 3,000 districts take 60 pages; Tianjin's 16 and the departments fit on one.
+    pager = paged(request, districts, per_page=DISTRICTS_PER_PAGE)
+    district_rows, department_rows = officials_by_unit(districts=pager.rows, departments=departments)
     return render(
         request,
         "districts/officials_list.html",
         {
             "district_rows": district_rows,
+            "pager": pager,
             "department_rows": department_rows,
             "levels": ResponsibleOfficial.Level.choices,
             "scope": scope,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from districts.models import Community, District
 from greencommunity.forms import DateInput
+from greencommunity.widgets import QuickSelect
 from standards.forms import PortalForm
 from standards.models import StandardItem
 
@@ -66,6 +67,7 @@ class SearchForm(forms.Form):
         required=False,
         to_field_name="code",
         empty_label=_("All districts"),
+        widget=QuickSelect,
     )
     status = forms.CharField(required=False, max_length=16)
 

@@ -113,11 +113,19 @@ class FundsByDistrict:
     total: Totals
 
 
-def funds_by_district(*, year: int, districts: QuerySet[District] | None = None) -> FundsByDistrict:
-    """The year's funds per district and source (a matrix), with the totals of each row and column: one grouped query
-    for the cells and one for the districts' totals (a community is counted once however many sources it has)."""
-    districts = list((districts if districts is not None else District.objects.all()).order_by("code"))
-    rows = FundEntry.objects.filter(year=year, district__in=districts).order_by()
+def funds_by_district(
+    *, year: int, districts: QuerySet[District] | None = None, page: list[District] | None = None
+) -> FundsByDistrict:
+    """The year's funds per district and source (a matrix), with the totals of each row and column.
+
+    The rows are `page`'s districts when given (a page of a national roster), else all of `districts`; the sources
+    and the column totals are those of all `districts`, summed in SQL, whichever page is shown. Grouped queries for
+    the cells, the rows' totals, the columns' totals and the grand total (a community is counted once however many
+    sources it has), and one for the sources."""
+    districts = districts if districts is not None else District.objects.all()
+    shown = list(districts.order_by("code")) if page is None else page
+    everywhere = FundEntry.objects.filter(year=year, district__in=districts).order_by()
+    rows = FundEntry.objects.filter(year=year, district__in=[d.pk for d in shown]).order_by()
     cells = {
         (r["district_id"], r["source_id"]): Totals(r["committed_sum"], r["spent_sum"], r["communities"])
         for r in rows.values("district_id", "source_id").annotate(
@@ -128,30 +136,27 @@ def funds_by_district(*, year: int, districts: QuerySet[District] | None = None)
         r["district_id"]: Totals(r["committed_sum"], r["spent_sum"], r["communities"])
         for r in rows.values("district_id").annotate(communities=Count("community", distinct=True), **_sums())
     }
-    used = {source_id for _district_id, source_id in cells}
-    sources = [s for s in FundingSource.objects.all() if s.is_active or s.pk in used]
+    source_totals = {
+        r["source_id"]: Totals(r["committed_sum"], r["spent_sum"], r["communities"])
+        for r in everywhere.values("source_id").annotate(communities=Count("community", distinct=True), **_sums())
+    }
+    sources = [s for s in FundingSource.objects.all() if s.is_active or s.pk in source_totals]
     matrix = [
         DistrictRow(
             district=d,
             by_source=[cells.get((d.pk, s.pk), Totals()) for s in sources],
             total=district_totals.get(d.pk, Totals()),
         )
-        for d in districts
+        for d in shown
     ]
-    by_source = [
-        Totals(
-            committed=sum((row.by_source[i].committed for row in matrix), ZERO),
-            spent=sum((row.by_source[i].spent for row in matrix), ZERO),
-            communities=sum(row.by_source[i].communities for row in matrix),
-        )
-        for i in range(len(sources))
-    ]
-    total = Totals(
-        committed=sum((row.total.committed for row in matrix), ZERO),
-        spent=sum((row.total.spent for row in matrix), ZERO),
-        communities=sum(row.total.communities for row in matrix),
+    total = everywhere.aggregate(communities=Count("community", distinct=True), **_sums())
+    return FundsByDistrict(
+        year=year,
+        sources=sources,
+        rows=matrix,
+        by_source=[source_totals.get(s.pk, Totals()) for s in sources],
+        total=Totals(total["committed_sum"], total["spent_sum"], total["communities"]),
     )
-    return FundsByDistrict(year=year, sources=sources, rows=matrix, by_source=by_source, total=total)
 
 
 def funds_panel(*, on_year: int, district: District | None = None) -> FundsBySource:

@@ -28,6 +28,7 @@ from districts.access import district_for
 from districts.models import District
 from districts.resources import neutralise_formula
 from districts.scope import scope_of
+from greencommunity.paging import paged
 
 from . import imports
 from .forms import AmountsForm, EntryForm, UploadForm
@@ -43,6 +44,8 @@ from .services import (
 )
 
 SESSION_KEY = "funds_import"
+# Districts a page of the city's matrix: Tianjin's 16 on one, a national roster's 3,000 on 60.
+DISTRICTS_PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -68,6 +71,7 @@ def funds_home(request: HttpRequest) -> HttpResponse:
         return redirect("funds_district", code=scope.district_code)
     years = funds_years()
     year = _year(request, years)
+    districts = paged(request, District.objects.order_by("code"), per_page=DISTRICTS_PER_PAGE)
     return render(
         request,
         "funds/city.html",
@@ -75,7 +79,8 @@ def funds_home(request: HttpRequest) -> HttpResponse:
             "year": year,
             "years": _year_choices(years, year),
             "by_source": funds_by_source(year=year),
-            "matrix": funds_by_district(year=year),
+            "matrix": funds_by_district(year=year, page=list(districts.rows)),
+            "pager": districts,
         },
     )
 

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,6 +26,7 @@ from districts.access import district_for
 from districts.models import Department, District, Street
 from districts.scope import scope_of
 from greencommunity.dates import as_of
+from greencommunity.paging import paged
 from reporting.access import can_edit_report, can_edit_rows, can_review, can_start_reports, report_for
 from reporting.figures import selectors
 from reporting.forms import CommentForm, NarrativeForm, PlanTargetFormSet, UnlockForm, WorkAssignmentFormSet
@@ -91,7 +91,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 def _commission_list(request: HttpRequest, campaign: Campaign) -> HttpResponse:
-    reports = Report.objects.filter(campaign=campaign).select_related("district", "department")
+    # The campaign too: each row's period label reads it, which was a query a row.
+    reports = Report.objects.filter(campaign=campaign).select_related("district", "department", "campaign")
     filters = {
         "kind": request.GET.get("kind", "") if request.GET.get("kind") in Report.Kind.values else "",
         "status": request.GET.get("status", "") if request.GET.get("status") in Report.Status.values else "",
@@ -111,14 +112,13 @@ def _commission_list(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             messages.error(request, _("Write the month as YYYY-MM, e.g. 2021-03."))
         else:
             reports = reports.filter(period=period)
-    page = Paginator(reports.order_by("-period", "district__code", "department__code"), 100).get_page(
-        request.GET.get("page")
-    )
+    pager = paged(request, reports.order_by("-period", "district__code", "department__code"), per_page=100)
     return render(
         request,
         "reporting/report_list_commission.html",
         {
-            "page": page,
+            "page": pager.page,
+            "pager": pager,
             "filters": filters,
             "kinds": Report.Kind.choices,
             "statuses": Report.Status.choices,
