@@ -1,7 +1,14 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Enrolment
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class DateInput(forms.DateInput):
@@ -32,7 +39,7 @@ class NarrativeForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, fields: list[tuple[str, str]], readonly: bool = False, **kwargs):
+    def __init__(self, *args, fields: list[tuple[str, StrOrPromise]], readonly: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         for name, label in fields:
             self.fields[name] = forms.CharField(

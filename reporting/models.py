@@ -397,7 +397,7 @@ class Report(models.Model):
 
 
 # Which deadline each kind of report answers to.
-DEADLINE_OF = {
+DEADLINE_OF: dict[str, str] = {
     Report.Kind.MONTHLY: Deadline.Kind.MONTHLY_REPORT,
     Report.Kind.IMPLEMENTATION_PLAN: Deadline.Kind.IMPLEMENTATION_PLAN,
     Report.Kind.ANNUAL: Deadline.Kind.ANNUAL_REPORT,

@@ -65,7 +65,7 @@ from .timeliness import LOCAL
 Level = ProgressSnapshot.Level
 Status = ProgressSnapshot.Status
 # The levels as numbers inside the temporary tables: sorted and hashed many times, an integer is cheaper than text.
-NUMBER = {Level.CITY: 0, Level.DISTRICT: 1, Level.STREET: 2}
+NUMBER: dict[str, int] = {Level.CITY: 0, Level.DISTRICT: 1, Level.STREET: 2}
 TEMPORARY = (
     "rollup_day",
     "rollup_position",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -12,12 +13,16 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from districts.models import Community, Department, District, Street
+from districts.querysets import CommunityQuerySet
 from districts.scope import scope_of
 
 from .models import DEADLINE_OF, Campaign, Deadline, Enrolment, Milestone, Report, period_label
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def correlated_count(queryset: QuerySet, group_field: str) -> Subquery:
+
+def correlated_count(queryset: QuerySet, group_field: str) -> Coalesce:
     """A correlated COUNT(*) of `queryset` rows whose `group_field` is the outer row, as an integer column."""
     return Coalesce(
         Subquery(
@@ -32,7 +37,7 @@ def correlated_count(queryset: QuerySet, group_field: str) -> Subquery:
     )
 
 
-def roster_communities(*, campaign: Campaign, on: datetime.date) -> QuerySet[Community]:
+def roster_communities(*, campaign: Campaign, on: datetime.date) -> CommunityQuerySet:
     return Community.objects.on_roster(on).urban(include_similar=campaign.counts_similar_communities)
 
 
@@ -228,7 +233,7 @@ def _figures_query(*, campaign: Campaign, district_id: int, on: datetime.date, p
 # Building and compiling `_figures_query` costs the ORM ~8 ms of CPU, and the report page asks for two months on
 # every view. Its SQL only depends on whether the campaign counts 类似居委会 (and on the database and time zone), so
 # it is compiled once with these placeholders and run with each request's values put in their place.
-_PLACEHOLDERS = {
+_PLACEHOLDERS: dict[str, Any] = {
     "campaign": -917_001,
     "district": -917_002,
     "on": datetime.date(1001, 1, 31),
@@ -325,7 +330,7 @@ def annual_years(campaign: Campaign) -> list[int]:
     return list(range(first, campaign.ends_on.year + 1))
 
 
-def expected_reports(*, campaign: Campaign, kinds: list[str], on: datetime.date) -> list[tuple[str, datetime.date]]:
+def expected_reports(*, campaign: Campaign, kinds: Sequence[str], on: datetime.date) -> list[tuple[str, datetime.date]]:
     """(kind, period) of every report a filer owes by `on` (periods that have begun)."""
     expected: list[tuple[str, datetime.date]] = []
     if "implementation_plan" in kinds and on >= campaign.starts_on:
@@ -348,7 +353,7 @@ class ExpectedReport:
     report: Report | None
 
     @property
-    def kind_label(self) -> str:
+    def kind_label(self) -> StrOrPromise:
         return Report.Kind(self.kind).label
 
     @property
@@ -373,11 +378,11 @@ def filer_reports(*, user: Any, campaign: Campaign, on: datetime.date) -> FilerR
     if scope.district_id:
         filer: District | Department = District.objects.get(pk=scope.district_id)
         kinds = [Report.Kind.IMPLEMENTATION_PLAN, Report.Kind.MONTHLY, Report.Kind.ANNUAL]
-        reports = Report.objects.filter(campaign=campaign, district=filer)
+        reports = Report.objects.filter(campaign=campaign, district_id=scope.district_id)
     elif scope.role == "department_staff" and scope.department_id:
         filer = Department.objects.get(pk=scope.department_id)
         kinds = [Report.Kind.ANNUAL]
-        reports = Report.objects.filter(campaign=campaign, department=filer)
+        reports = Report.objects.filter(campaign=campaign, department_id=scope.department_id)
     else:
         return None
     existing = {(r.kind, r.period): r for r in reports}

@@ -114,7 +114,8 @@ class AssignmentAddForm(forms.ModelForm):
         fields = ["round", "team", "community", "kind"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         # The service alone knows when a community may be assigned; ask it, then undo, so the form can show its

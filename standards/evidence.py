@@ -27,7 +27,7 @@ from PIL import Image, ImageFile, ImageOps
 from districts.audit import audit_record, created
 from districts.models import AuditEntry, Community, Department, District
 
-from .models import Evidence, StandardItem
+from .models import Evidence, EvidenceQuerySet, StandardItem
 
 # Pillow refuses larger images outright (twice this) or warns (above this); we treat both as a refusal. A phone's
 # 50-megapixel photo fits; a crafted 20000 × 20000 image that would take gigabytes to decode does not.
@@ -383,7 +383,7 @@ def evidence_remove(*, evidence: Evidence, by: Any) -> Evidence:
     return evidence
 
 
-def evidence_for(owner: models.Model) -> models.QuerySet[Evidence]:
+def evidence_for(owner: models.Model) -> EvidenceQuerySet:
     """The files attached to `owner` and not removed, newest first."""
     return (
         Evidence.objects.current()

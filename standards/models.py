@@ -532,6 +532,10 @@ class Rectification(models.Model):
 
     objects = RectificationQuerySet.as_manager()
 
+    # Set by the pages that list rectifications, for their templates.
+    files: list[Evidence]
+    round_closed: bool
+
     class Meta:
         ordering = ["due_on", "community__code", "item__number"]
         verbose_name = _("rectification")

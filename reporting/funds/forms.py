@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -44,7 +46,7 @@ class EntryForm(AmountsForm):
 
     def __init__(self, *args, district: District, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["community"]
+        field = cast(forms.ModelChoiceField, self.fields["community"])
         field.queryset = (
             Community.objects.filter(district=district).select_related("street").order_by("street__code", "code")
         )
