@@ -42,10 +42,12 @@ def officials_list(request: HttpRequest) -> HttpResponse:
         raise Http404
     if scope.is_commission:
         districts, departments = District.objects.order_by("code"), Department.objects.all()
-    elif scope.is_district_staff:
+    elif scope.is_district_staff and scope.district_id:
         districts, departments = District.objects.filter(pk=scope.district_id), Department.objects.none()
-    else:
+    elif scope.department_id:
         districts, departments = District.objects.none(), Department.objects.filter(pk=scope.department_id)
+    else:
+        raise Http404
     district_rows, department_rows = officials_by_unit(districts=districts, departments=departments)
     return render(
         request,
@@ -63,7 +65,9 @@ def _edit(request: HttpRequest, *, district: District | None = None, department:
     scope = scope_of(request.user)
     if not can_edit_officials(scope, district=district, department=department):
         raise PermissionDenied
-    unit = {"district": district} if district is not None else {"department": department}
+    unit: dict[str, District | Department | None] = (
+        {"district": district} if district is not None else {"department": department}
+    )
     current = {o.level: o for o in ResponsibleOfficial.objects.filter(**unit)}
     forms_by_level = [
         (
@@ -82,7 +86,14 @@ def _edit(request: HttpRequest, *, district: District | None = None, department:
         try:
             with transaction.atomic():  # both levels or neither
                 for value, _label, form in forms_by_level:
-                    official_save(level=value, by=request.user, scope=scope, **unit, **form.cleaned_data)
+                    official_save(
+                        level=value,
+                        district=district,
+                        department=department,
+                        by=request.user,
+                        scope=scope,
+                        **form.cleaned_data,
+                    )
         except OfficialError as exc:
             error = str(exc)
         else:

@@ -668,7 +668,7 @@ def _own_street_code(scope: Scope) -> str:
 def _department_items(request: HttpRequest) -> tuple[Department | None, list[StandardItem], list[Department]]:
     """The department whose items are shown and those items; 404 for anyone who is neither it nor the commission."""
     scope = scope_of(request.user)
-    if scope.role == "department_staff":
+    if scope.role == "department_staff" and scope.department_id:
         department: Department | None = Department.objects.get(pk=scope.department_id)
         choices: list[Department] = []
     elif scope.is_commission:

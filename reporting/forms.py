@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django import forms
@@ -39,7 +40,7 @@ class NarrativeForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, fields: list[tuple[str, StrOrPromise]], readonly: bool = False, **kwargs):
+    def __init__(self, *args, fields: Sequence[tuple[str, StrOrPromise]], readonly: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         for name, label in fields:
             self.fields[name] = forms.CharField(

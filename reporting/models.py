@@ -381,7 +381,9 @@ class Report(models.Model):
 
     @property
     def filer(self) -> District | Department:
-        return self.district or self.department
+        filer = self.district or self.department
+        assert filer is not None  # report_has_one_filer: a district's or a department's
+        return filer
 
     @property
     def period_label(self) -> str:

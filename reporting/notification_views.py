@@ -16,6 +16,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from greencommunity.http import AuthenticatedHttpRequest
+
 from .models import Notification
 
 PAGE_SIZE = 50
@@ -38,7 +40,7 @@ def _is_local_path(url: str) -> bool:
 
 @login_required
 @require_GET
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(Notification.objects.filter(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     unread = Notification.objects.filter(user=request.user, read_at__isnull=True).exists()
     return render(request, "reporting/notifications.html", {"page": page, "has_unread": unread})

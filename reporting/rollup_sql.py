@@ -617,7 +617,13 @@ class Rollup:
         for k, day in enumerate(self.days):
             if day.store:
                 own = (day.on, day.then, day.span, day.ahead, day.target_share, day.target_due_on, day.at_risk_share)
-                payload = (common, own, tuple(day.expected_periods), inputs[k], inputs.get(then.get(k)))
+                payload = (
+                    common,
+                    own,
+                    tuple(day.expected_periods),
+                    inputs[k],
+                    inputs[then[k]] if k in then and then[k] in inputs else None,
+                )
                 keys[k] = hashlib.sha256(repr(payload).encode()).hexdigest()
         known = dict(
             RollupKey.objects.filter(campaign=self.campaign, on__in=[self.days[k].on for k in keys]).values_list(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -19,7 +19,7 @@ from districts.scope import scope_of
 from .models import DEADLINE_OF, Campaign, Deadline, Enrolment, Milestone, Report, period_label
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
+    from django_stubs_ext import StrOrPromise, WithAnnotations
 
 
 def correlated_count(queryset: QuerySet, group_field: str) -> Coalesce:
@@ -74,7 +74,16 @@ def with_district_figures(districts: QuerySet[District], *, campaign: Campaign, 
     )
 
 
-def streets_overview(*, user: Any, district: District, campaign: Campaign, on: datetime.date) -> QuerySet[Street]:
+class StreetFigures(TypedDict):
+    roster_count: int
+    enrolled_count: int
+    pilot_count: int
+    has_pilot: bool
+
+
+def streets_overview(
+    *, user: Any, district: District, campaign: Campaign, on: datetime.date
+) -> QuerySet[WithAnnotations[Street, StreetFigures]]:
     roster = roster_communities(campaign=campaign, on=on)
     enrolled = active_enrolments(campaign=campaign, on=on)
     return (

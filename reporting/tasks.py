@@ -119,7 +119,9 @@ def send_annual_report_reminders(today: str | None = None) -> int:
     report is reminded of its due day, whatever days before it the deadline's daily reminders use."""
     day = _day(today)
     campaign = Campaign.objects.current()
-    deadline = campaign.deadlines.filter(kind=Deadline.Kind.ANNUAL_REPORT).first() if campaign else None
+    if campaign is None:
+        return 0
+    deadline = campaign.deadlines.filter(kind=Deadline.Kind.ANNUAL_REPORT).first()
     period = datetime.date(day.year, 1, 1)
     if deadline is None or period not in reminders.report_periods(campaign=campaign, deadline=deadline):
         return 0

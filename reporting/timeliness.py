@@ -12,6 +12,7 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
@@ -22,6 +23,14 @@ from districts.models import District
 
 from .models import DEADLINE_OF, Campaign, Deadline, Report
 from .selectors import campaign_months
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class FirstSubmitted(TypedDict):
+    first_submitted_on: datetime.date | None
+
 
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
@@ -81,7 +90,9 @@ def expected_months(*, campaign: Campaign, on: datetime.date) -> list[tuple[date
     return [(month, deadline.due_for(month)) for month in campaign_months(campaign) if deadline.due_for(month) <= on]
 
 
-def _monthly_reports(*, campaign: Campaign, districts: QuerySet[District], periods: list[datetime.date]) -> QuerySet:
+def _monthly_reports(
+    *, campaign: Campaign, districts: QuerySet[District], periods: list[datetime.date]
+) -> QuerySet[WithAnnotations[Report, FirstSubmitted]]:
     return Report.objects.filter(
         campaign=campaign, kind=Report.Kind.MONTHLY, district__in=districts, period__in=periods
     ).annotate(first_submitted_on=TruncDate("first_submitted_at", tzinfo=LOCAL))
@@ -110,7 +121,7 @@ def reporting_rates(*, campaign: Campaign, on: datetime.date, districts: QuerySe
         )
         for district in districts.order_by("code")
     ]
-    return sorted(rows, key=lambda row: (row.rate or 0, row.timeliness or 0, row.district.code))
+    return sorted(rows, key=lambda row: (row.rate or 0, row.timeliness or 0, row.district.code if row.district else ""))
 
 
 def rates_total(rows: list[RateRow]) -> RateRow:
@@ -123,7 +134,9 @@ def rates_total(rows: list[RateRow]) -> RateRow:
     )
 
 
-def _cell_state(report: Report | None, *, due_on: datetime.date, on: datetime.date) -> str:
+def _cell_state(
+    report: WithAnnotations[Report, FirstSubmitted] | None, *, due_on: datetime.date, on: datetime.date
+) -> str:
     """The state of one district's report for one month, as it stood on `on` as far as the report tells."""
     if report is None or timezone.localdate(report.created_at, LOCAL) > on:
         return CellState.MISSING if due_on <= on else CellState.NOT_DUE

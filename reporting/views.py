@@ -267,7 +267,7 @@ def enrolment_enrol_view(request: HttpRequest, code: str) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("enrolment", code=district.code)
     codes = request.POST.getlist("community")
     communities = list(Community.objects.visible_to(request.user).filter(district=district, code__in=codes))
@@ -324,5 +324,5 @@ def enrolment_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect("enrolment", code=district.code)

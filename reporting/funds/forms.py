@@ -35,8 +35,15 @@ class AmountsForm(_Form):
     note = forms.CharField(label=_("Remarks"), required=False, max_length=200)
 
 
+class CommunityChoiceField(forms.ModelChoiceField):
+    """A district's communities, each named with its street (names repeat across streets)."""
+
+    def label_from_instance(self, obj: Community) -> str:
+        return f"{obj.street.name} · {obj.name}"
+
+
 class EntryForm(AmountsForm):
-    community = forms.ModelChoiceField(label=_("Community"), queryset=Community.objects.none())
+    community = CommunityChoiceField(label=_("Community"), queryset=Community.objects.none())
     year = forms.IntegerField(
         label=_("Year"), min_value=2000, max_value=2100, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
     )
@@ -46,11 +53,9 @@ class EntryForm(AmountsForm):
 
     def __init__(self, *args, district: District, **kwargs):
         super().__init__(*args, **kwargs)
-        field = cast(forms.ModelChoiceField, self.fields["community"])
-        field.queryset = (
+        cast(CommunityChoiceField, self.fields["community"]).queryset = (
             Community.objects.filter(district=district).select_related("street").order_by("street__code", "code")
         )
-        field.label_from_instance = lambda c: f"{c.street.name} · {c.name}"
 
 
 class UploadForm(_Form):

@@ -30,6 +30,8 @@ def entries_visible_to(user: Any) -> QuerySet[FundEntry]:
         return FundEntry.objects.none()
     if scope.sees_whole_city:
         return FundEntry.objects.all()
+    if scope.district_id is None:
+        return FundEntry.objects.none()
     return FundEntry.objects.filter(district_id=scope.district_id)
 
 
@@ -116,8 +118,8 @@ class FundsByDistrict:
 def funds_by_district(*, year: int, districts: QuerySet[District] | None = None) -> FundsByDistrict:
     """The year's funds per district and source (a matrix), with the totals of each row and column: one grouped query
     for the cells and one for the districts' totals (a community is counted once however many sources it has)."""
-    districts = list((districts if districts is not None else District.objects.all()).order_by("code"))
-    rows = FundEntry.objects.filter(year=year, district__in=districts).order_by()
+    district_list = list((districts if districts is not None else District.objects.all()).order_by("code"))
+    rows = FundEntry.objects.filter(year=year, district__in=district_list).order_by()
     cells = {
         (r["district_id"], r["source_id"]): Totals(r["committed_sum"], r["spent_sum"], r["communities"])
         for r in rows.values("district_id", "source_id").annotate(
@@ -136,7 +138,7 @@ def funds_by_district(*, year: int, districts: QuerySet[District] | None = None)
             by_source=[cells.get((d.pk, s.pk), Totals()) for s in sources],
             total=district_totals.get(d.pk, Totals()),
         )
-        for d in districts
+        for d in district_list
     ]
     by_source = [
         Totals(
