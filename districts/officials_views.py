@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,7 +31,7 @@ class OfficialForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
@@ -61,7 +63,9 @@ def officials_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _edit(request: HttpRequest, *, district: District | None = None, department: Department | None = None):
+def _edit(
+    request: HttpRequest, *, district: District | None = None, department: Department | None = None
+) -> HttpResponse:
     scope = scope_of(request.user)
     if not can_edit_officials(scope, district=district, department=department):
         raise PermissionDenied

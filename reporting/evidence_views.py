@@ -158,7 +158,7 @@ def _box(
     return response
 
 
-def _refused(request: HttpRequest, exc: Refused, report: Report, **target) -> HttpResponse:
+def _refused(request: HttpRequest, exc: Refused, report: Report, **target: Any) -> HttpResponse:
     if _is_htmx(request):
         # 200, so htmx swaps the box with the message in it.
         return _box(request, report, error=exc.message, **target)
@@ -168,7 +168,7 @@ def _refused(request: HttpRequest, exc: Refused, report: Report, **target) -> Ht
     return render(request, "400.html", status=400)
 
 
-def _done(request: HttpRequest, report: Report, message: str, **target) -> HttpResponse:
+def _done(request: HttpRequest, report: Report, message: str, **target: Any) -> HttpResponse:
     if _is_htmx(request):
         return _box(request, report, **target)
     messages.success(request, message)

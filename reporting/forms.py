@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +17,7 @@ class DateInput(forms.DateInput):
 
     input_type = "date"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, format="%Y-%m-%d")
 
 
@@ -40,7 +40,9 @@ class NarrativeForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, fields: Sequence[tuple[str, StrOrPromise]], readonly: bool = False, **kwargs):
+    def __init__(
+        self, *args: Any, fields: Sequence[tuple[str, StrOrPromise]], readonly: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         for name, label in fields:
             self.fields[name] = forms.CharField(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -270,7 +271,7 @@ def period_label(kind: str, period: datetime.date, campaign: Campaign) -> str:
 
 
 class ReportQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ReportQuerySet:
+    def visible_to(self, user: Any) -> ReportQuerySet:
         from districts.scope import scope_of
 
         scope = scope_of(user)

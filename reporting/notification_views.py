@@ -6,6 +6,8 @@ would bury the changes the trail is there to show.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -29,7 +31,7 @@ def notification_mark_read(*, notification: Notification) -> bool:
     return bool(changed)
 
 
-def notifications_mark_all_read(*, user) -> int:
+def notifications_mark_all_read(*, user: Any) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
 
 

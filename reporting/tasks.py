@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import logging
 from itertools import groupby
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -77,7 +78,7 @@ def _reminder_message(due: reminders.DueReport) -> str:
     return _("%(report)s is due on %(due)s; please submit it in time.") % values
 
 
-def _filer_of(user) -> tuple[str, str]:
+def _filer_of(user: Any) -> tuple[str, str]:
     membership = user.membership
     if membership.district_id:
         return "district", membership.district.code

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from districts.access import community_for, district_for, street_for
-from districts.models import Community, Street
+from districts.models import Community, District, Street
 from districts.releases.history import names_as_of_levels
 from districts.scope import scope_of
 from greencommunity.dates import as_of
@@ -130,7 +130,7 @@ def community_search(request: HttpRequest) -> HttpResponse:
     return _community_page(request, district=district, street=None)
 
 
-def _community_page(request: HttpRequest, *, district, street) -> HttpResponse:
+def _community_page(request: HttpRequest, *, district: District | None, street: Street | None) -> HttpResponse:
     on, given = as_of(request)
     campaign = _campaign()
     filters = {

@@ -9,8 +9,8 @@ the same release again rewrites no row and leaves no dead tuple. On SQLite the s
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.utils import timezone
@@ -136,7 +136,10 @@ def _write_postgresql(
 # --- SQLite (and any other database): batches -------------------------------------------------------------------
 
 
-def _chunks(items: list, size: int = BATCH):
+T = TypeVar("T")
+
+
+def _chunks(items: list[T], size: int = BATCH) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -9,15 +9,18 @@ from districts.models import Community, District
 
 from .models import AMOUNT_DIGITS, AMOUNT_PLACES, FundingSource
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class _Form(forms.Form):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Labels sit above their fields; a colon after them reads as clutter.
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
 
-def _amount_field(label) -> forms.DecimalField:
+def _amount_field(label: StrOrPromise) -> forms.DecimalField:
     return forms.DecimalField(
         label=label,
         required=False,
@@ -51,7 +54,7 @@ class EntryForm(AmountsForm):
 
     field_order = ["community", "year", "source", "committed", "spent", "note"]
 
-    def __init__(self, *args, district: District, **kwargs):
+    def __init__(self, *args: Any, district: District, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(CommunityChoiceField, self.fields["community"]).queryset = (
             Community.objects.filter(district=district).select_related("street").order_by("street__code", "code")
