@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test test-fast install lint check messages bench loadtest
+.PHONY: run test test-fast install lint typecheck check messages bench loadtest
 
 $(VENV)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
@@ -41,6 +41,11 @@ test-fast: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint templates --lint
+
+# mypy with django-stubs over the apps, at the strictness stated in pyproject.toml.
+typecheck: install
+	$(VENV)/bin/mypy
 
 check: install
 	$(PY) manage.py makemigrations --check --dry-run

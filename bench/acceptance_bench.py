@@ -47,7 +47,7 @@ def run() -> list[dict[str, Any]]:
         by=None,
     )
     team = team_create(round=round_, name="基准组", members=[inspector], by=None)
-    community = Community.objects.filter(district__code="120116", kind="居委会").order_by("code").first()
+    community = Community.objects.filter(district__code="120116", kind="居委会").earliest("code")
     SelfAssessment.objects.update_or_create(
         community=community,
         period=datetime.date(2022, 9, 1),

@@ -26,7 +26,7 @@ def _client(username: str, **membership: Any) -> Client:
 
 def run(*, scale: str, district_code: str) -> list[dict[str, Any]]:
     district = District.objects.get(code=district_code)
-    department = Department.objects.order_by("code").first()
+    department = Department.objects.earliest("code")
     pages = [
         ("city", _client("bench-commission", role=Role.COMMISSION_ADMIN), reverse("dashboard")),
         (

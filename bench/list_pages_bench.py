@@ -32,6 +32,7 @@ def pages(*, district_code: str) -> list[tuple[str, str]]:
     """(label, URL) of every list page the commission opens, the roster's largest first."""
     district = District.objects.get(code=district_code)
     street = Street.objects.filter(district=district).order_by("code").first()
+    assert street is not None, "the national roster gives every district its streets"
     return [
         ("home", reverse("home")),
         ("roster: districts", reverse("roster_districts")),

@@ -35,7 +35,7 @@ def _fields(obj: models.Model) -> list[str]:
 
 def _saved_state(obj: models.Model) -> dict[str, Any] | None:
     """The stored values before a save, or None for a new object."""
-    return snapshot(type(obj).objects.get(pk=obj.pk), _fields(obj)) if obj.pk else None
+    return snapshot(type(obj)._default_manager.get(pk=obj.pk), _fields(obj)) if obj.pk else None
 
 
 def _audit_save(request: HttpRequest, obj: models.Model, before: dict[str, Any] | None) -> None:
@@ -47,12 +47,6 @@ def _audit_save(request: HttpRequest, obj: models.Model, before: dict[str, Any] 
         district_id=_district_id_of(obj),
         changes=diff(before, after) if before is not None else created(after),
         source="admin",
-    )
-
-
-def _audit_delete(request: HttpRequest, obj: models.Model) -> None:
-    audit_record(
-        actor=request.user, action=AuditEntry.Action.DELETE, obj=obj, district_id=_district_id_of(obj), source="admin"
     )
 
 

@@ -161,7 +161,9 @@ def _describe(model: type[models.Model] | None, name: str) -> tuple[Any, Mapping
         return name, {}, None
     if field.auto_created and not field.concrete:
         # A reverse relation (a plan's targets, its division of work): named after the rows it holds.
-        related = field.related_model._meta
+        related_model = field.related_model
+        assert isinstance(related_model, type) and issubclass(related_model, models.Model)  # a reverse relation's model
+        related = related_model._meta
         return (related.verbose_name if field.one_to_one else related.verbose_name_plural), {}, None
     return getattr(field, "verbose_name", None) or name, dict(getattr(field, "flatchoices", None) or ()), field
 
@@ -210,7 +212,7 @@ def _key_order(key: Any) -> tuple[int, str]:
 def readable_change_rows(entry: AuditEntry) -> list[tuple[str, str, object, object]]:
     """(key, label, old, new) with verbose names, choice labels and dates as people read them. A stored mapping
     (a row's items) becomes one line per part that changed. A key nothing names is shown as it is, never an error."""
-    model = entry.content_type.model_class() if entry.content_type_id else None
+    model = entry.content_type.model_class() if entry.content_type else None
     rows: list[tuple[str, str, object, object]] = []
     for name, pair in entry.changes.items():
         if name.startswith("_"):  # bookkeeping (a row's version, a request's address), not a change to data

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from .models import Community
@@ -13,7 +15,7 @@ class CommunitySurveyForm(forms.ModelForm):
             "address": forms.TextInput(attrs={"autocomplete": "street-address"}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Labels sit above their fields; a colon after them reads as clutter (and as ASCII in Chinese).
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ session's is a 404 (another user cannot preview, confirm or cancel it).
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -49,7 +50,7 @@ class RosterUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 

@@ -9,6 +9,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from greencommunity.fields import max_length
+
 from .audit import audit_record, created, diff, snapshot
 from .models import AuditEntry, Department, District, ResponsibleOfficial
 from .scope import Scope
@@ -49,7 +51,7 @@ def _clean(name: str, title: str, phone: str, level_label: str) -> tuple[str, st
             _("%(level)s: fill in the %(missing)s as well, or leave all three empty.")
             % {"level": level_label, "missing": "、".join(str(m) for m in missing)}
         )
-    limits = {f: ResponsibleOfficial._meta.get_field(f).max_length for f in ("name", "title", "phone")}
+    limits = {f: max_length(ResponsibleOfficial, f) for f in ("name", "title", "phone")}
     for label, value, field in (
         (_("full name"), name, "name"),
         (_("job title"), title, "title"),
@@ -86,7 +88,9 @@ def official_save(
     if not can_edit_officials(scope, district=district, department=department):
         raise OfficialError(_("Only the unit's own staff may change its responsible officials."))
     level_label = str(ResponsibleOfficial.Level(level).label)
-    unit = {"district": district} if district is not None else {"department": department}
+    unit: dict[str, District | Department | None] = (
+        {"district": district} if district is not None else {"department": department}
+    )
     district_id = district.pk if district is not None else None
     with transaction.atomic():
         current = ResponsibleOfficial.objects.select_for_update().filter(level=level, **unit).order_by().first()

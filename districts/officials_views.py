@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,7 +35,7 @@ class OfficialForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
@@ -46,10 +48,12 @@ def officials_list(request: HttpRequest) -> HttpResponse:
         raise Http404
     if scope.is_commission:
         districts, departments = District.objects.order_by("code"), Department.objects.all()
-    elif scope.is_district_staff:
+    elif scope.is_district_staff and scope.district_id:
         districts, departments = District.objects.filter(pk=scope.district_id), Department.objects.none()
-    else:
+    elif scope.department_id:
         districts, departments = District.objects.none(), Department.objects.filter(pk=scope.department_id)
+    else:
+        raise Http404
     # A national roster's 3,000 districts take 60 pages; Tianjin's 16 and the departments fit on one.
     pager = paged(request, districts, per_page=DISTRICTS_PER_PAGE)
     district_rows, department_rows = officials_by_unit(districts=pager.rows, departments=departments)
@@ -66,11 +70,15 @@ def officials_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _edit(request: HttpRequest, *, district: District | None = None, department: Department | None = None):
+def _edit(
+    request: HttpRequest, *, district: District | None = None, department: Department | None = None
+) -> HttpResponse:
     scope = scope_of(request.user)
     if not can_edit_officials(scope, district=district, department=department):
         raise PermissionDenied
-    unit = {"district": district} if district is not None else {"department": department}
+    unit: dict[str, District | Department | None] = (
+        {"district": district} if district is not None else {"department": department}
+    )
     current = {o.level: o for o in ResponsibleOfficial.objects.filter(**unit)}
     forms_by_level = [
         (
@@ -89,7 +97,14 @@ def _edit(request: HttpRequest, *, district: District | None = None, department:
         try:
             with transaction.atomic():  # both levels or neither
                 for value, _label, form in forms_by_level:
-                    official_save(level=value, by=request.user, scope=scope, **unit, **form.cleaned_data)
+                    official_save(
+                        level=value,
+                        district=district,
+                        department=department,
+                        by=request.user,
+                        scope=scope,
+                        **form.cleaned_data,
+                    )
         except OfficialError as exc:
             error = str(exc)
         else:

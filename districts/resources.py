@@ -35,7 +35,7 @@ PROPERTY_SHARE = "物业管理覆盖率(%)"
 ADDRESS = "地址"
 
 YES, NO = "是", "否"
-RENOVATION_LABELS = {
+RENOVATION_LABELS: dict[str, str] = {
     Community.Renovation.NOT_PLANNED: "未计划",
     Community.Renovation.PLANNED: "已计划",
     Community.Renovation.IN_PROGRESS: "改造中",

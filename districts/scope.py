@@ -7,12 +7,9 @@ object exists); in scope but read-only → 403.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 CITY_READERS = {"commission_admin", "commission_reviewer", "department_staff"}
 
@@ -55,7 +52,7 @@ class Scope:
 NO_SCOPE = Scope(role=None)
 
 
-def scope_of(user: AbstractBaseUser | AnonymousUser | Any) -> Scope:
+def scope_of(user: Any) -> Scope:
     """The user's scope, computed once per request (cached on the user object)."""
     if not getattr(user, "is_authenticated", False):
         return NO_SCOPE

@@ -40,7 +40,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     if scope.is_commission:
         entries = AuditEntry.objects.all()
-    elif scope.is_district_staff:
+    elif scope.is_district_staff and scope.district_id:
         entries = AuditEntry.objects.filter(district_id=scope.district_id)
     else:
         raise PermissionDenied

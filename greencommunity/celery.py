@@ -1,5 +1,6 @@
 import logging
 import os
+from typing import Any
 
 from celery import Celery
 from celery.signals import worker_ready
@@ -16,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 @worker_ready.connect
-def flush_outbox_on_start(sender, **kwargs) -> None:
+def flush_outbox_on_start(sender: Any, **kwargs: Any) -> None:
     """A worker that starts (after an outage, a deploy) first publishes the jobs the broker missed, rather than
     leaving them to beat's next minute. Queued as a task: it runs in the pool, like every database job."""
     from outbox.tasks import outbox_flush

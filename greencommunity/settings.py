@@ -145,7 +145,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / _env("SQLITE_NAME", "db.sqlite3"),
+            "NAME": str(BASE_DIR / _env("SQLITE_NAME", "db.sqlite3")),
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }

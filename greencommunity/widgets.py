@@ -1,4 +1,5 @@
-"""Form widgets the portal shares."""
+"""Form widgets every app shares (the apps depend one way: reporting → standards → districts; this is below them
+all)."""
 
 from __future__ import annotations
 
@@ -26,3 +27,12 @@ class QuickSelect(forms.Select):
             ),
         )
         return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options)
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; it only accepts ISO dates as its value, whatever the language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")

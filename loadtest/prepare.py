@@ -24,6 +24,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,11 +161,12 @@ def _deadline_day() -> dict:
     logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
     User = get_user_model()
     campaign = Campaign.objects.current()
+    assert campaign is not None, "the load test runs on the demo data (seed_demo)"
     period = campaign_months(campaign)[-1]
     reviewer = User.objects.get(username="reviewer")
     hashed = make_password(PASSWORD)  # hashing is slow on purpose; every load user shares the password
 
-    def user(username: str, first_name: str, **membership: object) -> object:
+    def user(username: str, first_name: str, **membership: Any) -> Any:
         account = User.objects.create(username=username, password=hashed, first_name=first_name)
         Membership.objects.create(user=account, **membership)
         return account

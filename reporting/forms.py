@@ -1,8 +1,16 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from greencommunity.forms import DateInput
+from greencommunity.widgets import DateInput
 from reporting.models import Enrolment
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class EnrolForm(forms.Form):
@@ -24,7 +32,9 @@ class NarrativeForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, fields: list[tuple[str, str]], readonly: bool = False, **kwargs):
+    def __init__(
+        self, *args: Any, fields: Sequence[tuple[str, StrOrPromise]], readonly: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         for name, label in fields:
             self.fields[name] = forms.CharField(

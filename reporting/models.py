@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -270,7 +271,7 @@ def period_label(kind: str, period: datetime.date, campaign: Campaign) -> str:
 
 
 class ReportQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ReportQuerySet:
+    def visible_to(self, user: Any) -> ReportQuerySet:
         from districts.scope import scope_of
 
         scope = scope_of(user)
@@ -387,7 +388,9 @@ class Report(models.Model):
 
     @property
     def filer(self) -> District | Department:
-        return self.district or self.department
+        filer = self.district or self.department
+        assert filer is not None  # report_has_one_filer: a district's or a department's
+        return filer
 
     @property
     def period_label(self) -> str:
@@ -403,7 +406,7 @@ class Report(models.Model):
 
 
 # Which deadline each kind of report answers to.
-DEADLINE_OF = {
+DEADLINE_OF: dict[str, str] = {
     Report.Kind.MONTHLY: Deadline.Kind.MONTHLY_REPORT,
     Report.Kind.IMPLEMENTATION_PLAN: Deadline.Kind.IMPLEMENTATION_PLAN,
     Report.Kind.ANNUAL: Deadline.Kind.ANNUAL_REPORT,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import logging
 from itertools import groupby
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -76,7 +77,7 @@ def _reminder_message(due: reminders.DueReport) -> str:
     return _("%(report)s is due on %(due)s; please submit it in time.") % values
 
 
-def _filer_of(user) -> tuple[str, str]:
+def _filer_of(user: Any) -> tuple[str, str]:
     membership = user.membership
     if membership.district_id:
         return "district", membership.district.code
@@ -118,7 +119,9 @@ def send_annual_report_reminders(today: str | None = None) -> int:
     report is reminded of its due day, whatever days before it the deadline's daily reminders use."""
     day = _day(today)
     campaign = Campaign.objects.current()
-    deadline = campaign.deadlines.filter(kind=Deadline.Kind.ANNUAL_REPORT).first() if campaign else None
+    if campaign is None:
+        return 0
+    deadline = campaign.deadlines.filter(kind=Deadline.Kind.ANNUAL_REPORT).first()
     period = datetime.date(day.year, 1, 1)
     if deadline is None or period not in reminders.report_periods(campaign=campaign, deadline=deadline):
         return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -89,7 +91,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "reporting/home.html", context)
 
 
-def _districts_page(request: HttpRequest, *, campaign: Campaign, on) -> tuple[list, Pager]:
+def _districts_page(request: HttpRequest, *, campaign: Campaign, on: datetime.date) -> tuple[list, Pager]:
     """One page of the visible districts with their figures. The page is chosen on the bare districts and only its
     rows are counted: the figures' subqueries would otherwise run for every district before the page's offset."""
     pager = paged(
@@ -152,7 +154,7 @@ def community_search(request: HttpRequest) -> HttpResponse:
     return _community_page(request, district=district, street=None)
 
 
-def _community_page(request: HttpRequest, *, district, street) -> HttpResponse:
+def _community_page(request: HttpRequest, *, district: District | None, street: Street | None) -> HttpResponse:
     on, given = as_of(request)
     campaign = _campaign()
     filters = {
@@ -289,7 +291,7 @@ def enrolment_enrol_view(request: HttpRequest, code: str) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("enrolment", code=district.code)
     codes = request.POST.getlist("community")
     communities = list(Community.objects.visible_to(request.user).filter(district=district, code__in=codes))
@@ -346,5 +348,5 @@ def enrolment_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect("enrolment", code=district.code)

@@ -292,7 +292,7 @@ def answer_save(
         _require_open(locked)
         _require_round_open(locked.round, today)
         answer = InspectionAnswer.objects.filter(inspection=locked, item=item).first()
-        before = [answer.result, answer.note] if answer else [None, None]
+        before: list[str | None] = [answer.result, answer.note] if answer else [None, None]
         if answer is None:
             answer = InspectionAnswer(inspection=locked, item=item)
         if before == [result, note]:
@@ -475,6 +475,7 @@ def objection_record(
         raise AcceptanceError(_("Write down the objection."))
     if not (inspection.is_signed and inspection.passed):
         raise AcceptanceError(_("Only a passing, signed inspection is under public notice."))
+    assert inspection.signed_on is not None and inspection.notice_ends_on is not None  # both set when signed
     if not inspection.signed_on <= received_on <= inspection.notice_ends_on:
         raise AcceptanceError(
             _("The notice ran from %(start)s to %(end)s; an objection must be received within it.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -426,7 +427,7 @@ class CommunityItems:
         return next((r for r in self.items if r.status == Rectification.Status.REINSPECTION_REQUESTED), None)
 
 
-def _attach_evidence(user: Any, rectifications: list[Rectification]) -> None:
+def _attach_evidence(user: Any, rectifications: Sequence[Rectification]) -> None:
     """Give each rectification its files the user may see (`.files`), from one query."""
     files = (
         Evidence.objects.visible_to(user)
@@ -701,21 +702,22 @@ def acceptance_items(request: HttpRequest) -> HttpResponse:
     departments = Department.objects.filter(standard_categories__isnull=False).distinct().order_by("order", "code")
     if scope.role == Role.DEPARTMENT_STAFF:
         # A department answers for its own items; that is what it sees.
-        department = get_object_or_404(Department, pk=scope.department_id)
+        department: Department | None = get_object_or_404(Department, pk=scope.department_id)
     elif scope.is_commission or scope.is_district_staff:
         code = request.GET.get("department", "").strip()
         department = get_object_or_404(departments, code=code) if code else None
     else:
         raise Http404
-    items = StandardItem.objects.select_related("category").order_by("number")
+    item_rows = StandardItem.objects.select_related("category").order_by("number")
     if department is not None:
-        items = items.filter(category__departments=department)
-    items = list(items)
+        item_rows = item_rows.filter(category__departments=department)
+    items = list(item_rows)
     # Streets of one district: any for city readers; district staff always see their own (another is a 404).
     code = request.GET.get("district", "").strip()
     if code:
         chosen = district_for(request.user, code)
     elif scope.is_district_staff:
+        assert scope.district_id is not None  # district staff always have their district
         chosen = District.objects.get(pk=scope.district_id)
     else:
         chosen = None
@@ -726,7 +728,7 @@ def acceptance_items(request: HttpRequest) -> HttpResponse:
     )
     visible = District.objects.visible_to(request.user).order_by("code")
     districts = list(visible.only("code", "name"))  # the "streets of" choice
-    if scope.is_district_staff:
+    if scope.is_district_staff and scope.district_id is not None:
         answers = answers.filter(inspection__district_id=scope.district_id)
     # A page of a national roster's 3,000 districts; the total row is still every visible district's, from SQL.
     pager = paged(request, visible, per_page=DISTRICTS_PER_PAGE)
@@ -791,6 +793,7 @@ def _state(community: Community, on: datetime.date) -> tuple[State, Inspection |
         return State("objection", _("Objection pending")), latest
     if upheld:
         return State("upheld", _("Objection upheld; does not meet the requirements")), latest
+    assert latest.notice_ends_on is not None  # set when the inspection is signed
     return (
         State("notice", _("Under public notice until %(date)s") % {"date": date_format(latest.notice_ends_on)}),
         latest,

@@ -79,9 +79,9 @@ class AcceptanceRoundAdmin(AuditedAdmin):
         # A later end date is an extension, made on the round's page with a reason; it is not edited here.
         return ["closes_on"] if obj is not None else []
 
-    def save_model(self, request: HttpRequest, obj: AcceptanceRound, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
+            obj.created_by_id = request.user.pk
         super().save_model(request, obj, form, change)
 
 
@@ -114,7 +114,8 @@ class AssignmentAddForm(forms.ModelForm):
         fields = ["round", "team", "community", "kind"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         # The service alone knows when a community may be assigned; ask it, then undo, so the form can show its
@@ -165,8 +166,7 @@ class InspectionAnswerInline(admin.TabularInline):
     model = InspectionAnswer
     extra = 0
     can_delete = False
-    fields = ["item", "result", "note", "answered_by", "answered_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("item", "result", "note", "answered_by", "answered_at")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -26,8 +26,9 @@ from PIL import Image, ImageFile, ImageOps
 
 from districts.audit import audit_record, created
 from districts.models import AuditEntry, Community, Department, District
+from greencommunity.fields import max_length
 
-from .models import Evidence, StandardItem
+from .models import Evidence, EvidenceQuerySet, StandardItem
 
 # Pillow refuses larger images outright (twice this) or warns (above this); we treat both as a refusal. A phone's
 # 50-megapixel photo fits; a crafted 20000 × 20000 image that would take gigabytes to decode does not.
@@ -250,7 +251,7 @@ def _clean_name(name: str, ext: str) -> str:
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().strip(".")
     stem = name.rsplit(".", 1)[0] if "." in name else name
     stem = stem.strip() or _("file")
-    limit = Evidence._meta.get_field("original_name").max_length - len(ext) - 1
+    limit = max_length(Evidence, "original_name") - len(ext) - 1
     return f"{stem[:limit]}.{ext}"
 
 
@@ -302,7 +303,7 @@ def evidence_add(
     """Check, store and record one uploaded file. Nothing is kept if anything fails."""
     kind, content_type, ext = evidence_check(upload)
     caption = (caption or "").strip()
-    if len(caption) > Evidence._meta.get_field("caption").max_length:
+    if len(caption) > max_length(Evidence, "caption"):
         raise EvidenceError(_("The caption may be at most 200 characters."))
     if community is not None and district is not None and community.district_id != district.pk:
         raise EvidenceError(
@@ -383,7 +384,7 @@ def evidence_remove(*, evidence: Evidence, by: Any) -> Evidence:
     return evidence
 
 
-def evidence_for(owner: models.Model) -> models.QuerySet[Evidence]:
+def evidence_for(owner: models.Model) -> EvidenceQuerySet:
     """The files attached to `owner` and not removed, newest first."""
     return (
         Evidence.objects.current()

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import District, Role, Street
-from greencommunity.forms import DateInput
 from greencommunity.people import person_name
+from greencommunity.widgets import DateInput
 
 from .models import AcceptanceRound, Assignment, Objection
 
@@ -42,7 +42,8 @@ class RoundForm(PortalForm):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         opens_on, closes_on = data.get("opens_on"), data.get("closes_on")
         if opens_on and closes_on and closes_on < opens_on:
             self.add_error("closes_on", _("A round must close on or after the day it opens."))
@@ -96,7 +97,7 @@ class TeamForm(PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["members"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["members"]).queryset = (
             get_user_model()
             .objects.filter(is_active=True, membership__role__in=TEAM_ROLES)
             .select_related("membership__department")
@@ -118,14 +119,16 @@ class AssignForm(PortalForm):
         super().__init__(*args, **kwargs)
         self.round = round
         self.teams = {str(team.pk): team for team in round.teams.all()}
-        self.fields["team"].choices = [("", "—")] + [(pk, team.name) for pk, team in self.teams.items()]
+        cast(forms.ChoiceField, self.fields["team"]).choices = [("", "—")] + [
+            (pk, team.name) for pk, team in self.teams.items()
+        ]
         districts = list(District.objects.order_by("code"))
-        self.fields["district"].choices = [("", "—")] + [(d.code, d.name) for d in districts]
+        cast(forms.ChoiceField, self.fields["district"]).choices = [("", "—")] + [(d.code, d.name) for d in districts]
         names = {d.pk: d.name for d in districts}
         grouped: dict[str, list[tuple[str, str]]] = {}
         for street in Street.objects.order_by("code").only("code", "name", "district_id"):
             grouped.setdefault(names[street.district_id], []).append((street.code, street.name))
-        self.fields["street"].choices = [("", _("all"))] + list(grouped.items())
+        cast(forms.ChoiceField, self.fields["street"]).choices = [("", _("all"))] + list(grouped.items())
         for name, message in (
             ("team", _("Choose one of this round's teams.")),
             ("district", _("Choose a district from the list.")),
@@ -137,7 +140,8 @@ class AssignForm(PortalForm):
         self.fields["district"].error_messages["required"] = _("Choose a district.")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "team" in data:
             data["team"] = self.teams[data["team"]]
         if "district" in data:

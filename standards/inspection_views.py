@@ -9,7 +9,7 @@ own district and street. Only the team's members may answer, upload or sign; any
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -36,6 +36,9 @@ from .models import (
     StandardCategory,
     StandardItem,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _member_inspections(user: Any) -> QuerySet[Inspection]:
@@ -77,7 +80,7 @@ def _is_signed_now(inspection: Inspection) -> bool:
     return Inspection.objects.filter(pk=inspection.pk, status=Inspection.Status.SIGNED).exists()
 
 
-def _choices(item: StandardItem) -> list[tuple[str, str]]:
+def _choices(item: StandardItem) -> list[tuple[str, StrOrPromise]]:
     return [
         (value, label)
         for value, label in InspectionAnswer.Result.choices
@@ -278,7 +281,9 @@ def inspection_photo(request: HttpRequest, inspection_pk: int) -> JsonResponse:
 
 def _sign_summary(inspection: Inspection) -> dict[str, Any]:
     answers = {a.item_id: a for a in inspection.answers.all()}
-    rows = [{"item": item, "answer": answers.get(item.pk)} for item in StandardItem.objects.order_by("number")]
+    rows: list[dict[str, Any]] = [
+        {"item": item, "answer": answers.get(item.pk)} for item in StandardItem.objects.order_by("number")
+    ]
     results = [row["answer"].result for row in rows if row["answer"]]
     return {
         "rows": rows,

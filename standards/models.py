@@ -135,9 +135,7 @@ ITEM_COUNT = 16
 def evidence_path(instance: Evidence, filename: str) -> str:
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     unit = (
-        instance.district.code
-        if instance.district_id
-        else (instance.department.code if instance.department_id else "city")
+        instance.district.code if instance.district else (instance.department.code if instance.department else "city")
     )
     return f"evidence/{unit}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
 
@@ -531,6 +529,10 @@ class Rectification(models.Model):
     )
 
     objects = RectificationQuerySet.as_manager()
+
+    # Set by the pages that list rectifications, for their templates.
+    files: list[Evidence]
+    round_closed: bool
 
     class Meta:
         ordering = ["due_on", "community__code", "item__number"]

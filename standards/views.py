@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.decorators import login_required
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
@@ -18,7 +19,7 @@ def _visible_evidence(request: HttpRequest, public_id: uuid.UUID) -> Evidence:
     return get_object_or_404(Evidence.objects.visible_to(request.user).current(), public_id=public_id)
 
 
-def _stream(field_file, *, content_type: str, filename: str, inline: bool) -> FileResponse:
+def _stream(field_file: FieldFile, *, content_type: str, filename: str, inline: bool) -> FileResponse:
     try:
         handle = field_file.open("rb")
     except OSError as exc:  # the row outlived its file (restored database, lost bucket): nothing to show

@@ -16,6 +16,7 @@ import io
 from collections import deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -24,7 +25,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import override_settings
+from django.http import StreamingHttpResponse
+from django.test import Client, override_settings
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from PIL import Image
@@ -86,7 +88,7 @@ def hrefs_of(html: str) -> list[str]:
 class Crawl:
     """Breadth-first from the home page; `broken` holds (status, url, the page that links to it)."""
 
-    client: object
+    client: Client
     visited: list[str] = field(default_factory=list)
     broken: list[tuple[int, str, str]] = field(default_factory=list)
     _queued: set[str] = field(default_factory=set)
@@ -144,7 +146,7 @@ class Crawl:
             return []
         self.visited.append(url)
         response = self.client.get(url)
-        if response.streaming:
+        if isinstance(response, StreamingHttpResponse):
             # Read to the end, so the file is closed as at the end of a real download.
             b"".join(response.streaming_content)
         if response.status_code >= 400:
@@ -165,7 +167,7 @@ def _png() -> bytes:
     return buffer.getvalue()
 
 
-def _user(username: str, role: str, **scope) -> object:
+def _user(username: str, role: str, **scope) -> Any:
     user = get_user_model().objects.create_user(username=username, password="unused-password-1")
     Membership.objects.create(user=user, role=role, **scope)
     return user
@@ -252,9 +254,11 @@ def _build_world(campaign: Campaign) -> dict[str, object]:
                 by=inspector,
             )
         signed[bool(fails)] = inspection_sign(inspection=inspection, by=inspector)
-    rectification = Rectification.objects.filter(inspection=signed[True]).order_by("pk").first()
+    rectification = Rectification.objects.filter(inspection=signed[True]).earliest("pk")
     rectification_done(rectification=rectification, note="已增设投放点", by=staff)
-    objection_record(inspection=signed[False], received_on=signed[False].signed_on, text="公示有异议", by=commission)
+    signed_on = signed[False].signed_on
+    assert signed_on is not None
+    objection_record(inspection=signed[False], received_on=signed_on, text="公示有异议", by=commission)
 
     # Rendered here, as the job the request queues on commit would.
     for kind, period, scope_code in (("district-monthly", "2021-01", HEPING), ("city-bulletin", "2021-12", "")):

@@ -25,7 +25,8 @@ def _msgstrs(text: str) -> list[tuple[str, str]]:
     """(msgid, msgstr) of every translation in a .po file, plural forms included, continuation lines joined."""
     pairs: list[tuple[str, str]] = []
     msgid = ""
-    field, parts = "", []
+    field = ""
+    parts: list[str] = []
 
     def flush() -> None:
         nonlocal msgid

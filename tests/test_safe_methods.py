@@ -31,7 +31,7 @@ def _tables() -> dict[str, tuple[int, ...]]:
     comparing contents, since an UPDATE that writes the same values counts too. Elsewhere, every table's (row count,
     hash of its rows), read whole: the hash is a sum, so the order rows come back in does not matter."""
     quote = connection.ops.quote_name
-    readings = {}
+    readings: dict[str, tuple[int, ...]] = {}
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {quote(AUDIT)} WHERE action = %s", [AuditEntry.Action.DENIED])  # noqa: S608
         readings[DENIED] = (cursor.fetchone()[0],)
@@ -53,7 +53,7 @@ def _tables() -> dict[str, tuple[int, ...]]:
 
 def _changed(before: dict[str, tuple[int, ...]], after: dict[str, tuple[int, ...]], *, refused: bool) -> list[str]:
     """The tables a request changed, less the one "access denied" entry a refused request may add."""
-    allowed = {}
+    allowed: dict[str, tuple[int, ...]] = {}
     if refused:
         allowed[DENIED] = (before[DENIED][0] + 1,)
         if connection.vendor == "postgresql":  # that entry is the audit table's one insert

@@ -9,8 +9,8 @@ the same release again rewrites no row and leaves no dead tuple. On SQLite the s
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.utils import timezone
@@ -136,7 +136,10 @@ def _write_postgresql(
 # --- SQLite (and any other database): batches -------------------------------------------------------------------
 
 
-def _chunks(items: list, size: int = BATCH):
+T = TypeVar("T")
+
+
+def _chunks(items: list[T], size: int = BATCH) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -184,32 +187,34 @@ def _write_batches(
     existing = {}
     for codes in _chunks([r.code for r in rows["district"]]):
         existing.update({d.code: d for d in District.objects.filter(code__in=codes)})
-    new, changed = [], []
+    new_districts: list[District] = []
+    changed_districts: list[District] = []
     for r in rows["district"]:
         unit = existing.get(r.code)
         if unit is None:
-            new.append(District(code=r.code, name=r.name, kind=r.kind))
+            new_districts.append(District(code=r.code, name=r.name, kind=r.kind))
         else:
             unit.name, unit.kind = r.name, r.kind
-            changed.append(unit)
-    District.objects.bulk_create(new, batch_size=BATCH)
-    District.objects.bulk_update(changed, ["name", "kind"], batch_size=BATCH)
+            changed_districts.append(unit)
+    District.objects.bulk_create(new_districts, batch_size=BATCH)
+    District.objects.bulk_update(changed_districts, ["name", "kind"], batch_size=BATCH)
     progress(55)
 
     district_ids = _ids(District, {r.parent_code for r in rows["street"]})
     existing = {}
     for codes in _chunks([r.code for r in rows["street"]]):
         existing.update({s.code: s for s in Street.objects.filter(code__in=codes)})
-    new, changed = [], []
+    new_streets: list[Street] = []
+    changed_streets: list[Street] = []
     for r in rows["street"]:
         unit = existing.get(r.code)
         if unit is None:
-            new.append(Street(code=r.code, name=r.name, kind=r.kind, district_id=district_ids[r.parent_code]))
+            new_streets.append(Street(code=r.code, name=r.name, kind=r.kind, district_id=district_ids[r.parent_code]))
         else:
             unit.name, unit.kind, unit.district_id, unit.closed_on = r.name, r.kind, district_ids[r.parent_code], None
-            changed.append(unit)
-    Street.objects.bulk_create(new, batch_size=BATCH)
-    Street.objects.bulk_update(changed, ["name", "kind", "district", "closed_on"], batch_size=BATCH)
+            changed_streets.append(unit)
+    Street.objects.bulk_create(new_streets, batch_size=BATCH)
+    Street.objects.bulk_update(changed_streets, ["name", "kind", "district", "closed_on"], batch_size=BATCH)
     progress(70)
 
     parents = {}
@@ -223,12 +228,13 @@ def _write_batches(
     existing = {}
     for codes in _chunks([r.code for r in rows["community"]]):
         existing.update({c.code: c for c in Community.objects.filter(code__in=codes)})
-    new, changed = [], []
+    new_communities: list[Community] = []
+    changed_communities: list[Community] = []
     for r in rows["community"]:
         unit = existing.get(r.code)
         street_id, district_id = parents[r.parent_code]
         if unit is None:
-            new.append(
+            new_communities.append(
                 Community(
                     code=r.code,
                     name=r.name,
@@ -247,10 +253,10 @@ def _write_batches(
                 None,
             )
             unit.updated_at = now
-            changed.append(unit)
-    Community.objects.bulk_create(new, batch_size=BATCH)
+            changed_communities.append(unit)
+    Community.objects.bulk_create(new_communities, batch_size=BATCH)
     Community.objects.bulk_update(
-        changed, ["name", "kind", "street", "district", "closed_on", "updated_at"], batch_size=BATCH
+        changed_communities, ["name", "kind", "street", "district", "closed_on", "updated_at"], batch_size=BATCH
     )
     progress(90)
     if not diff.first_load:

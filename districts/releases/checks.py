@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from greencommunity.fields import max_length
+
 from ..models import Community, District, RosterRelease, Street
 from .reading import ReleaseError, ReleaseRow, at
 
@@ -21,9 +23,9 @@ KINDS = {
     "community": {choice.value for choice in Community.Kind},
 }
 NAME_MAX = {
-    "district": District._meta.get_field("name").max_length,
-    "street": Street._meta.get_field("name").max_length,
-    "community": Community._meta.get_field("name").max_length,
+    "district": max_length(District, "name"),
+    "street": max_length(Street, "name"),
+    "community": max_length(Community, "name"),
 }
 MAX_PROBLEMS = 200
 

@@ -18,7 +18,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler
 
-from reporting.api.auth import API_AUTHENTICATION, PortalSessionAuthentication
+from reporting.api.auth import API_AUTHENTICATION
 
 
 class Detail(serializers.Serializer):
@@ -48,7 +48,7 @@ ERROR_RESPONSES = {
 class PortalSessionScheme(SessionScheme):
     """Documents the session in the schema as DRF's own session authentication is."""
 
-    target_class = PortalSessionAuthentication
+    target_class = "reporting.api_auth.PortalSessionAuthentication"
 
 
 class ApiAutoSchema(AutoSchema):
@@ -56,9 +56,8 @@ class ApiAutoSchema(AutoSchema):
 
     def get_response_serializers(self) -> Any:
         responses = super().get_response_serializers()
-        if not isinstance(responses, dict):
-            responses = {200: responses}
-        return {**ERROR_RESPONSES, **responses}
+        by_status = responses if isinstance(responses, dict) else {200: responses}
+        return {**ERROR_RESPONSES, **by_status}
 
 
 class ApiPagination(PageNumberPagination):
@@ -70,7 +69,9 @@ class ApiPagination(PageNumberPagination):
     max_page_size = 1000
 
     def get_page_size(self, request: Any) -> int:
-        return min(_whole_number(request, self.page_size_query_param, default=self.page_size), self.max_page_size)
+        # PAGE_SIZE is set in settings, so DRF's page size is never None here.
+        default = self.page_size or 1
+        return min(_whole_number(request, self.page_size_query_param, default=default), self.max_page_size)
 
     def get_page_number(self, request: Any, paginator: Any) -> int:
         return _whole_number(request, self.page_query_param, default=1)

@@ -9,7 +9,7 @@ subqueries and relations are joined, so a page's query count does not grow with 
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Max, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from districts.access import district_for, street_for
-from districts.models import Community, District, Street
+from districts.models import Community, Department, District, Street
 from districts.scope import scope_of
 from districts.services import SURVEY_FIELDS
 from greencommunity.security import lockout_response
@@ -34,10 +34,14 @@ from reporting.figures import selectors
 from reporting.models import Campaign, Enrolment, ProgressSnapshot
 from standards.models import StandardCategory, StandardItem
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
 # --- query parameters (validated by serializers, so a bad value is a 400 that names the parameter) -------
 
 
-DATE_ERRORS = {"invalid": _("Give the date as YYYY-MM-DD, for example 2021-05-31.")}
+DATE_ERRORS: dict[str, StrOrPromise] = {"invalid": _("Give the date as YYYY-MM-DD, for example 2021-05-31.")}
 
 
 class Query(serializers.Serializer):
@@ -112,7 +116,9 @@ class DistrictSerializer(serializers.ModelSerializer):
 
 
 class StreetSerializer(serializers.ModelSerializer):
-    district = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="District code.")
+    district: serializers.SlugRelatedField[District] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="District code."
+    )
     district_name = serializers.CharField(source="district.name", read_only=True)
     community_count = serializers.IntegerField(read_only=True, help_text="Communities you can see on the roster.")
 
@@ -122,9 +128,13 @@ class StreetSerializer(serializers.ModelSerializer):
 
 
 class CommunitySerializer(serializers.ModelSerializer):
-    street = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Street-level unit code.")
+    street: serializers.SlugRelatedField[Street] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="Street-level unit code."
+    )
     street_name = serializers.CharField(source="street.name", read_only=True)
-    district = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="District code.")
+    district: serializers.SlugRelatedField[District] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="District code."
+    )
     district_name = serializers.CharField(source="district.name", read_only=True)
     enrolment = serializers.ChoiceField(
         source="enrolment_kind",
@@ -158,7 +168,7 @@ class StandardItemSerializer(serializers.ModelSerializer):
 
 
 class StandardCategorySerializer(serializers.ModelSerializer):
-    departments = serializers.SlugRelatedField(
+    departments: serializers.SlugRelatedField[Department] = serializers.SlugRelatedField(
         slug_field="name", many=True, read_only=True, help_text="Responsible municipal departments."
     )
     items = StandardItemSerializer(many=True, read_only=True)

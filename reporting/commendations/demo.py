@@ -25,11 +25,11 @@ APPROVE, DECLINE, WAIT = "approve", "decline", "wait"
 
 
 def _street(code: str) -> str:
-    return Street.objects.filter(district__code=code, kind=Street.Kind.SUBDISTRICT).order_by("code").first().name
+    return Street.objects.filter(district__code=code, kind=Street.Kind.SUBDISTRICT).earliest("code").name
 
 
 def _community(code: str) -> Community:
-    return Community.objects.filter(district__code=code, kind="居委会").order_by("code").first()
+    return Community.objects.filter(district__code=code, kind="居委会").earliest("code")
 
 
 def _proposals() -> list[tuple[str, int, str, str, str, str, str]]:

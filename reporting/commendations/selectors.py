@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from .models import Commendation
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 KIND_ORDER = Case(
     *[When(kind=kind, then=Value(n)) for n, kind in enumerate(Commendation.Kind.values)],
@@ -14,7 +17,7 @@ KIND_ORDER = Case(
 )
 
 
-def approved_by_kind(year: int) -> list[tuple[str, list[Commendation]]]:
+def approved_by_kind(year: int) -> list[tuple[StrOrPromise, list[Commendation]]]:
     """[(kind label, commendations)] approved for `year`, in the order units, individuals, practices."""
     rows = (
         Commendation.objects.approved()

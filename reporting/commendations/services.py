@@ -34,9 +34,9 @@ def _actor(by: Any) -> Any:
 def proposer_of(by: Any) -> District | Department | None:
     """The unit a user proposes for: their district (district staff) or department (department staff)."""
     scope = scope_of(by)
-    if scope.is_district_staff:
+    if scope.is_district_staff and scope.district_id:
         return District.objects.get(pk=scope.district_id)
-    if scope.role == "department_staff":
+    if scope.role == "department_staff" and scope.department_id:
         return Department.objects.get(pk=scope.department_id)
     return None
 
@@ -71,7 +71,7 @@ def commendation_propose(
         raise CommendationError(_("The name and the unit may be at most 200 characters each."))
     if not reason:
         raise CommendationError(_("Give the reason for the commendation."))
-    own = {"district": unit} if isinstance(unit, District) else {"department": unit}
+    own: dict[str, District | Department] = {"district": unit} if isinstance(unit, District) else {"department": unit}
     duplicate = Commendation.objects.filter(year=year, kind=kind, name=name, **own).exclude(
         status=Commendation.Status.DECLINED
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from districts.models import District
+from districts.models import Department, District
 from districts.scope import scope_of
 
 from . import selectors, services
@@ -51,7 +51,9 @@ def commendation_proposals(request: HttpRequest) -> HttpResponse:
         raise Http404
     proposals = selectors.proposals_for(request.user)
     if unit is not None:
-        own = {"district": unit} if isinstance(unit, District) else {"department": unit}
+        own: dict[str, District | Department] = (
+            {"district": unit} if isinstance(unit, District) else {"department": unit}
+        )
         proposals = proposals.filter(**own)
     return render(
         request,
@@ -94,7 +96,7 @@ def _decision(request: HttpRequest, pk: int) -> Commendation:
 def _refused(request: HttpRequest, form: ApproveForm | DeclineForm) -> None:
     for errors in form.errors.values():
         for error in errors:
-            messages.error(request, error)
+            messages.error(request, str(error))
 
 
 @login_required

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -56,9 +56,13 @@ Level = ProgressSnapshot.Level
 Status = ProgressSnapshot.Status
 # Worst first, so an ascending sort by status puts the districts that need attention at the top.
 STATUS_ORDER = {Status.BEHIND: 0, Status.AT_RISK: 1, Status.ON_TRACK: 2, Status.NONE: 3}
-STATUS_CSS = {Status.BEHIND: "bad", Status.AT_RISK: "warn", Status.ON_TRACK: "", Status.NONE: "neutral"}
+STATUS_CSS: dict[str, str] = {Status.BEHIND: "bad", Status.AT_RISK: "warn", Status.ON_TRACK: "", Status.NONE: "neutral"}
 
 
+@overload
+def _share_percent(share: Decimal) -> Decimal: ...
+@overload
+def _share_percent(share: Decimal | None) -> Decimal | None: ...
 def _share_percent(share: Decimal | None) -> Decimal | None:
     return None if share is None else (Decimal(share) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
@@ -325,7 +329,7 @@ def _on_query(on: datetime.date, given: bool) -> str:
 
 
 def _projection(unit: Unit) -> list[list[Any]]:
-    if unit.projected_percent is None:
+    if unit.projected_percent is None or unit.met_percent is None:
         return []
     return [
         [unit.on.isoformat(), float(unit.met_percent)],
@@ -387,10 +391,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     campaign = _campaign()
     on, given = as_of(request)
     city_row = _latest(campaign=campaign, on=on, level=Level.CITY)
-    snap_on = city_row.on if city_row else None
-    context = _base_context(request, campaign, on, given, snap_on)
+    context = _base_context(request, campaign, on, given, city_row.on if city_row else None)
     if city_row is None:
         return render(request, "reporting/dashboard.html", context)
+    snap_on = city_row.on
     city = Unit(city_row)
     # Every figure of the page but the table's page comes from the city row, counts, or a few named districts:
     # with thousands of districts the page still reads a fixed, small number of rows.
@@ -564,11 +568,11 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
     campaign = _campaign()
     on, given = as_of(request)
     district_row = _latest(campaign=campaign, on=on, level=Level.DISTRICT, code=district.code)
-    snap_on = district_row.on if district_row else None
-    context = _base_context(request, campaign, on, given, snap_on)
+    context = _base_context(request, campaign, on, given, district_row.on if district_row else None)
     context["district"] = district
     if district_row is None:
         return render(request, "reporting/dashboard_district.html", context)
+    snap_on = district_row.on
     unit = Unit(district_row)
     # Street staff see their district's figures but may open only their own street's progress.
     own_street = _own_street_code(scope)
@@ -663,8 +667,8 @@ def _own_street_code(scope: Scope) -> str:
 def _department_items(request: HttpRequest) -> tuple[Department | None, list[StandardItem], list[Department]]:
     """The department whose items are shown and those items; 404 for anyone who is neither it nor the commission."""
     scope = scope_of(request.user)
-    if scope.role == "department_staff":
-        department = Department.objects.get(pk=scope.department_id)
+    if scope.role == "department_staff" and scope.department_id:
+        department: Department | None = Department.objects.get(pk=scope.department_id)
         choices: list[Department] = []
     elif scope.is_commission:
         choices = list(Department.objects.order_by("code"))
@@ -689,13 +693,12 @@ def dashboard_department(request: HttpRequest) -> HttpResponse:
     campaign = _campaign()
     on, given = as_of(request)
     city_row = _latest(campaign=campaign, on=on, level=Level.CITY)
-    snap_on = city_row.on if city_row else None
-    context = _base_context(request, campaign, on, given, snap_on)
+    context = _base_context(request, campaign, on, given, city_row.on if city_row else None)
     context.update(department=department, departments=choices, items=items)
     if city_row is None:
         return render(request, "reporting/dashboard_department.html", context)
     city = Unit(city_row)
-    districts = ProgressSnapshot.objects.filter(campaign=campaign, on=snap_on, level=Level.DISTRICT)
+    districts = ProgressSnapshot.objects.filter(campaign=campaign, on=city_row.on, level=Level.DISTRICT)
     # The matrix keeps its order by code; its pages keep the date and the department chosen.
     kept = {**_as_given(on, given), "department": department.code if department and choices else ""}
     query = TableQuery(sort="name", descending=False, page=_page_number(request), only="", kept=kept)
@@ -747,8 +750,7 @@ def dashboard_item_failures(request: HttpRequest, number: int) -> HttpResponse:
     code = request.GET.get("district", "")
     district = district_for(request.user, code) if code else None
     city_row = _latest(campaign=campaign, on=on, level=Level.CITY)
-    snap_on = city_row.on if city_row else None
-    context = _base_context(request, campaign, on, given, snap_on)
+    context = _base_context(request, campaign, on, given, city_row.on if city_row else None)
     department_param = department.code if department and choices else ""
     back = {**_as_given(on, given), "department": department_param}
     context.update(
@@ -759,7 +761,7 @@ def dashboard_item_failures(request: HttpRequest, number: int) -> HttpResponse:
         back_url=_with_query(reverse("dashboard_department"), back),
     )
     if city_row is not None:
-        rows = item_failures(campaign=campaign, number=number, on=snap_on, district=district)
+        rows = item_failures(campaign=campaign, number=number, on=city_row.on, district=district)
         kept = {**back, "district": district.code if district else ""}
         query = TableQuery(sort="name", descending=False, page=_page_number(request), only="", kept=kept)
         total = rows.count()
@@ -887,7 +889,12 @@ def _units_sheet(
         level=Level.CITY if district is None else Level.DISTRICT,
         code=district.code if district else "",
     )
-    snapshots = ProgressSnapshot.objects.filter(campaign=campaign, on=snap_on, level=level).defer("item_results")
+    # No snapshot yet: the sheet has its headers and no rows.
+    snapshots = (
+        ProgressSnapshot.objects.none()
+        if snap_on is None
+        else ProgressSnapshot.objects.filter(campaign=campaign, on=snap_on, level=level).defer("item_results")
+    )
     if district is not None:
         snapshots = snapshots.filter(parent_code=district.code)
     ordered = _ordered(snapshots, TableQuery(sort="met_share", descending=True, page=1, only="", kept={}))
@@ -909,10 +916,14 @@ def _items_sheet(
     snap_on = _snapshot_on(campaign=campaign, on=on, level=Level.CITY)
     # Item-major rows need every area once per item: read the areas' names and results once (a few small values a
     # district), not whole snapshots, and not once per item.
-    areas = list(
-        ProgressSnapshot.objects.filter(campaign=campaign, on=snap_on, level__in=[Level.CITY, Level.DISTRICT])
-        .order_by(Case(When(level=Level.CITY, then=Value(0)), default=Value(1)), "unit_code")
-        .values_list("level", "unit_name", "item_results")
+    areas = (
+        []
+        if snap_on is None
+        else list(
+            ProgressSnapshot.objects.filter(campaign=campaign, on=snap_on, level__in=[Level.CITY, Level.DISTRICT])
+            .order_by(Case(When(level=Level.CITY, then=Value(0)), default=Value(1)), "unit_code")
+            .values_list("level", "unit_name", "item_results")
+        )
     )
 
     def rows() -> Iterator[list[Any]]:

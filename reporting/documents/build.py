@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -75,10 +75,12 @@ class DocumentSpec:
         if self.kind == Kind.CITY_BULLETIN:
             return _("Tianjin green community campaign: progress bulletin")
         if self.kind == Kind.DISTRICT_MONTHLY:
+            assert self.district is not None  # every district monthly names its district
             return _("%(district)s green community campaign: monthly report") % {"district": self.district.name}
         if self.kind == Kind.ANNUAL:
             return _("Tianjin green community campaign: the annual reports compiled")
         community = self.community
+        assert community is not None  # an acceptance record is a community's
         return _("%(place)s green community acceptance record") % {
             "place": f"{community.district.name}{community.street.name}{community.name}"
         }
@@ -89,6 +91,7 @@ class DocumentSpec:
         figures as of its month's last day and is dated that day, so making it again years later prints the same
         paper. Other kinds are dated the day they are made."""
         if self.kind == Kind.CITY_BULLETIN:
+            assert self.month is not None  # a bulletin is a month's
             return month_end(self.month)
         return None
 
@@ -300,13 +303,13 @@ def bar_chart_svg(rows: list[tuple[str, Decimal]], *, target: Decimal | None, la
             f"{percent_label(value)}</text>"
         )
     if target is not None:
-        x = left + plot * float(target / axis)
+        target_x = left + plot * float(target / axis)
         body.append(
-            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 22}" stroke="#000" stroke-width="1.2" '
+            f'<line x1="{target_x:.1f}" y1="{top}" x2="{target_x:.1f}" y2="{height - 22}" stroke="#000" stroke-width="1.2" '
             'stroke-dasharray="5 3"/>'
         )
         body.append(
-            f'<text x="{x:.1f}" y="{top + 2}" font-size="11" text-anchor="middle" {CHART_FONT}>'
+            f'<text x="{target_x:.1f}" y="{top + 2}" font-size="11" text-anchor="middle" {CHART_FONT}>'
             f"{escape(_('target'))} {percent_label(target)}</text>"
         )
     return _svg(width, height, body, label)
@@ -403,6 +406,7 @@ def _names(names: Iterable[str]) -> str:
 
 
 def _bulletin_context(spec: DocumentSpec) -> dict[str, Any]:
+    assert spec.month is not None  # a bulletin is a month's
     figures = bulletin_figures(spec.campaign, month_end(spec.month))
     target = figures.milestone.target_share if figures.milestone else None
     districts = figures.districts
@@ -451,6 +455,7 @@ def _district_monthly_context(spec: DocumentSpec) -> dict[str, Any]:
 
 
 def _annual_context(spec: DocumentSpec) -> dict[str, Any]:
+    assert spec.year is not None  # the annual compilation is a year's
     year_start = datetime.date(spec.year, 1, 1)
     deadline = spec.campaign.deadlines.filter(kind=DEADLINE_OF[Report.Kind.ANNUAL]).first()
     due = deadline.due_for(year_start) if deadline else datetime.date(spec.year, 12, 31)
@@ -525,7 +530,7 @@ def _acceptance_context(spec: DocumentSpec) -> dict[str, Any]:
     }
 
 
-CONTEXT = {
+CONTEXT: dict[str, tuple[Callable[[DocumentSpec], dict[str, Any]], str]] = {
     Kind.CITY_BULLETIN: (_bulletin_context, "documents/city_bulletin.html"),
     Kind.DISTRICT_MONTHLY: (_district_monthly_context, "documents/district_monthly.html"),
     Kind.ANNUAL: (_annual_context, "documents/annual.html"),
@@ -549,7 +554,9 @@ def document_html(spec: DocumentSpec, *, generated_on: datetime.date | None = No
     with translation.override(settings.LANGUAGE_CODE):
         context = {
             "spec": spec,
-            "issuer": spec.district.name if spec.kind == Kind.DISTRICT_MONTHLY else spec.campaign.issued_by,
+            "issuer": spec.district.name
+            if spec.district and spec.kind == Kind.DISTRICT_MONTHLY
+            else spec.campaign.issued_by,
             "issued_on": spec.issued_on or generated_on,
             "generated_on": generated_on,
             "document_number": document_number_of(spec),

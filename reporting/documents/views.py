@@ -47,7 +47,7 @@ def documents_visible_to(user: Any) -> QuerySet[GeneratedDocument]:
         return documents
     if scope.role == "department_staff":
         return documents.filter(kind__in=CITY_KINDS)
-    if scope.is_district_staff:
+    if scope.is_district_staff and scope.district_id:
         own_community = Exists(Community.objects.filter(code=OuterRef("scope_code"), district_id=scope.district_id))
         return documents.filter(
             Q(kind=Kind.DISTRICT_MONTHLY, scope_code=scope.district_code)

@@ -191,8 +191,6 @@ def _date_notifications() -> None:
 
 def _community(district_code: str) -> Community:
     """The district's first residents' committee, so the demo is the same on every run."""
-    return (
-        Community.objects.filter(district__code=district_code, kind=Community.Kind.RESIDENTS_COMMITTEE)
-        .order_by("code")
-        .first()
+    return Community.objects.filter(district__code=district_code, kind=Community.Kind.RESIDENTS_COMMITTEE).earliest(
+        "code"
     )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import Community, District
-from greencommunity.forms import DateInput
-from greencommunity.widgets import QuickSelect
+from greencommunity.widgets import DateInput, QuickSelect
 from standards.forms import PortalForm
 from standards.models import StandardItem
 
@@ -47,7 +46,7 @@ class CaseForm(PortalForm):
 
     def __init__(self, *args: Any, district: District, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["communities"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["communities"]).queryset = (
             Community.objects.filter(district=district).select_related("street").order_by("street__code", "code")
         )
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from districts.audit import audit_record, created, diff
 from districts.models import AuditEntry, Community, District
 from districts.scope import scope_of
+from greencommunity.fields import max_length
 from outbox.services import enqueue_on_commit
 from standards import evidence as evidence_service
 from standards.models import Evidence, StandardItem
@@ -80,7 +81,7 @@ def _clean(
     communities, items = list(communities), list(items)
     if not title:
         raise ExperienceError(_("Give the case a title."))
-    if len(title) > ExperienceCase._meta.get_field("title").max_length:
+    if len(title) > max_length(ExperienceCase, "title"):
         raise ExperienceError(_("The title may be at most 200 characters."))
     if not communities:
         raise ExperienceError(_("Choose at least one community where the case took place."))
@@ -351,7 +352,11 @@ def case_file_add(*, case: ExperienceCase, upload: Any, caption: str = "", by: A
 
 def case_file_remove(*, case: ExperienceCase, evidence: Evidence, by: Any) -> Evidence:
     _files_editable(case, by)
-    if evidence.owner_id != case.pk or evidence.owner_type.model_class() is not ExperienceCase:
+    if (
+        evidence.owner_id != case.pk
+        or evidence.owner_type is None
+        or evidence.owner_type.model_class() is not ExperienceCase
+    ):
         raise ExperienceError(_("That file does not belong to this case."))
     try:
         return evidence_service.evidence_remove(evidence=evidence, by=by)

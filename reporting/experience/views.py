@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -22,6 +22,9 @@ from standards.evidence import evidence_for
 from . import selectors, services
 from .forms import CaseForm, EventForm, PromoteForm, PublishForm, ReturnForm, SearchForm
 from .models import ExchangeEvent, ExperienceCase
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Status = ExperienceCase.Status
 
@@ -42,7 +45,7 @@ def case_for(user: Any, pk: int, *, write: bool = False, review: bool = False) -
     return case
 
 
-def _status_choices(scope: Scope) -> list[tuple[str, str]]:
+def _status_choices(scope: Scope) -> list[tuple[str, StrOrPromise]]:
     if scope.is_commission:
         return [("", _("Published")), *[(s, label) for s, label in Status.choices if s != Status.PUBLISHED]]
     if scope.is_district_staff:
@@ -59,7 +62,7 @@ def experience_list(request: HttpRequest) -> HttpResponse:
     statuses = dict(_status_choices(scope))
     status = cleaned.get("status", "") if cleaned.get("status", "") in statuses else ""
     district = cleaned.get("district")
-    if status == "mine":
+    if status == "mine" and scope.district_id:
         district, status = District.objects.get(pk=scope.district_id), "all"
     filters = selectors.CaseFilters(
         item=cleaned.get("item"), district=district, text=cleaned.get("q", ""), status=status
@@ -89,7 +92,7 @@ def _form_error(form: CaseForm, exc: services.ExperienceError) -> None:
 @login_required
 def experience_create(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
-    if not scope.is_district_staff:
+    if not (scope.is_district_staff and scope.district_id):
         raise PermissionDenied
     district = District.objects.get(pk=scope.district_id)
     form = CaseForm(request.POST or None, district=district)

@@ -12,7 +12,7 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import (
@@ -45,6 +45,9 @@ from standards.models import (
     SelfAssessment,
     StandardItem,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
@@ -197,7 +200,7 @@ class ItemLine:
 
     item: StandardItem
     assessed: str
-    assessed_label: str
+    assessed_label: StrOrPromise
     note: str
     findings: list[tuple[Inspection, InspectionAnswer | None]]  # one for each inspection, in signing order
 
@@ -206,7 +209,7 @@ class ItemLine:
 class RectificationLine:
     rectification: Rectification
     status: str
-    status_label: str
+    status_label: StrOrPromise
     overdue: bool
 
 
@@ -214,7 +217,7 @@ class RectificationLine:
 class ObjectionLine:
     objection: Objection
     decision: str
-    decision_label: str
+    decision_label: StrOrPromise
     decided_on: datetime.date | None
 
 
@@ -340,6 +343,7 @@ def _state(story: CommunityStory) -> tuple[str, str]:
         return "objection", _("Objection pending")
     if any(line.decision == Objection.Decision.UPHELD for line in raised):
         return "upheld", _("Objection upheld; does not meet the requirements")
+    assert latest.notice_ends_on is not None  # set when the inspection is signed
     return "notice", _("Under public notice until %(date)s") % {"date": date_format(latest.notice_ends_on)}
 
 

@@ -65,7 +65,7 @@ from standards.models import Inspection, InspectionAnswer, Objection, SelfAssess
 Level = ProgressSnapshot.Level
 Status = ProgressSnapshot.Status
 # The levels as numbers inside the temporary tables: sorted and hashed many times, an integer is cheaper than text.
-NUMBER = {Level.CITY: 0, Level.DISTRICT: 1, Level.STREET: 2}
+NUMBER: dict[str, int] = {Level.CITY: 0, Level.DISTRICT: 1, Level.STREET: 2}
 TEMPORARY = (
     "rollup_day",
     "rollup_position",
@@ -427,7 +427,7 @@ class Rollup:
             )
             .values("inspection_id", "received_on", "blocks_until")
         )
-        objections, params = queryset.query.sql_with_params()
+        objections, objection_params = queryset.query.sql_with_params()
         # Blocking from the day it was received until the local day it was dismissed, or for good while pending
         # or once upheld (NULL).
         self._execute(
@@ -437,7 +437,7 @@ class Rollup:
             f"WHERE i.passed = 1 AND i.objected = 1 AND NOT EXISTS (SELECT 1 FROM ({objections}) o "
             f"WHERE o.inspection_id = i.id AND o.received_on <= d.day "
             f"AND (o.blocks_until IS NULL OR o.blocks_until > d.day))",
-            params,
+            objection_params,
         )
         self._analyze("rollup_span", "street_id, k_from, k_until")
 
@@ -676,7 +676,13 @@ class Rollup:
         for k, day in enumerate(self.days):
             if day.store:
                 own = (day.on, day.then, day.span, day.ahead, day.target_share, day.target_due_on, day.at_risk_share)
-                payload = (common, own, tuple(day.expected_periods), inputs[k], inputs.get(then.get(k)))
+                payload = (
+                    common,
+                    own,
+                    tuple(day.expected_periods),
+                    inputs[k],
+                    inputs[then[k]] if k in then and then[k] in inputs else None,
+                )
                 keys[k] = hashlib.sha256(repr(payload).encode()).hexdigest()
         known = dict(
             RollupKey.objects.filter(campaign=self.campaign, on__in=[self.days[k].on for k in keys]).values_list(

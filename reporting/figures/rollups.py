@@ -87,7 +87,9 @@ def target_for(milestones: Iterable[Milestone], on: datetime.date) -> Target:
         key=lambda m: m.due_on,
     )
     chosen = next((m for m in shares if m.due_on >= on), shares[-1] if shares else None)
-    return Target(share=Decimal(chosen.target_share), due_on=chosen.due_on) if chosen else Target()
+    if chosen is None or chosen.target_share is None:
+        return Target()
+    return Target(share=Decimal(chosen.target_share), due_on=chosen.due_on)
 
 
 # --- computing and storing -----------------------------------------------------------------------------------

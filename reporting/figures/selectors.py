@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from districts.models import Community, Department, District, Street
+from districts.querysets import CommunityQuerySet
 from districts.scope import scope_of
 from reporting.models import DEADLINE_OF, Campaign, Deadline, Enrolment, Milestone, Report, period_label
 from standards.models import SelfAssessment
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
 
-def correlated_count(queryset: QuerySet, group_field: str) -> Subquery:
+
+def correlated_count(queryset: QuerySet, group_field: str) -> Coalesce:
     """A correlated COUNT(*) of `queryset` rows whose `group_field` is the outer row, as an integer column."""
     return Coalesce(
         Subquery(
@@ -30,7 +35,7 @@ def correlated_count(queryset: QuerySet, group_field: str) -> Subquery:
     )
 
 
-def roster_communities(*, campaign: Campaign, on: datetime.date) -> QuerySet[Community]:
+def roster_communities(*, campaign: Campaign, on: datetime.date) -> CommunityQuerySet:
     return Community.objects.on_roster(on).urban(include_similar=campaign.counts_similar_communities)
 
 
@@ -115,7 +120,16 @@ def with_district_figures(districts: QuerySet[District], *, campaign: Campaign, 
     )
 
 
-def streets_overview(*, user: Any, district: District, campaign: Campaign, on: datetime.date) -> QuerySet[Street]:
+class StreetFigures(TypedDict):
+    roster_count: int
+    enrolled_count: int
+    pilot_count: int
+    has_pilot: bool
+
+
+def streets_overview(
+    *, user: Any, district: District, campaign: Campaign, on: datetime.date
+) -> QuerySet[WithAnnotations[Street, StreetFigures]]:
     roster = roster_communities(campaign=campaign, on=on)
     enrolled = active_enrolments(campaign=campaign, on=on)
     return (
@@ -332,7 +346,7 @@ def annual_years(campaign: Campaign) -> list[int]:
     return list(range(first, campaign.ends_on.year + 1))
 
 
-def expected_reports(*, campaign: Campaign, kinds: list[str], on: datetime.date) -> list[tuple[str, datetime.date]]:
+def expected_reports(*, campaign: Campaign, kinds: Sequence[str], on: datetime.date) -> list[tuple[str, datetime.date]]:
     """(kind, period) of every report a filer owes by `on` (periods that have begun)."""
     expected: list[tuple[str, datetime.date]] = []
     if "implementation_plan" in kinds and on >= campaign.starts_on:
@@ -355,7 +369,7 @@ class ExpectedReport:
     report: Report | None
 
     @property
-    def kind_label(self) -> str:
+    def kind_label(self) -> StrOrPromise:
         return Report.Kind(self.kind).label
 
     @property
@@ -380,11 +394,11 @@ def filer_reports(*, user: Any, campaign: Campaign, on: datetime.date) -> FilerR
     if scope.district_id:
         filer: District | Department = District.objects.get(pk=scope.district_id)
         kinds = [Report.Kind.IMPLEMENTATION_PLAN, Report.Kind.MONTHLY, Report.Kind.ANNUAL]
-        reports = Report.objects.filter(campaign=campaign, district=filer)
+        reports = Report.objects.filter(campaign=campaign, district_id=scope.district_id)
     elif scope.role == "department_staff" and scope.department_id:
         filer = Department.objects.get(pk=scope.department_id)
         kinds = [Report.Kind.ANNUAL]
-        reports = Report.objects.filter(campaign=campaign, department=filer)
+        reports = Report.objects.filter(campaign=campaign, department_id=scope.department_id)
     else:
         return None
     existing = {(r.kind, r.period): r for r in reports}

@@ -12,17 +12,33 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.conf import settings
 from django.db.models import Count, DateTimeField, F, Func, Q, QuerySet
 from django.db.models.functions import TruncDate
-from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from districts.models import District
 from reporting.figures.selectors import campaign_months
 from reporting.models import DEADLINE_OF, Campaign, Deadline, Report
+
+if TYPE_CHECKING:
+    pass
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class Rates(TypedDict):
+    submitted: int
+    timely: int
+
+
+class FirstSubmitted(TypedDict):
+    first_submitted_on: datetime.date | None
+
 
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
@@ -98,9 +114,17 @@ class StartOfNextLocalDay(Func):
 
     output_field = DateTimeField()
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple]:
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[str | int, ...]]:
         sql, params = super().as_sql(
-            compiler, connection, template="((%(expressions)s + 1)::timestamp AT TIME ZONE %%s)", **extra
+            compiler, connection, template="((%(expressions)s + 1)::timestamp AT TIME ZONE %%s)", **extra_context
         )
         return sql, (*params, settings.TIME_ZONE)
 
@@ -115,7 +139,7 @@ def _start_of_day_after(on: datetime.date) -> datetime.datetime:
 
 def rates_by_district(
     *, campaign: Campaign, on: datetime.date, districts: QuerySet[District]
-) -> tuple[int, QuerySet[District]]:
+) -> tuple[int, QuerySet[WithAnnotations[District, Rates]]]:
     """(monthly reports expected of each district as of `on`, `districts` annotated with `submitted` and `timely`,
     the worst first).
 
@@ -130,11 +154,11 @@ def rates_by_district(
         reports__period__in=periods,
         reports__first_submitted_at__lt=_start_of_day_after(on),
     )
-    on_time = LessThan(F("reports__first_submitted_at"), StartOfNextLocalDay(F("reports__due_on")))
+    on_time = Q(reports__first_submitted_at__lt=StartOfNextLocalDay(F("reports__due_on")))
     ranked = districts.annotate(
-        submitted=Count("reports", filter=counted), timely=Count("reports", filter=counted & Q(on_time))
+        submitted=Count("reports", filter=counted), timely=Count("reports", filter=counted & on_time)
     ).order_by("submitted", "timely", "code")
-    return len(periods), ranked
+    return len(periods), cast("QuerySet[WithAnnotations[District, Rates]]", ranked)
 
 
 def reporting_rates(*, campaign: Campaign, on: datetime.date, districts: QuerySet[District]) -> list[RateRow]:
@@ -177,7 +201,9 @@ def rates_city_total(*, campaign: Campaign, on: datetime.date, districts: QueryS
     )
 
 
-def _cell_state(report: Report | None, *, due_on: datetime.date, on: datetime.date) -> str:
+def _cell_state(
+    report: WithAnnotations[Report, FirstSubmitted] | None, *, due_on: datetime.date, on: datetime.date
+) -> str:
     """The state of one district's report for one month, as it stood on `on` as far as the report tells."""
     if report is None or timezone.localdate(report.created_at, LOCAL) > on:
         return CellState.MISSING if due_on <= on else CellState.NOT_DUE

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -7,15 +9,18 @@ from districts.models import Community, District
 
 from .models import AMOUNT_DIGITS, AMOUNT_PLACES, FundingSource
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class _Form(forms.Form):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Labels sit above their fields; a colon after them reads as clutter.
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
 
-def _amount_field(label) -> forms.DecimalField:
+def _amount_field(label: StrOrPromise) -> forms.DecimalField:
     return forms.DecimalField(
         label=label,
         required=False,
@@ -33,8 +38,15 @@ class AmountsForm(_Form):
     note = forms.CharField(label=_("Remarks"), required=False, max_length=200)
 
 
+class CommunityChoiceField(forms.ModelChoiceField):
+    """A district's communities, each named with its street (names repeat across streets)."""
+
+    def label_from_instance(self, obj: Community) -> str:
+        return f"{obj.street.name} · {obj.name}"
+
+
 class EntryForm(AmountsForm):
-    community = forms.ModelChoiceField(label=_("Community"), queryset=Community.objects.none())
+    community = CommunityChoiceField(label=_("Community"), queryset=Community.objects.none())
     year = forms.IntegerField(
         label=_("Year"), min_value=2000, max_value=2100, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
     )
@@ -42,13 +54,11 @@ class EntryForm(AmountsForm):
 
     field_order = ["community", "year", "source", "committed", "spent", "note"]
 
-    def __init__(self, *args, district: District, **kwargs):
+    def __init__(self, *args: Any, district: District, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["community"]
-        field.queryset = (
+        cast(CommunityChoiceField, self.fields["community"]).queryset = (
             Community.objects.filter(district=district).select_related("street").order_by("street__code", "code")
         )
-        field.label_from_instance = lambda c: f"{c.street.name} · {c.name}"
 
 
 class UploadForm(_Form):

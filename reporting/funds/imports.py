@@ -37,6 +37,7 @@ from districts.imports import (
 from districts.models import AuditEntry, Community
 from districts.resources import neutralise_formula, normalise_header, unneutralise_formula
 from districts.scope import scope_of
+from greencommunity.fields import max_length
 
 from .models import FundEntry, FundingSource
 from .services import FIELDS, FundsError, check_amount, check_year
@@ -57,7 +58,7 @@ CODE, NAME, YEAR, SOURCE, COMMITTED, SPENT, NOTE = (
 HEADERS = (CODE, NAME, YEAR, SOURCE, COMMITTED, SPENT, NOTE)
 # Both amount columns: an empty cell is nought, so a missing column would silently clear a stored amount.
 REQUIRED = (CODE, YEAR, SOURCE, COMMITTED, SPENT)
-NOTE_MAX = FundEntry._meta.get_field("note").max_length
+NOTE_MAX = max_length(FundEntry, "note")
 _KEY_OF = {normalise_header(h): h for h in HEADERS}
 
 

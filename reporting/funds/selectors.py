@@ -30,6 +30,8 @@ def entries_visible_to(user: Any) -> QuerySet[FundEntry]:
         return FundEntry.objects.none()
     if scope.sees_whole_city:
         return FundEntry.objects.all()
+    if scope.district_id is None:
+        return FundEntry.objects.none()
     return FundEntry.objects.filter(district_id=scope.district_id)
 
 

@@ -51,7 +51,8 @@ def check_amount(value: Any, *, label: str) -> Decimal:
         raise FundsError(_("%(label)s must be a number of yuan.") % {"label": label})
     if value < 0:
         raise FundsError(_("%(label)s cannot be negative.") % {"label": label})
-    if -value.as_tuple().exponent > AMOUNT_PLACES and value != value.quantize(Decimal("0.01")):
+    exponent = value.as_tuple().exponent  # an int for a finite number
+    if isinstance(exponent, int) and -exponent > AMOUNT_PLACES and value != value.quantize(Decimal("0.01")):
         raise FundsError(_("%(label)s may have at most two decimal places (fen).") % {"label": label})
     if value > MAX_AMOUNT:
         raise FundsError(_("%(label)s is larger than any community's funds can be.") % {"label": label})

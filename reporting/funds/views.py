@@ -334,7 +334,7 @@ def _workbook(*, year: int, district: District | None) -> bytes:
     bold = Font(bold=True)
     book = Workbook(write_only=True)
 
-    def sheet(title: str, headers: list[str]):
+    def sheet(title: str, headers: list[str]) -> Any:
         ws = book.create_sheet(title)
         ws.freeze_panes = "A2"
         from openpyxl.cell import WriteOnlyCell

@@ -21,7 +21,9 @@ def filer_users(report: Report) -> QuerySet:
     users = get_user_model().objects.filter(is_active=True)
     if report.district_id:
         return users.filter(membership__role=Role.DISTRICT_STAFF, membership__district_id=report.district_id)
-    return users.filter(membership__role=Role.DEPARTMENT_STAFF, membership__department_id=report.department_id)
+    if report.department_id:
+        return users.filter(membership__role=Role.DEPARTMENT_STAFF, membership__department_id=report.department_id)
+    return users.none()
 
 
 def commission_users() -> QuerySet:

@@ -6,6 +6,8 @@ would bury the changes the trail is there to show.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from greencommunity.http import AuthenticatedHttpRequest
 from reporting.models import Notification
 
 PAGE_SIZE = 50
@@ -27,7 +30,7 @@ def notification_mark_read(*, notification: Notification) -> bool:
     return bool(changed)
 
 
-def notifications_mark_all_read(*, user) -> int:
+def notifications_mark_all_read(*, user: Any) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
 
 
@@ -38,7 +41,7 @@ def _is_local_path(url: str) -> bool:
 
 @login_required
 @require_GET
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(Notification.objects.filter(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     unread = Notification.objects.filter(user=request.user, read_at__isnull=True).exists()
     return render(request, "reporting/notifications.html", {"page": page, "has_unread": unread})

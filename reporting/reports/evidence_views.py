@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -65,6 +66,7 @@ def _community(report: Report, code: str) -> Community | None:
         raise Refused(_("A department's report has no communities; attach the file to the report itself."))
     community = Community.objects.filter(code=code, district_id=report.district_id).select_related("street").first()
     if community is None:
+        assert report.district is not None  # a district's report, as checked above
         raise Refused(
             _("There is no community with code %(code)s in %(district)s.")
             % {"code": code[:20], "district": report.district.name}
@@ -96,9 +98,12 @@ def _on_a_row(report: Report, community: Community | None) -> None:
     """A community's file belongs to its row of this report, and is read by whoever may read that row."""
     if community is None:
         return
-    if not SelfAssessment.objects.filter(
-        district_id=report.district_id, period=report.period, community=community
-    ).exists():
+    if (
+        report.district_id is None
+        or not SelfAssessment.objects.filter(
+            district_id=report.district_id, period=report.period, community=community
+        ).exists()
+    ):
         raise Refused(
             _("%(community)s has no row in this report; attach the file to one of the report's communities.")
             % {"community": community.name}
@@ -152,7 +157,7 @@ def _box(
     return response
 
 
-def _refused(request: HttpRequest, exc: Refused, report: Report, **target) -> HttpResponse:
+def _refused(request: HttpRequest, exc: Refused, report: Report, **target: Any) -> HttpResponse:
     if _is_htmx(request):
         # 200, so htmx swaps the box with the message in it.
         return _box(request, report, error=exc.message, **target)
@@ -162,7 +167,7 @@ def _refused(request: HttpRequest, exc: Refused, report: Report, **target) -> Ht
     return render(request, "400.html", status=400)
 
 
-def _done(request: HttpRequest, report: Report, message: str, **target) -> HttpResponse:
+def _done(request: HttpRequest, report: Report, message: str, **target: Any) -> HttpResponse:
     if _is_htmx(request):
         return _box(request, report, **target)
     messages.success(request, message)
@@ -175,7 +180,13 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     report = report_for(request.user, pk, write=True)
     code = request.POST.get("community", "").strip()
     number = request.POST.get("item", "").strip()
-    target = {"community": None, "community_code": code, "item": None, "item_number": number, "editable": False}
+    target: dict[str, Any] = {
+        "community": None,
+        "community_code": code,
+        "item": None,
+        "item_number": number,
+        "editable": False,
+    }
     try:
         target["community"] = community = _community(report, code)
         target["item"] = item = _item(number)

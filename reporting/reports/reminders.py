@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.db.models import DateTimeField, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -18,6 +18,15 @@ from django.utils import timezone
 from districts.models import Department, District, Role
 from reporting.figures.selectors import annual_years, campaign_months
 from reporting.models import DEADLINE_OF, Campaign, Deadline, Report, ReportEvent
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class LastReturn(TypedDict):
+    returned_event_id: int
+    returned_at: datetime.datetime
+
 
 REPORT_KIND_OF = {deadline: report for report, deadline in DEADLINE_OF.items()}
 # Departments file the annual report only; every district files every kind.
@@ -117,7 +126,9 @@ def _start_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def stale_returned_reports(*, campaign: Campaign, today: datetime.date) -> QuerySet[Report]:
+def stale_returned_reports(
+    *, campaign: Campaign, today: datetime.date
+) -> QuerySet[WithAnnotations[Report, LastReturn]]:
     """Reports still returned whose last return (or unlock) happened `returned_alert_days` or more days before
     `today`, each annotated with that event's id and time."""
     last_return = ReportEvent.objects.filter(

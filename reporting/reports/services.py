@@ -170,6 +170,7 @@ def report_rows_sync(*, report: Report) -> int:
     """
     if report.kind != Report.Kind.MONTHLY or not report.is_editable or not _rows_need_sync(report):
         return 0
+    assert report.district_id is not None  # a monthly report is a district's
     end = month_end(report.period)
     enrolments = {e.community_id: e for e in participating_in_month(report).order_by("joined_on")}
     existing = set(
@@ -474,6 +475,7 @@ def _transition(
 def _frozen_figures(report: Report) -> dict[str, Any]:
     if report.kind != Report.Kind.MONTHLY:
         return {}
+    assert report.district is not None  # a monthly report is a district's
     return district_figures(campaign=report.campaign, district=report.district, period=report.period, stating=report)
 
 

@@ -322,6 +322,7 @@ ROW_ORDER = ("community__street__code", "community__code")
 
 def _row_filter(report: Report, *, street: str = "", stage: str = "", q: str = "") -> QuerySet[SelfAssessment]:
     """The report's rows that match the filters, in no order: what the table lists, counts and bulk-changes."""
+    assert report.district_id is not None  # only a district's monthly report has community rows
     rows = SelfAssessment.objects.filter(district_id=report.district_id, period=report.period)
     if street:
         rows = rows.filter(community__street__code=street)
@@ -402,7 +403,7 @@ def _row_summary(row: SelfAssessment) -> dict[str, Any]:
 
 
 # The mark of item n's state: the class comes from this fixed list, never from stored text.
-_CELLS = {
+_CELLS: dict[tuple[int, str], str] = {
     (n, value): f'<i class="s-{value}" title="{n}"></i>' for n in range(1, 17) for value in SelfAssessment.ItemStatus
 }
 _COUNTED = {SelfAssessment.ItemStatus.MEETS, SelfAssessment.ItemStatus.NOT_APPLICABLE}
@@ -680,7 +681,7 @@ def report_row(request: HttpRequest, pk: int, row_pk: int) -> HttpResponse:
         return HttpResponse(status=405)
     if not can_edit_rows(scope_of(request.user), report, row.community.street_id):
         raise PermissionDenied
-    values = {
+    values: dict[str, Any] = {
         "stage": request.POST.get("stage", "")[:20],
         "items": {str(n): request.POST.get(f"item-{n}", "")[:20] for n in range(1, 17)},
         "notes": {str(n): request.POST.get(f"note-{n}", "")[:2000] for n in range(1, 17)},
@@ -757,6 +758,7 @@ def report_rows_bulk(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect(back)
     elif scope.is_street_staff:
+        assert scope.street_id is not None  # street staff always have their street
         # Street staff may only touch their own street's rows.
         allowed = set(
             SelfAssessment.objects.filter(pk__in=ids, community__street_id=scope.street_id).values_list("pk", flat=True)
@@ -806,11 +808,11 @@ def _transition_view(request: HttpRequest, pk: int, action: str) -> HttpResponse
         elif action == "unlock":
             if not can_review(scope):
                 raise PermissionDenied
-            form = UnlockForm(request.POST)
-            if not form.is_valid():
-                errors = [e for field_errors in form.errors.values() for e in field_errors]
+            unlock_form = UnlockForm(request.POST)
+            if not unlock_form.is_valid():
+                errors = [str(e) for field_errors in unlock_form.errors.values() for e in field_errors]
                 raise ReportError(" ".join(errors))
-            report_unlock(report=report, reason=form.cleaned_data["reason"], by=request.user)
+            report_unlock(report=report, reason=unlock_form.cleaned_data["reason"], by=request.user)
             messages.success(request, _("Unlocked. The report went back to its filer."))
     except ReportError as error:
         messages.error(request, str(error))

@@ -62,7 +62,7 @@ def roster_releases(request: HttpRequest) -> HttpResponse:
             problems.append(_("Enter the effective date as YYYY-MM-DD, e.g. 2022-01-01."))
         if upload is None:
             problems.append(_("Choose the release file (CSV or xlsx)."))
-        if not problems:
+        if not problems and upload is not None and effective_on is not None:
             try:
                 release, _diff = release_store(
                     content=upload.read(),

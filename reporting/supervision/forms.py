@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from districts.models import Community, District
-from greencommunity.forms import DateInput
+from greencommunity.widgets import DateInput
 from standards.forms import PortalForm
 from standards.models import StandardItem
 
@@ -95,7 +95,7 @@ class _PlaceForm(PortalForm):
 
     def __init__(self, *args: Any, supervision: Supervision, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["district"].queryset = supervision.districts.order_by("code")
+        cast(forms.ModelChoiceField, self.fields["district"]).queryset = supervision.districts.order_by("code")
 
     def clean_community(self) -> Community | None:
         code = self.cleaned_data.get("community", "").strip()
@@ -131,7 +131,7 @@ class FindingForm(_PlaceForm):
         self.fields["district"].label = _("District (optional)")
         listed = supervision.items.order_by("number")
         if listed.exists():
-            self.fields["item"].queryset = listed
+            cast(forms.ModelChoiceField, self.fields["item"]).queryset = listed
 
 
 class RequiredActionForm(_PlaceForm):

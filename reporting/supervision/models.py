@@ -62,7 +62,7 @@ class Supervision(models.Model):
 
     @property
     def opener_label(self) -> str:
-        return self.opened_by_department.name if self.opened_by_department_id else str(_("the commission"))
+        return self.opened_by_department.name if self.opened_by_department else str(_("the commission"))
 
 
 class Finding(models.Model):

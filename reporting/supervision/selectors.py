@@ -123,14 +123,14 @@ def bulletin_supervision(*, month: datetime.date, month_end: datetime.date) -> B
     """Per district: the supervision held in the month, the required actions set and closed in it, and those
     overdue at its end — from the dates recorded, so a bulletin for an earlier month shows that month."""
     in_month = Q(held_on__gte=month, held_on__lte=month_end)
-    actions = RequiredAction.objects.filter(district=OuterRef("pk")).order_by().values("district")
+    actions = RequiredAction.objects.filter(district=OuterRef("pk")).order_by()
 
     visits = Supervision.objects.filter(in_month, districts=OuterRef("pk")).order_by().values("districts")
     districts = District.objects.annotate(
         visits=_count_of(visits),
-        opened=_count_of(actions.filter(set_on__gte=month, set_on__lte=month_end)),
-        closed=_count_of(actions.filter(closed_on__gte=month, closed_on__lte=month_end)),
-        overdue=_count_of(actions.overdue_on(month_end)),
+        opened=_count_of(actions.filter(set_on__gte=month, set_on__lte=month_end).values("district")),
+        closed=_count_of(actions.filter(closed_on__gte=month, closed_on__lte=month_end).values("district")),
+        overdue=_count_of(actions.overdue_on(month_end).values("district")),
     ).order_by("code")
     rows = [
         BulletinRow(district=d, visits=d.visits, opened=d.opened, closed=d.closed, overdue=d.overdue)

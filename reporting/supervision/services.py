@@ -42,8 +42,9 @@ def _actor(by: Any) -> Any:
     return by if getattr(by, "is_authenticated", False) else None
 
 
-def _day(value: datetime.date) -> str:
-    return date_format(value, "Y年n月j日")
+def _day(value: datetime.date | None) -> str:
+    """A date as the messages print it; a step's date that is not recorded prints as nothing."""
+    return date_format(value, "Y年n月j日") if value else ""
 
 
 def _require_manager(supervision: Supervision, by: Any) -> None:
@@ -123,6 +124,7 @@ def supervision_open(
         communities=communities,
         today=today or timezone.localdate(),
     )
+    assert held_on is not None  # _check_header refuses a supervision without its date
     with transaction.atomic():
         supervision = Supervision.objects.create(
             kind=kind,
@@ -323,6 +325,7 @@ def required_action_set(
     if district is None and community is None:
         raise SupervisionError(_("Choose the district that must act."))
     district, community = _place(supervision, district, community)
+    assert district is not None  # the one given, or the community's
     set_on = _step_day(on)
     if set_on < supervision.held_on:
         raise SupervisionError(
@@ -465,6 +468,7 @@ def required_action_close(
     with transaction.atomic():
         locked = _locked(required)
         _require_answered(locked, closing=True)
+        assert locked.answered_on is not None  # answered, as just checked
         if day < locked.answered_on:
             raise SupervisionError(
                 _("It cannot be closed before it was answered, %(date)s.") % {"date": _day(locked.answered_on)}

@@ -289,7 +289,9 @@ def acceptance_set_up(page, round_name: str, team: str, *, row: int = 0) -> tupl
     link = page.locator("#result_list tbody tr").nth(row).locator("th a").first
     code = link.inner_text().strip()
     assert re.fullmatch(r"120101001\d{3}", code), code
-    pk = re.search(r"/community/(\d+)/change/", link.get_attribute("href")).group(1)
+    found = re.search(r"/community/(\d+)/change/", link.get_attribute("href") or "")
+    assert found, link.get_attribute("href")
+    pk = found.group(1)
     page.goto(f"/admin/districts/community/{pk}/change/")
     name = page.input_value("#id_name")
     page.goto("/admin/standards/assignment/add/")

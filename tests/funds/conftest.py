@@ -44,7 +44,7 @@ def heping_communities(db) -> list[Community]:
 
 @pytest.fixture
 def hexi_community(db) -> Community:
-    return Community.objects.filter(district__code=HEXI).order_by("code").first()
+    return Community.objects.filter(district__code=HEXI).earliest("code")
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def _enrol() -> None:
     campaign = Campaign.objects.current()
+    assert campaign is not None
     for code in DISTRICTS:
         communities = list(Community.objects.filter(district__code=code, kind="居委会").order_by("code")[:10])
         enrolment_enrol(

@@ -34,11 +34,11 @@ def all_rows(client: Client, name: str, **params: str) -> list[dict]:
 
 
 def heping_community(street: str = HEPING_STREET) -> Community:
-    return Community.objects.filter(street__code=street).order_by("code").first()
+    return Community.objects.filter(street__code=street).earliest("code")
 
 
 def hexi_community() -> Community:
-    return Community.objects.filter(district__code=HEXI).order_by("code").first()
+    return Community.objects.filter(district__code=HEXI).earliest("code")
 
 
 # --- the whole city -------------------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def test_street_staff_sees_only_their_street(heping_street_staff, client_for):
     assert district["code"] == HEPING
     assert district["street_count"] == 1
     assert district["community_count"] == len(communities)
-    other = Street.objects.filter(district__code=HEPING).exclude(code=HEPING_STREET).order_by("code").first()
+    other = Street.objects.filter(district__code=HEPING).exclude(code=HEPING_STREET).earliest("code")
     assert client.get(reverse("api-street-detail", args=[other.code])).status_code == 404
     assert client.get(reverse("api-community-list"), {"street": other.code}).status_code == 404
     assert client.get(reverse("api-community-detail", args=[heping_community(other.code).code])).status_code == 404

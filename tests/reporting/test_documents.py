@@ -540,10 +540,15 @@ def _red_issuer_centre_mm(pdf: bytes, tmp_path: Path) -> float:
     image = Image.open(tmp_path / "page.png").convert("RGB")
     width, height = image.size
     per_mm = width / 210
-    pixels = image.load()
+    rgb = image.tobytes()  # three bytes a pixel, row after row
+
+    def is_red(x: int, y: int) -> bool:
+        r, g, b = rgb[(y * width + x) * 3 : (y * width + x) * 3 + 3]
+        return r > 150 and g < 90 and b < 90
+
     lefts, rights = [], []
     for y in range(int(height * 0.35)):
-        red = [x for x in range(width) if pixels[x, y][0] > 150 and pixels[x, y][1] < 90 and pixels[x, y][2] < 90]
+        red = [x for x in range(width) if is_red(x, y)]
         if red and (red[-1] - red[0]) / per_mm < 140:
             lefts.append(red[0])
             rights.append(red[-1])

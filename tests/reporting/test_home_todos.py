@@ -40,7 +40,9 @@ def _reports_page_open_rows(client) -> list[str]:
     open_rows = []
     for row in rows:
         if any(mark in row for mark in ("未填报", "status-draft", "status-returned")):
-            period = re.search(r'data-label="报告期">(.*?)</td>', row).group(1)
+            found = re.search(r'data-label="报告期">(.*?)</td>', row)
+            assert found, row
+            period = found.group(1)
             kind = re.sub(r"<[^>]+>", "", row.split("</td>")[0]).strip()
             open_rows.append(f"{period} · {kind}")
     return open_rows

@@ -36,7 +36,9 @@ def _at(day: datetime.date) -> datetime.datetime:
 
 def _cells(page: str, heading: str) -> list[str]:
     """The text of each row's last cell in the table after `heading` (the first table when heading is '')."""
-    table = re.search(rf"{heading}.*?<tbody>(.*?)</tbody>", page, re.S).group(1)
+    found = re.search(rf"{heading}.*?<tbody>(.*?)</tbody>", page, re.S)
+    assert found, heading
+    table = found.group(1)
     rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)
     return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row.split("<td")[-1].split(">", 1)[1])).strip() for row in rows]
 

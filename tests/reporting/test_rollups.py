@@ -18,6 +18,7 @@ import datetime
 import io
 import zoneinfo
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -85,7 +86,9 @@ def items(value: list[int], **special: list[int]) -> dict[str, list[int]]:
 class World:
     def __init__(self, admin, inspector) -> None:
         self.admin, self.inspector = admin, inspector
-        self.campaign = Campaign.objects.current()
+        campaign = Campaign.objects.current()
+        assert campaign is not None
+        self.campaign = campaign
         # Only the hand-built communities: the real roster would bury the figures.
         Community.objects.all().delete()
         self.c: dict[str, Community] = {}
@@ -380,7 +383,8 @@ def test_reporting_rates_count_a_report_submitted_by_its_due_day(world, heping_s
 def _stored() -> dict[int, dict]:
     """Every stored row by id, with every field but `computed_at`."""
     stored = {}
-    for row in ProgressSnapshot.objects.values():
+    for values in ProgressSnapshot.objects.values():
+        row: dict[str, Any] = dict(values)
         del row["computed_at"]
         stored[row.pop("id")] = row
     return stored
@@ -437,7 +441,8 @@ def test_units_and_dates_that_no_longer_exist_are_removed(rolled):
 def _by_key() -> dict[tuple, dict]:
     """Every stored row by (date, level, unit), with every field but its id and `computed_at`."""
     rows = {}
-    for row in ProgressSnapshot.objects.values():
+    for values in ProgressSnapshot.objects.values():
+        row: dict[str, Any] = dict(values)
         del row["id"], row["computed_at"]
         rows[(row["on"], row["level"], row["unit_code"])] = row
     return rows
@@ -555,6 +560,7 @@ def _street_of_200(commission_admin, *, meets: dict[datetime.date, int]) -> Stre
     """A new 街道 of 200 communities taking part since the start, none inspected, whose reports of the months `meets`
     names say how many self-assess as meeting: the met share stays 0, so the projection is the self-assessed share's."""
     campaign = Campaign.objects.current()
+    assert campaign is not None
     street = Street.objects.create(
         code="120101999", name="测试街道", district_id=Street.objects.get(code=HP1).district_id
     )

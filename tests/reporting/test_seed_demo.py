@@ -309,7 +309,9 @@ def test_who_is_inspected_follows_the_self_assessments(seeded):
 
 def _met_shares(on: datetime.date) -> tuple[dict[int, float], float]:
     """Each district's share of its urban roster accepted as meeting the standard on `on`, and the city's."""
-    roster = roster_communities(campaign=Campaign.objects.current(), on=on)
+    campaign = Campaign.objects.current()
+    assert campaign is not None
+    roster = roster_communities(campaign=campaign, on=on)
     size = Counter(roster.values_list("district_id", flat=True))
     met = Counter(met_inspections(on).filter(community__in=roster).values_list("district_id", flat=True))
     return {district_id: met[district_id] / n for district_id, n in size.items()}, met.total() / size.total()

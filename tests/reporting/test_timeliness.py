@@ -17,9 +17,9 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 ON = D(2021, 6, 10)
 
 
-def at(*parts: int) -> datetime.datetime:
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime.datetime:
     """An aware datetime in Shanghai time."""
-    return datetime.datetime(*parts, tzinfo=SHANGHAI)
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 @pytest.fixture

@@ -90,6 +90,7 @@ def files(settings, tmp_path, heping_staff, department_staff, inspector) -> dict
     """One file of each kind, all of 和平区 or of 市住房城乡建设委 (zjw)."""
     settings.MEDIA_ROOT = tmp_path
     campaign = Campaign.objects.current()
+    assert campaign is not None
     heping = District.objects.get(code="120101")
     own_street = list(Community.objects.filter(street__code=OWN_STREET).order_by("code")[:4])
     other_street = Community.objects.filter(district=heping).exclude(street__code=OWN_STREET).order_by("code")[0]

@@ -1,6 +1,7 @@
 import datetime
 import time
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
@@ -35,7 +36,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="check and compare only; write nothing")
 
-    def handle(self, *args: object, path: Path, effective: str | None, scope: str, dry_run: bool, **options) -> None:
+    def handle(
+        self, *args: object, path: Path, effective: str | None, scope: str, dry_run: bool, **options: Any
+    ) -> None:
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
         effective_on = _date(effective) if effective else timezone.localdate()

@@ -178,8 +178,9 @@ class _Visit:
     not_applicable: frozenset[int]
     failed: tuple[int, ...] = ()
     state: str = "passed"  # when it fails, where its rectification stands: closed, requested, done or open
-    started_at: datetime.datetime | None = None
-    inspection: Inspection | None = None
+    # Set once the visit is made.
+    started_at: datetime.datetime = field(init=False)
+    inspection: Inspection = field(init=False)
 
 
 @dataclass
@@ -511,6 +512,7 @@ class _Round:
             if not pool:
                 continue
             inspection = pool.pop(rng.randrange(len(pool))).inspection
+            assert inspection.signed_on is not None and inspection.notice_ends_on is not None  # a signed pass
             received = min(inspection.signed_on + datetime.timedelta(days=rng.randint(1, 4)), plan.last_day)
             objection = acceptance.objection_record(
                 inspection=inspection, received_on=received, text=text, raised_by=raised_by, by=self.commission

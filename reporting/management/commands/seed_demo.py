@@ -14,7 +14,7 @@ import zoneinfo
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -306,7 +306,7 @@ def _rows_insert(model: type[models.Model], names: Sequence[str], rows: Sequence
     """
     if not rows:
         return
-    fields = [model._meta.get_field(name) for name in names]
+    fields = [cast(models.Field, model._meta.get_field(name)) for name in names]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608 — names come from the model
@@ -322,7 +322,7 @@ def _rows_update(model: type[models.Model], names: Sequence[str], rows: Sequence
     """
     if not rows:
         return
-    fields = [model._meta.get_field(name) for name in names]
+    fields = [cast(models.Field, model._meta.get_field(name)) for name in names]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"  # noqa: S608 — names come from the model
@@ -655,6 +655,7 @@ class _History:
         by = self.filer[_key(filer)]
         when = opened + datetime.timedelta(hours=rng.randint(2, 40))
         if month is not None:
+            assert isinstance(filer, District)  # only a district files monthly reports
             self._rows(filer, period, month, when=when, by=by)
         report = report_open(
             campaign=self.campaign,
@@ -666,6 +667,7 @@ class _History:
         )
         self.steps[report.pk].append(("open", opened))
         if month is not None:
+            assert report.district is not None
             text = self._monthly_text(report.district, month)
         report = report_save(report=report, version=report.version, data=text, by=by, **(plan_rows or {}))
         self.steps[report.pk].append(("save", when))
@@ -903,7 +905,9 @@ class _History:
 
     def date_steps(self) -> None:
         """Move the reports, their history and their audit entries back to when each step happened."""
-        report_rows, event_rows, audit_rows = [], [], []
+        report_rows: list[tuple[Any, ...]] = []
+        event_rows: list[tuple[int, datetime.datetime]] = []
+        audit_rows: list[tuple[int, datetime.datetime]] = []
         events: dict[int, list[int]] = defaultdict(list)
         for pk, report_id in (
             ReportEvent.objects.filter(report_id__in=self.steps).order_by("id").values_list("pk", "report_id")
