@@ -48,7 +48,7 @@ ERROR_RESPONSES = {
 class PortalSessionScheme(SessionScheme):
     """Documents the session in the schema as DRF's own session authentication is."""
 
-    target_class = "reporting.api_auth.PortalSessionAuthentication"
+    target_class = "reporting.api.auth.PortalSessionAuthentication"
 
 
 class ApiAutoSchema(AutoSchema):

@@ -56,7 +56,7 @@ from django.db import connection
 from django.db.models import Case, DateField, Value, When
 from django.db.models.functions import TruncDate
 
-from districts.models import Community, District, Street
+from districts.models import Community, District, DivisionChange, Street
 from reporting.figures.selectors import reported_assessments
 from reporting.figures.timeliness import LOCAL
 from reporting.models import Enrolment, ProgressSnapshot, Report, RollupKey
@@ -315,18 +315,48 @@ class Rollup:
     # --- communities and inspections --------------------------------------------------------------------------
 
     def _communities(self) -> None:
-        """Every community the campaign counts, with the dates it is on the roster: `on_roster` and `urban`."""
-        kind, params = "", []
+        """Every community the campaign counts, in spans of the dates it is on the roster (`on_roster` and `urban`)
+        with the street and kind it had then: a roster release that moves a community to another street or changes
+        its kind takes effect on its date (`DivisionChange`), so a date before it counts the community where it was
+        and as what it was. A community without such changes has one span."""
+        changes = _table(DivisionChange)
+        level, fields = DivisionChange.Level.COMMUNITY, (DivisionChange.Field.PARENT, DivisionChange.Field.KIND)
+        points = (
+            f"SELECT code, effective_on FROM {changes} WHERE level = '{level}' AND field IN {tuple(map(str, fields))} "
+            f"GROUP BY code, effective_on"
+        )
+        # Each span ends where a change takes effect (the last one runs on); before that date the unit had the
+        # `old_value` of the earliest change on or after the span's end, else its current value.
+        spans = (
+            f"SELECT c.id, c.code, c.street_id, c.kind, c.established_on, c.closed_on, p.span_from, p.span_until "
+            f"FROM {_table(Community)} c JOIN (SELECT code, LAG(effective_on) OVER (PARTITION BY code "
+            f"ORDER BY effective_on) AS span_from, effective_on AS span_until FROM ({points}) x) p ON p.code = c.code "
+            f"UNION ALL SELECT c.id, c.code, c.street_id, c.kind, c.established_on, c.closed_on, l.last_on, NULL "
+            f"FROM {_table(Community)} c LEFT JOIN (SELECT code, MAX(effective_on) AS last_on FROM ({points}) y "
+            f"GROUP BY code) l ON l.code = c.code"
+        )
+
+        def before(field: str) -> str:
+            return (
+                f"(SELECT h.old_value FROM {changes} h WHERE h.level = '{level}' AND h.field = '{field}' "
+                f"AND h.code = g.code AND h.effective_on >= g.span_until ORDER BY h.effective_on, h.id LIMIT 1)"
+            )
+
+        street = f"COALESCE((SELECT s.id FROM {_table(Street)} s WHERE s.code = {before(DivisionChange.Field.PARENT)}), g.street_id)"
+        kind = f"COALESCE({before(DivisionChange.Field.KIND)}, g.kind)"
+        k_from = f"{self.greatest}({self._position('g.established_on', empty='0')}, {self._position('g.span_from', empty='0')})"
+        k_until = f"{self.least}({self._position('g.closed_on', empty=str(self.n))}, {self._position('g.span_until', empty=str(self.n))})"
+        counted, params = "", []
         if not self.campaign.counts_similar_communities:
-            kind, params = "WHERE c.kind = %s", [Community.Kind.RESIDENTS_COMMITTEE]
+            counted, params = "AND t.kind = %s", [Community.Kind.RESIDENTS_COMMITTEE]
         self._execute(
-            "CREATE TEMPORARY TABLE rollup_community (id integer PRIMARY KEY, street_id integer, k_from integer, "
-            "k_until integer)"
+            "CREATE TEMPORARY TABLE rollup_community (id integer, street_id integer, k_from integer, k_until integer, "
+            "PRIMARY KEY (id, k_from))"
         )
         self._execute(
-            f"INSERT INTO rollup_community SELECT c.id, c.street_id, "
-            f"{self._position('c.established_on', empty='0')}, {self._position('c.closed_on', empty=str(self.n))} "
-            f"FROM {_table(Community)} c {kind}",
+            f"INSERT INTO rollup_community SELECT t.id, t.street_id, t.k_from, t.k_until FROM "
+            f"(SELECT g.id, {street} AS street_id, {kind} AS kind, {k_from} AS k_from, {k_until} AS k_until "
+            f"FROM ({spans}) g) t WHERE t.k_from < t.k_until {counted}",
             params,
         )
         self._analyze("rollup_community")
@@ -350,7 +380,7 @@ class Rollup:
         counted = ", ".join(f"COALESCE(n.{name}, 0)" for name in ["answers", *self.item_values])
         items = "".join(f", {c} integer" for c in self.item_values)
         self._execute(
-            "CREATE TEMPORARY TABLE rollup_inspection (id integer PRIMARY KEY, street_id integer, passed integer, "
+            "CREATE TEMPORARY TABLE rollup_inspection (id integer, street_id integer, passed integer, "
             f"objected integer, k_from integer, k_until integer, k_notice integer, answers integer{items})"
         )
         latest = (

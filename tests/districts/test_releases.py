@@ -190,6 +190,11 @@ def test_the_figures_change_from_the_effective_date_and_not_before(
     assert district == may_before[0] - 2
     assert street == may_before[1] - 3
     assert name == NEW_STREET_NAME
+    # Computed again from scratch (as `rollup --full` does), May still counts the moved community in its old street
+    # and the one whose kind changed as what it was then; only the names are today's.
+    rollup_days(campaign=campaign, days=days, force=True)
+    assert figures(days[0])[:2] == may_before[:2]
+    assert figures(days[1])[:2] == (district, street)
 
 
 def test_applying_the_same_release_again_rewrites_no_row(commission_admin):
