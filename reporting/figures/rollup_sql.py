@@ -342,8 +342,14 @@ class Rollup:
                 f"AND h.code = g.code AND h.effective_on >= g.span_until ORDER BY h.effective_on, h.id LIMIT 1)"
             )
 
-        street = f"COALESCE((SELECT s.id FROM {_table(Street)} s WHERE s.code = {before(DivisionChange.Field.PARENT)}), g.street_id)"
-        kind = f"COALESCE({before(DivisionChange.Field.KIND)}, g.kind)"
+        # The last span (most communities' only one) has the current values: no lookup.
+        street = (
+            f"CASE WHEN g.span_until IS NULL THEN g.street_id ELSE COALESCE((SELECT s.id FROM {_table(Street)} s "
+            f"WHERE s.code = {before(DivisionChange.Field.PARENT)}), g.street_id) END"
+        )
+        kind = (
+            f"CASE WHEN g.span_until IS NULL THEN g.kind ELSE COALESCE({before(DivisionChange.Field.KIND)}, g.kind) END"
+        )
         k_from = f"{self.greatest}({self._position('g.established_on', empty='0')}, {self._position('g.span_from', empty='0')})"
         k_until = f"{self.least}({self._position('g.closed_on', empty=str(self.n))}, {self._position('g.span_until', empty=str(self.n))})"
         counted, params = "", []
