@@ -67,44 +67,47 @@ def release_check(
 
     checked: list[ReleaseRow] = []
     first_line: dict[str, int] = {}
+    rules = {level: (length, NAME_MAX[level], KINDS[level]) for level, length in LEVELS.items()}
     for row in rows:
-        if row.level not in LEVELS:
+        line, level, code, name, _parent_code, kind = row
+        rule = rules.get(level)
+        if rule is None:
             problem(
-                at(row.line, "level")
-                + _("unknown level “%(level)s” (district, street or community).") % {"level": row.level}
+                at(line, "level") + _("unknown level “%(level)s” (district, street or community).") % {"level": level}
             )
             continue
-        length = LEVELS[row.level]
-        if not (row.code.isascii() and row.code.isdigit()) or len(row.code) != length:
+        length, name_max, kinds = rule
+        if len(code) != length or not (code.isascii() and code.isdigit()):
             problem(
-                at(row.line, "code")
+                at(line, "code")
                 + _("the code “%(code)s” must be %(length)s digits for a %(level)s.")
-                % {"code": row.code, "length": length, "level": level_label(row.level)}
+                % {"code": code, "length": length, "level": level_label(level)}
             )
             continue
-        if row.code in first_line:
+        earlier = first_line.setdefault(code, line)
+        if earlier != line:
             problem(
-                at(row.line, "code")
-                + _("the code %(code)s is already on line %(line)s.") % {"code": row.code, "line": first_line[row.code]}
+                at(line, "code") + _("the code %(code)s is already on line %(line)s.") % {"code": code, "line": earlier}
             )
             continue
-        first_line[row.code] = row.line
-        if not row.name:
-            problem(at(row.line, "name") + _("the name is empty."))
-        elif len(row.name) > NAME_MAX[row.level]:
+        if not name:
+            problem(at(line, "name") + _("the name is empty."))
+        elif len(name) > name_max:
             problem(
-                at(row.line, "name")
+                at(line, "name")
                 + _("the name has %(length)s characters; at most %(max)s are allowed.")
-                % {"length": len(row.name), "max": NAME_MAX[row.level]}
+                % {"length": len(name), "max": name_max}
             )
-        kind = row.kind or ("区" if row.level == "district" else "")
-        if kind not in KINDS[row.level]:
+        if not kind and level == "district":
+            kind = "区"
+            row = row._replace(kind=kind)
+        if kind not in kinds:
             problem(
-                at(row.line, "kind")
+                at(line, "kind")
                 + _("unknown kind “%(kind)s” for a %(level)s (one of %(kinds)s).")
-                % {"kind": row.kind, "level": level_label(row.level), "kinds": "、".join(sorted(KINDS[row.level]))}
+                % {"kind": row.kind, "level": level_label(level), "kinds": "、".join(sorted(kinds))}
             )
-        checked.append(row if kind == row.kind else row._replace(kind=kind))
+        checked.append(row)
 
     file_districts = sorted({row.code[:6] for row in checked})
     scope = scope or file_districts
@@ -117,10 +120,23 @@ def release_check(
                 % {"code": code}
             )
     by_code = {row.code: row for row in checked}
-    parents = {row.parent_code for row in checked if row.level in PARENT_LEVEL}
-    db_streets = _codes_on_roster(Street, [c for c in parents if len(c) == 9])
-    db_districts = _codes_on_roster(District, [c for c in parents if len(c) == 6])
+    # Only parents the file does not list are looked up on the roster: none, for a whole national file.
+    parents = {row.parent_code for row in checked if row.level in PARENT_LEVEL and row.parent_code not in by_code}
+    db_streets = _codes_on_roster(Street, [c for c in parents if len(c) == LEVELS["street"]])
+    db_districts = _codes_on_roster(District, [c for c in parents if len(c) == LEVELS["district"]])
+    parent_length = {level: LEVELS[parent] for level, parent in PARENT_LEVEL.items()}
     for row in checked:
+        # The usual case in as few steps as possible: a unit of the scope whose parent (a unit of the level above:
+        # its code has that level's length) is in the file and in the same district.
+        district = row.code[:6]
+        parent = row.parent_code
+        if (
+            district in scope_set
+            and len(parent) == parent_length.get(row.level)
+            and parent in by_code
+            and parent[:6] == district
+        ):
+            continue
         if row.code[:6] not in scope_set:
             problem(
                 at(row.line, "code")

@@ -118,10 +118,22 @@ def release_diff(*, rows: list[ReleaseRow], scope: list[str], effective_on: date
         },
     }
     diff.first_load = not current["street"] and not current["community"]
-    listed = set()
+    listed = {row.code for row in rows}
+    unchanged = 0
     for row in rows:
-        listed.add(row.code)
-        before = current[row.level].get(row.code)
+        _line, level, code, name, parent_code, kind = row
+        before = current[level].get(code)
+        # The usual case first and in as few steps as possible (a national file is 150,000 rows): an open unit
+        # whose name, parent (none for a district) and kind are as listed.
+        if (
+            before is not None
+            and before[3]
+            and before[0] == name
+            and before[2] == kind
+            and (before[1] == parent_code or level == "district")
+        ):
+            unchanged += 1
+            continue
         if before is None or not before[3]:
             diff.added[row.code] = row.level
             if before is not None:
@@ -143,7 +155,8 @@ def release_diff(*, rows: list[ReleaseRow], scope: list[str], effective_on: date
             diff.note("kind_changed", DiffRow(row.level, row.code, row.name, before=kind, after=row.kind))
             changed = True
         if not changed:
-            diff.counts["unchanged"] += 1
+            unchanged += 1
+    diff.counts["unchanged"] += unchanged
     for level in ("street", "community"):
         for code, (name, parent, _kind, is_open) in current[level].items():
             if is_open and code not in listed:
