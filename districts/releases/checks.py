@@ -68,8 +68,11 @@ def release_check(
     checked: list[ReleaseRow] = []
     first_line: dict[str, int] = {}
     rules = {level: (length, NAME_MAX[level], KINDS[level]) for level, length in LEVELS.items()}
+    parent_length = {level: LEVELS[parent] for level, parent in PARENT_LEVEL.items()}
+    given_scope = set(scope) if scope else None
+    unsettled: list[ReleaseRow] = []
     for row in rows:
-        line, level, code, name, _parent_code, kind = row
+        line, level, code, name, parent_code, kind = row
         rule = rules.get(level)
         if rule is None:
             problem(
@@ -108,35 +111,32 @@ def release_check(
                 % {"kind": row.kind, "level": level_label(level), "kinds": "、".join(sorted(kinds))}
             )
         checked.append(row)
+        # The usual child is settled here, in the same pass: its parent, a unit of the level above (a code of that
+        # level's length), came earlier in the file and is in the same district, which is in the scope. Every
+        # other row is checked against the scope and its parent below, once the whole file has been read.
+        if not (
+            len(parent_code) == parent_length.get(level)
+            and parent_code in first_line
+            and parent_code[:6] == code[:6]
+            and (given_scope is None or code[:6] in given_scope)
+        ):
+            unsettled.append(row)
 
     file_districts = sorted({row.code[:6] for row in checked})
     scope = scope or file_districts
     scope_set = set(scope)
-    known_districts = set(District.objects.filter(code__in=scope).values_list("code", flat=True))
+    known_districts = _codes_on_roster(District, scope)
     for code in scope:
         if code not in known_districts and code not in first_line:
             problem(
                 _("The scope names the district %(code)s, which is neither in the file nor on the roster.")
                 % {"code": code}
             )
-    by_code = {row.code: row for row in checked}
     # Only parents the file does not list are looked up on the roster: none, for a whole national file.
-    parents = {row.parent_code for row in checked if row.level in PARENT_LEVEL and row.parent_code not in by_code}
+    parents = {row.parent_code for row in unsettled if row.level in PARENT_LEVEL and row.parent_code not in first_line}
     db_streets = _codes_on_roster(Street, [c for c in parents if len(c) == LEVELS["street"]])
     db_districts = _codes_on_roster(District, [c for c in parents if len(c) == LEVELS["district"]])
-    parent_length = {level: LEVELS[parent] for level, parent in PARENT_LEVEL.items()}
-    for row in checked:
-        # The usual case in as few steps as possible: a unit of the scope whose parent (a unit of the level above:
-        # its code has that level's length) is in the file and in the same district.
-        district = row.code[:6]
-        parent = row.parent_code
-        if (
-            district in scope_set
-            and len(parent) == parent_length.get(row.level)
-            and parent in by_code
-            and parent[:6] == district
-        ):
-            continue
+    for row in unsettled:
         if row.code[:6] not in scope_set:
             problem(
                 at(row.line, "code")
@@ -153,11 +153,10 @@ def release_check(
                 )
             continue
         parent_level = PARENT_LEVEL[row.level]
-        in_file = by_code.get(row.parent_code)
-        if in_file is not None and in_file.level != parent_level:
-            in_file = None
+        # A code in the file is of the level its length says (checked above).
+        in_file = row.parent_code in first_line and len(row.parent_code) == LEVELS[parent_level]
         in_db = row.parent_code in (db_districts if parent_level == "district" else db_streets)
-        if in_file is None and not in_db:
+        if not in_file and not in_db:
             problem(
                 at(row.line, "parent_code")
                 + _("the parent %(parent)s is neither in the file nor on the roster.") % {"parent": row.parent_code}
@@ -170,7 +169,7 @@ def release_check(
                 % {"code": row.code, "parent": row.parent_code}
             )
             continue
-        if in_file is None and row.parent_code[:6] in scope_set:
+        if not in_file and row.parent_code[:6] in scope_set:
             # The parent is on the roster but the release, authoritative for its district, would close it.
             problem(
                 at(row.line, "parent_code")

@@ -91,56 +91,47 @@ def release_diff(*, rows: list[ReleaseRow], scope: list[str], effective_on: date
         connection.ops.quote_name(model._meta.db_table) for model in (District, Street, Community)
     )
     in_scope, scope_params = codes_in("d.code", scope)
-    # Plain SQL rather than the ORM: 150,000 rows read as tuples, without a model's converters on each.
-    current: dict[str, dict[str, tuple]] = {
-        "district": {
-            code: (name, code[:2], kind, True)
-            for code, name, kind in _fetch(
-                f"SELECT d.code, d.name, d.kind FROM {district} d WHERE {in_scope}", scope_params
-            )
-        },
-        "street": {
-            code: (name, parent, kind, is_open)
-            for code, name, parent, kind, is_open in _fetch(
-                f"""SELECT s.code, s.name, d.code, s.kind, (s.closed_on IS NULL OR s.closed_on > %s)
-                    FROM {street} s JOIN {district} d ON d.id = s.district_id WHERE {in_scope}""",
-                [effective_on, *scope_params],
-            )
-        },
-        "community": {
-            code: (name, parent, kind, is_open)
-            for code, name, parent, kind, is_open in _fetch(
-                f"""SELECT c.code, c.name, s.code, c.kind, (c.closed_on IS NULL OR c.closed_on > %s)
-                    FROM {community} c JOIN {street} s ON s.id = c.street_id JOIN {district} d ON d.id = c.district_id
-                    WHERE {in_scope}""",
-                [effective_on, *scope_params],
-            )
-        },
+    # Plain SQL rather than the ORM: 150,000 rows read as tuples, (code, name, parent, kind, open as of the date).
+    fetched = {
+        "district": _fetch(
+            f"SELECT d.code, d.name, substr(d.code, 1, 2), d.kind, TRUE FROM {district} d WHERE {in_scope}",
+            scope_params,
+        ),
+        "street": _fetch(
+            f"""SELECT s.code, s.name, d.code, s.kind, (s.closed_on IS NULL OR s.closed_on > %s)
+                FROM {street} s JOIN {district} d ON d.id = s.district_id WHERE {in_scope}""",
+            [effective_on, *scope_params],
+        ),
+        "community": _fetch(
+            f"""SELECT c.code, c.name, s.code, c.kind, (c.closed_on IS NULL OR c.closed_on > %s)
+                FROM {community} c JOIN {street} s ON s.id = c.street_id JOIN {district} d ON d.id = c.district_id
+                WHERE {in_scope}""",
+            [effective_on, *scope_params],
+        ),
     }
-    diff.first_load = not current["street"] and not current["community"]
+    # Each unit as a release row would list it, (name, parent, kind): the tail of its ReleaseRow, so that the usual
+    # row of a national file, unchanged, is settled by one comparison. Open and closed units apart.
+    current = {level: {unit[0]: unit[1:4] for unit in units if unit[4]} for level, units in fetched.items()}
+    shut = {level: {unit[0]: unit[1:4] for unit in units if not unit[4]} for level, units in fetched.items()}
+    diff.first_load = not fetched["street"] and not fetched["community"]
     listed = {row.code for row in rows}
-    unchanged = 0
+    # Codes of the three levels differ in length, so one dict holds them all.
+    as_listed = {**current["district"], **current["street"], **current["community"]}
+    unchanged = added = 0
     for row in rows:
-        _line, level, code, name, parent_code, kind = row
-        before = current[level].get(code)
-        # The usual case first and in as few steps as possible (a national file is 150,000 rows): an open unit
-        # whose name, parent (none for a district) and kind are as listed.
-        if (
-            before is not None
-            and before[3]
-            and before[0] == name
-            and before[2] == kind
-            and (before[1] == parent_code or level == "district")
-        ):
+        if as_listed.get(row[2]) == row[3:]:
             unchanged += 1
             continue
-        if before is None or not before[3]:
+        before = current[row.level].get(row.code)
+        if before is None:
             diff.added[row.code] = row.level
-            if before is not None:
+            if row.code in shut[row.level]:
                 diff.reopened.add(row.code)
-            diff.note("added", DiffRow(row.level, row.code, row.name, after=row.parent_code))
+            added += 1  # every row of a first load: counted in a local, the first few kept as samples
+            if added <= SAMPLE:
+                diff.samples["added"].append(DiffRow(row.level, row.code, row.name, after=row.parent_code))
             continue
-        name, parent, kind, _open = before
+        name, parent, kind = before
         changed = False
         if name != row.name:
             diff.changes.append(FieldChange(row.level, row.code, "name", name, row.name))
@@ -157,9 +148,10 @@ def release_diff(*, rows: list[ReleaseRow], scope: list[str], effective_on: date
         if not changed:
             unchanged += 1
     diff.counts["unchanged"] += unchanged
+    diff.counts["added"] += added
     for level in ("street", "community"):
-        for code, (name, parent, _kind, is_open) in current[level].items():
-            if is_open and code not in listed:
+        for code, (name, parent, _kind) in current[level].items():
+            if code not in listed:
                 diff.closed[code] = level
                 diff.note("closed", DiffRow(level, code, name, before=parent))
     return diff
