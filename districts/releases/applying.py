@@ -58,6 +58,8 @@ def _write_postgresql(
     # load, a few hundred for a release that changes 1% of a national roster, so its statements read no more.
     touched = set(diff.added) | {c.code for c in diff.changes}
     with connection.cursor() as cursor:
+        # A first load sorts 150,000 rows into code order (below); in memory, not in files, for this transaction.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(
             "CREATE TEMPORARY TABLE release_rows (level text, code text, name text, parent_code text, kind text)"
             " ON COMMIT DROP"
@@ -66,6 +68,12 @@ def _write_postgresql(
             for row in diff.rows:
                 if row.code in touched:
                     copy.write_row((row.level, row.code, row.name, row.parent_code, row.kind))
+        # Enough statistics for the planner (how many rows of each level; codes are unique) from a sample of
+        # 3,000 rows: the default sample of 30,000 and every column's histogram cost a first load a tenth of a second.
+        cursor.execute(
+            "ALTER TABLE release_rows ALTER level SET STATISTICS 10, ALTER code SET STATISTICS 10,"
+            " ALTER parent_code SET STATISTICS 10, ALTER name SET STATISTICS 0, ALTER kind SET STATISTICS 0"
+        )
         cursor.execute("ANALYZE release_rows")
         progress(30)
         statements = [
