@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import itertools
 import logging
 import operator
 import warnings
@@ -143,14 +145,12 @@ def _rows(records: list[tuple[int, list[str]]]) -> list[ReleaseRow]:
         raise ReleaseError(problems)
     positions = [header.index(column) for column in COLUMNS]
     width = len(header)
-    pick = operator.itemgetter(*positions)
-    make = ReleaseRow._make
-    rows = []
-    # One pass with as little work per record as a national file allows: a record of the header's width (the usual
-    # case) is picked and stripped in one go; a shorter or longer one takes the careful path.
-    for index in range(first, len(records)):
-        line, record = records[index]
-        if len(record) != width:
+    body = records[first:]
+    if body and set(map(len, map(operator.itemgetter(1), body))) == {width}:
+        rows = _rows_by_column(body, positions)
+    else:
+        rows = []
+        for line, record in body:
             record = [cell.strip() for cell in record]
             if not any(record):
                 continue
@@ -158,17 +158,23 @@ def _rows(records: list[tuple[int, list[str]]]) -> list[ReleaseRow]:
                 problems.append(at(line) + _("the row has more cells than the header has columns."))
                 continue
             record = record[:width] + [""] * (width - len(record))
-            rows.append(make((line, *pick(record))))
-            continue
-        level, code, name, parent_code, kind = pick(record)
-        row = make((line, level.strip(), code.strip(), name.strip(), parent_code.strip(), kind.strip()))
-        if row.level or row.code or row.name or row.parent_code or row.kind:  # the header has these five columns only
-            rows.append(row)
+            rows.append(ReleaseRow(line, *(record[index] for index in positions)))
     if problems:
         raise ReleaseError(problems)
     if not rows:
         raise ReleaseError([_("The file has no data rows below the header.")])
     return rows
+
+
+def _rows_by_column(body: list[tuple[int, list[str]]], positions: list[int]) -> list[ReleaseRow]:
+    """The rows of records that all have the header's width (the usual file), built column by column in C rather
+    than record by record: a national file's 150,000 in a fraction of the time. Blank records are left out."""
+    records = list(map(operator.itemgetter(1), body))
+    columns = [list(map(str.strip, map(operator.itemgetter(position), records))) for position in positions]
+    rows = map(
+        functools.partial(tuple.__new__, ReleaseRow), zip(map(operator.itemgetter(0), body), *columns, strict=True)
+    )
+    return list(itertools.compress(rows, map(any, zip(*columns, strict=True))))
 
 
 def _header(records: list[tuple[int, list[str]]]) -> tuple[int, list[str], int]:
