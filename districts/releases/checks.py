@@ -32,6 +32,7 @@ NAME_MAX = {
     "street": Street._meta.get_field("name").max_length,
     "community": Community._meta.get_field("name").max_length,
 }
+SHORTEST_NAME_MAX = min(length for length in NAME_MAX.values() if length is not None)
 KIND_PAIRS = {(level, kind) for level, kinds in KINDS.items() for kind in kinds}
 MAX_PROBLEMS = 200
 
@@ -226,7 +227,7 @@ def _well_formed(rows: list[ReleaseRow]) -> bool:
         and digits.isdigit()
         and all(map(operator.eq, map(len, codes), map(LEVELS.__getitem__, levels)))
         and min(map(len, names)) > 0
-        and max(map(len, names)) <= min(NAME_MAX.values())
+        and max(map(len, names)) <= SHORTEST_NAME_MAX
         and set(zip(levels, kinds, strict=True)) <= KIND_PAIRS
     )
 
