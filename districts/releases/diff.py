@@ -1,8 +1,7 @@
 """The release against the roster as of its effective date: what it adds, closes, renames, moves and re-kinds.
 
-Read in a fixed number of queries (two per level) whatever the size of the file, and compared in memory: a
-national release of 150,000 rows is read, checked and compared in about a second, most rows settled by one set
-look-up."""
+Read in a fixed number of queries (two per level) whatever the size of the file, and compared in memory, where
+most rows of a national release are settled by one set look-up."""
 
 from __future__ import annotations
 
