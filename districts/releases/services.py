@@ -119,7 +119,8 @@ def release_apply(
     content = release_content(release) if content is None else content
     report = progress or (lambda _percent: None)
     by_id = by.pk if getattr(by, "is_authenticated", False) else None
-    with transaction.atomic():
+    # The write goes through the rows again: the collector stays off until the transaction has committed.
+    with _no_cycle_collection(), transaction.atomic():
         # One release at a time, roster-wide. Not a row lock on the release: the background job writes its progress
         # to that row from a connection of its own while this transaction is open.
         _one_at_a_time()
