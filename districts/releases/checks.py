@@ -4,6 +4,7 @@ its line and column, and any one of them refuses the whole file."""
 from __future__ import annotations
 
 import datetime
+import itertools
 import operator
 from collections.abc import Iterable
 from operator import itemgetter
@@ -79,16 +80,7 @@ def release_check(
     if well_formed:
         checked = rows
         first_line = dict(map(itemgetter(2, 0), rows))  # code → line
-        unsettled = [
-            row
-            for row in rows
-            if not (
-                len(row.parent_code) == parent_length.get(row.level)
-                and row.parent_code in first_line
-                and row.parent_code[:6] == row.code[:6]
-                and (given_scope is None or row.code[:6] in given_scope)
-            )
-        ]
+        unsettled = _unsettled(rows, codes=first_line, parent_length=parent_length, given_scope=given_scope)
     for row in () if well_formed else rows:
         line, level, code, name, parent_code, kind = row
         rule = rules.get(level)
@@ -210,6 +202,25 @@ def release_check(
     if problems:
         raise ReleaseError(problems)
     return checked, scope
+
+
+def _unsettled(
+    rows: list[ReleaseRow], *, codes: dict[str, int], parent_length: dict[str, int], given_scope: set[str] | None
+) -> list[ReleaseRow]:
+    """The rows other than the usual child, whose parent is a unit of the level above (a code of that level's
+    length) listed in the file, in the same district, which is in the scope: column by column, in C."""
+    district = itemgetter(slice(0, 6))
+    child_codes = list(map(itemgetter(2), rows))
+    parents = list(map(itemgetter(4), rows))
+    conditions = [
+        map(operator.eq, map(len, parents), map(parent_length.get, map(itemgetter(1), rows))),
+        map(codes.__contains__, parents),
+        map(operator.eq, map(district, parents), map(district, child_codes)),
+    ]
+    if given_scope is not None:
+        conditions.append(map(given_scope.__contains__, map(district, child_codes)))
+    settled = map(all, zip(*conditions, strict=True))
+    return list(itertools.compress(rows, map(operator.not_, settled)))
 
 
 def _well_formed(rows: list[ReleaseRow]) -> bool:
