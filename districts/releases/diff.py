@@ -117,8 +117,8 @@ def release_diff(*, rows: list[ReleaseRow], scope: list[str], effective_on: date
     shut["district"] = set()
     diff.first_load = not current["street"] and not current["community"] and not any(shut.values())
     # The usual row of a national file, unchanged, is settled by one look-up of its tail in this set.
-    as_listed = set(current["district"]) | set(current["street"]) | set(current["community"])
-    listed = {row.code for row in rows}
+    as_listed = set(itertools.chain.from_iterable(current.values()))
+    listed = set(map(itemgetter(2), rows))
     # Row by row in C: each row's tail (code, name, parent, kind) looked up in the set, the rows not found kept.
     found = map(as_listed.__contains__, map(itemgetter(2, 3, 4, 5), rows))
     differing = list(itertools.compress(rows, map(operator.not_, found)))
@@ -158,8 +158,9 @@ def release_diff(*, rows: list[ReleaseRow], scope: list[str], effective_on: date
     diff.counts["unchanged"] += unchanged
     diff.counts["added"] += added
     for level in ("street", "community"):
-        for code, name, parent, _kind in current[level]:
-            if code not in listed:
-                diff.closed[code] = level
-                diff.note("closed", DiffRow(level, code, name, before=parent))
+        open_units = current[level]
+        unlisted = map(operator.not_, map(listed.__contains__, map(itemgetter(0), open_units)))
+        for code, name, parent, _kind in itertools.compress(open_units, unlisted):
+            diff.closed[code] = level
+            diff.note("closed", DiffRow(level, code, name, before=parent))
     return diff
