@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import itertools
 import logging
+import operator
 import warnings
 import zipfile
 from typing import NamedTuple
@@ -81,11 +84,11 @@ def _csv_records(content: bytes) -> list[tuple[int, list[str]]]:
     text = _decode(content)
     if "\x00" in text:
         raise ReleaseError([_("The file is neither a CSV text file nor an Excel workbook (.xlsx).")])
-    records: list[tuple[int, list[str]]] = []
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        for record in reader:
-            records.append((reader.line_num, record))
+        # Without quotes no cell spans lines, so record n is on line n: counted in C rather than asked of the reader
+        # 150,000 times.
+        records = [(reader.line_num, record) for record in reader] if '"' in text else list(enumerate(reader, 1))
     except csv.Error as exc:
         raise ReleaseError(
             [at(reader.line_num + 1) + _("a cell is too long or its quotes do not match. Save the file again as CSV.")]
@@ -127,14 +130,7 @@ def _xlsx_records(content: bytes) -> list[tuple[int, list[str]]]:
 
 
 def _rows(records: list[tuple[int, list[str]]]) -> list[ReleaseRow]:
-    records = [(line, [cell.strip() for cell in record]) for line, record in records]
-    records = [(line, record) for line, record in records if any(record)]
-    if not records:
-        raise ReleaseError([_("The file has no header row and no data rows.")])
-    header_line, header = records[0]
-    while header and not header[-1]:
-        header.pop()
-    header = [cell.lower() for cell in header]
+    header_line, header, first = _header(records)
     problems = []
     missing = [column for column in COLUMNS if column not in header]
     if missing:
@@ -149,16 +145,45 @@ def _rows(records: list[tuple[int, list[str]]]) -> list[ReleaseRow]:
         raise ReleaseError(problems)
     positions = [header.index(column) for column in COLUMNS]
     width = len(header)
-    rows = []
-    for line, record in records[1:]:
-        if len(record) > width and any(record[width:]):
-            problems.append(at(line) + _("the row has more cells than the header has columns."))
-            continue
-        if len(record) < width:
-            record = record + [""] * (width - len(record))
-        rows.append(ReleaseRow(line, *(record[index] for index in positions)))
+    body = records[first:]
+    if body and set(map(len, map(operator.itemgetter(1), body))) == {width}:
+        rows = _rows_by_column(body, positions)
+    else:
+        rows = []
+        for line, record in body:
+            record = [cell.strip() for cell in record]
+            if not any(record):
+                continue
+            if len(record) > width and any(record[width:]):
+                problems.append(at(line) + _("the row has more cells than the header has columns."))
+                continue
+            record = record[:width] + [""] * (width - len(record))
+            rows.append(ReleaseRow(line, *(record[index] for index in positions)))
     if problems:
         raise ReleaseError(problems)
     if not rows:
         raise ReleaseError([_("The file has no data rows below the header.")])
     return rows
+
+
+def _rows_by_column(body: list[tuple[int, list[str]]], positions: list[int]) -> list[ReleaseRow]:
+    """The rows of records that all have the header's width (the usual file), built column by column in C rather
+    than record by record: a national file's 150,000 in a fraction of the time. Blank records are left out."""
+    records = list(map(operator.itemgetter(1), body))
+    columns = [list(map(str.strip, map(operator.itemgetter(position), records))) for position in positions]
+    rows = map(
+        functools.partial(tuple.__new__, ReleaseRow), zip(map(operator.itemgetter(0), body), *columns, strict=True)
+    )
+    return list(itertools.compress(rows, map(any, zip(*columns, strict=True))))
+
+
+def _header(records: list[tuple[int, list[str]]]) -> tuple[int, list[str], int]:
+    """The header's line, its cells (stripped, lower case, without empty cells at the end), and the index of the
+    first record after it; ReleaseError when every record is blank."""
+    for index, (line, record) in enumerate(records):
+        header = [cell.strip() for cell in record]
+        if any(header):
+            while header and not header[-1]:
+                header.pop()
+            return line, [cell.lower() for cell in header], index + 1
+    raise ReleaseError([_("The file has no header row and no data rows.")])
