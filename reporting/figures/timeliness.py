@@ -15,8 +15,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, DateTimeField, F, Func, Q, QuerySet
 from django.db.models.functions import TruncDate
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from districts.models import District
@@ -129,6 +131,15 @@ class StartOfNextLocalDay(Func):
         return sql, (*params, settings.TIME_ZONE)
 
 
+def _submitted_by_due_day(prefix: str) -> Q:
+    """First submitted on or before its due day, Tianjin time. On PostgreSQL the stored instant is compared with
+    the start of the next local day (`StartOfNextLocalDay`); elsewhere (SQLite, the embedded default) the instant's
+    local day is compared with the due day, the same rule."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{prefix}first_submitted_at__lt": StartOfNextLocalDay(F(f"{prefix}due_on"))})
+    return Q(LessThanOrEqual(TruncDate(f"{prefix}first_submitted_at", tzinfo=LOCAL), F(f"{prefix}due_on")))
+
+
 def _start_of_day_after(on: datetime.date) -> datetime.datetime:
     """The instant the local day after `on` begins: "first submitted on or before `on`" as a plain comparison of
     the stored instant, which costs the database half what converting each report's instant to a local day does."""
@@ -154,7 +165,7 @@ def rates_by_district(
         reports__period__in=periods,
         reports__first_submitted_at__lt=_start_of_day_after(on),
     )
-    on_time = Q(reports__first_submitted_at__lt=StartOfNextLocalDay(F("reports__due_on")))
+    on_time = _submitted_by_due_day("reports__")
     ranked = districts.annotate(
         submitted=Count("reports", filter=counted), timely=Count("reports", filter=counted & on_time)
     ).order_by("submitted", "timely", "code")
@@ -189,9 +200,7 @@ def rates_city_total(*, campaign: Campaign, on: datetime.date, districts: QueryS
     figures = (
         _monthly_reports(campaign=campaign, districts=districts, periods=periods)
         .filter(first_submitted_at__lt=_start_of_day_after(on))
-        .aggregate(
-            submitted=Count("pk"), timely=Count("pk", filter=Q(first_submitted_at__lt=StartOfNextLocalDay(F("due_on"))))
-        )
+        .aggregate(submitted=Count("pk"), timely=Count("pk", filter=_submitted_by_due_day("")))
     )
     return RateRow(
         district=None,

@@ -265,3 +265,26 @@ def test_a_malformed_or_far_date_still_gives_a_page(client_for, reviewer, heping
     assert today.status_code == 200 and "今日" in today.content.decode()
     after = client.get("/reports/timeliness/?on=9999-12-31").content.decode()
     assert "每个区应报月度报告26期" in after
+
+
+def test_submitted_by_the_due_day_is_the_local_day_on_every_database(campaign, heping, hexi, heping_staff, hexi_staff):
+    """23:50 on the due day (5 January, Tianjin time) is on time, 00:10 the next day is late — on PostgreSQL through
+    the start of the next local day, on SQLite (the embedded default) through the local day; the page shows both."""
+    from django.test import Client
+
+    from reporting.figures.timeliness import rates_by_district, rates_city_total
+
+    _file(
+        campaign, heping, heping_staff, D(2020, 12, 1), created=at(2021, 1, 2), first_submitted=at(2021, 1, 5, 23, 50)
+    )
+    _file(campaign, hexi, hexi_staff, D(2020, 12, 1), created=at(2021, 1, 2), first_submitted=at(2021, 1, 6, 0, 10))
+    both = District.objects.filter(pk__in=[heping.pk, hexi.pk])
+    expected, ranked = rates_by_district(campaign=campaign, on=D(2021, 1, 31), districts=both)
+    assert expected == 2  # November's and December's reports were due by 31 January
+    assert {d.code: (d.submitted, d.timely) for d in ranked} == {"120101": (1, 1), "120103": (1, 0)}
+    total = rates_city_total(campaign=campaign, on=D(2021, 1, 31), districts=both)
+    assert (total.submitted, total.timely) == (2, 1)
+    client = Client()
+    client.force_login(heping_staff)
+    page = client.get("/reports/timeliness/?on=2021-01-31")
+    assert page.status_code == 200 and "和平区" in page.content.decode()
