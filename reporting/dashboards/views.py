@@ -42,7 +42,7 @@ from districts.resources import neutralise_formula
 from districts.scope import Scope, scope_of
 from greencommunity.dates import as_of
 from reporting.figures.progress import item_failures
-from reporting.figures.selectors import campaign_months, month_end
+from reporting.figures.rollups import rollup_dates
 from reporting.figures.timeliness import percent
 from reporting.funds.selectors import funds_panel
 from reporting.models import Campaign, Milestone, ProgressSnapshot, Report, ReportEvent
@@ -275,8 +275,7 @@ def _snapshot_on(*, campaign: Campaign, on: datetime.date, level: str, code: str
 
 def _trend(*, campaign: Campaign, until: datetime.date, level: str, code: str = "") -> list[list[Any]]:
     """Met share (percent) at each month's end up to `until`, and at `until` itself: one query."""
-    days = [month_end(month) for month in campaign_months(campaign, until=until) if month_end(month) < until]
-    rows = ProgressSnapshot.objects.filter(campaign=campaign, level=level, on__in=[*days, until])
+    rows = ProgressSnapshot.objects.filter(campaign=campaign, level=level, on__in=rollup_dates(campaign, until))
     if code:
         rows = rows.filter(unit_code=code)
     return [

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from reporting.figures.rollup_sql import Day, Rollup, planner_settings
-from reporting.figures.selectors import campaign_months, month_end
+from reporting.figures.selectors import month_end
 from reporting.figures.timeliness import expected_months
 from reporting.models import Campaign, Milestone, ProgressSnapshot, RollupKey, RollupRequest
 from standards.models import StandardItem
@@ -43,14 +43,18 @@ Status = ProgressSnapshot.Status
 
 
 def rollup_dates(campaign: Campaign, today: datetime.date) -> list[datetime.date]:
-    """Every month's end from the campaign's first month up to `today` (or the campaign's end, if sooner), and
-    that last day itself when it is not a month's end."""
-    last = min(today, campaign.ends_on)
-    if last < campaign.starts_on:
+    """Every month's end from the campaign's first month up to `today`, and `today` itself when it is not a month's
+    end — also after the campaign has ended (DESIGN.md "Dates computed"): December's reports, objections decided,
+    closures and revocations keep changing today's figures, while a past date's change only when something
+    effective on or before it is recorded late."""
+    if today < campaign.starts_on:
         return []
-    dates = [month_end(month) for month in campaign_months(campaign, until=last) if month_end(month) <= last]
-    if not dates or dates[-1] != last:
-        dates.append(last)
+    dates, month = [], campaign.starts_on.replace(day=1)
+    while month_end(month) <= today:
+        dates.append(month_end(month))
+        month = month_end(month) + datetime.timedelta(days=1)
+    if not dates or dates[-1] != today:
+        dates.append(today)
     return dates
 
 
@@ -178,7 +182,7 @@ def rollup_all(*, campaign: Campaign, today: datetime.date | None = None, force:
 
 
 def rollup_latest(*, campaign: Campaign, today: datetime.date | None = None) -> int:
-    """Recompute only the last date of `rollup_dates`: today, or the campaign's end once it is over."""
+    """Recompute only the last date of `rollup_dates`: today."""
     dates = rollup_dates(campaign, today or timezone.localdate())
     return rollup_date(campaign=campaign, on=dates[-1]) if dates else 0
 

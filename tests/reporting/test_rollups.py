@@ -544,8 +544,11 @@ def test_rollup_dates():
         D(2021, 6, 15),
     ]
     assert rollup_dates(campaign, D(2021, 5, 31))[-2:] == [D(2021, 4, 30), D(2021, 5, 31)]
+    # After the campaign the dates run on to today (DESIGN.md "Dates computed"): 26 month-ends of the campaign,
+    # 46 since (January 2023 to October 2026), and today.
     after = rollup_dates(campaign, D(2026, 11, 28))
-    assert len(after) == 26 and after[-1] == END
+    assert len(after) == 26 + 46 + 1 and after[25] == END and after[26] == D(2023, 1, 31)
+    assert after[-2:] == [D(2026, 10, 31), D(2026, 11, 28)]
     assert rollup_dates(campaign, D(2020, 10, 31)) == []
     assert rollup_dates(campaign, D(2020, 11, 5)) == [D(2020, 11, 5)]
 
@@ -667,8 +670,8 @@ def eager():
 
 def test_a_request_runs_once_then_waits_while_one_is_pending(eager):
     assert rollup_request() is True
-    # The run recomputed the last date (the campaign is over, so its end) and took the request.
-    assert ProgressSnapshot.objects.filter(on=END).count() == 316
+    # The run recomputed today (the campaign is over, and its figures run on to today) and took the request.
+    assert ProgressSnapshot.objects.filter(on=timezone.localdate()).count() == 316
     assert RollupRequest.objects.get().pending is False
 
     ProgressSnapshot.objects.all().delete()
@@ -679,7 +682,7 @@ def test_a_request_runs_once_then_waits_while_one_is_pending(eager):
     # A request whose run never started (a lost task) stops blocking after a while.
     RollupRequest.objects.update(requested_at=timezone.now() - datetime.timedelta(minutes=20))
     assert rollup_request() is True
-    assert ProgressSnapshot.objects.filter(on=END).count() == 316
+    assert ProgressSnapshot.objects.filter(on=timezone.localdate()).count() == 316
 
 
 def test_events_in_one_transaction_ask_once_after_commit(commission_admin, django_capture_on_commit_callbacks):
@@ -921,3 +924,50 @@ def test_the_rollups_planner_settings_do_not_leak_into_the_callers_transaction(w
         rollup_date(campaign=world.campaign, on=D(2021, 12, 31))
         assert snap(D(2021, 12, 31), CITY).roster == 9
         assert current() == before
+
+
+# --- after the campaign (issue 17 item 1) ----------------------------------------------------------------------
+
+
+def test_a_december_report_filed_in_january_changes_todays_figures_and_not_novembers(world):
+    w = world
+    rollup_all(campaign=w.campaign, today=D(2023, 1, 31))
+    november, december = snap(D(2022, 11, 30), HEXI), snap(D(2022, 12, 31), HEXI)
+    assert snap(D(2023, 1, 31), HEXI).self_assessed == december.self_assessed == 1  # C1's December 2021 carried
+    # 河西区's December report, due 5 January 2023, filed on the 3rd: C3 self-assesses as meeting.
+    filed_monthly_report(w.campaign, w.c["C3"].district_id, D(2022, 12, 1), submitted_at=at(D(2023, 1, 3), 10))
+    SelfAssessment.objects.create(
+        community=w.c["C3"], district_id=w.c["C3"].district_id, period=D(2022, 12, 1), stage=SelfAssessment.Stage.MEETS
+    )
+    rollup_all(campaign=w.campaign, today=D(2023, 1, 31))
+    today = snap(D(2023, 1, 31), HEXI)
+    assert (today.self_assessed, today.reports_expected, today.reports_submitted, today.reports_timely) == (2, 26, 1, 1)
+    # December's own figures take the self-assessment (its month's report states it, however late it came), but
+    # the report was not yet submitted on 31 December; November's figures do not change at all.
+    assert snap(D(2022, 12, 31), HEXI).self_assessed == 2
+    assert snap(D(2022, 12, 31), HEXI).reports_submitted == december.reports_submitted == 0
+    assert _figures_of(snap(D(2022, 11, 30), HEXI)) == _figures_of(november)
+
+
+def _figures_of(row: ProgressSnapshot) -> tuple:
+    return tuple(getattr(row, name) for name in (*FIGURES, "reports_expected", "reports_submitted", "met_share"))
+
+
+def test_an_objection_decided_after_the_campaign_changes_todays_met_count(world):
+    """C2 passes its year-end inspection on 20 December 2022; an objection received on the 22nd holds it back
+    until it is dismissed on 15 January 2023: met from then, not on 31 December."""
+    w = world
+    round_ = round_create(
+        name="2022年度验收", year=2022, opens_on=D(2022, 11, 1), closes_on=D(2022, 12, 31), notice_days=7, by=w.admin
+    )
+    team = team_create(round=round_, name="第一组", members=[w.inspector], by=w.admin, today=D(2022, 11, 1))
+    inspection = w.inspect((round_, team), "C2", at(D(2022, 12, 20), 10))
+    objection = objection_record(
+        inspection=inspection, received_on=D(2022, 12, 22), text="居民反映垃圾分类未落实", by=w.admin
+    )
+    objection_decide(objection=objection, decision="dismissed", note="复核属实，异议不成立", by=w.admin)
+    type(objection).objects.filter(pk=objection.pk).update(decided_at=at(D(2023, 1, 15), 10))
+    rollup_all(campaign=w.campaign, today=D(2023, 2, 28))
+    assert snap(D(2022, 12, 31), HX1).met == 1  # C1 only
+    assert snap(D(2023, 1, 31), HX1).met == 2
+    assert snap(D(2023, 2, 28), CITY).met == snap(D(2022, 12, 31), CITY).met + 1
