@@ -61,6 +61,17 @@ def wait_for(check: Callable[[], object], *, timeout: float, what: str, every: f
 
 
 @pytest.fixture(autouse=True)
+def production_password_hashing():
+    """The users these tests make log in to a real server process, which checks passwords with the portal's own
+    hashers (Django's defaults): the fast test hasher (tests/conftest.py) would leave them unable to log in there."""
+    from django.conf import global_settings
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=global_settings.PASSWORD_HASHERS):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def jobs_in_process():
     """Jobs that this test process's own service calls queue (setting up data) run here, as on the embedded
     default: the test process never publishes to a broker. The web server and workers under test are subprocesses
