@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 from django.db import connection
 from django.utils import timezone
 
+from greencommunity.db import planner_settings
+
 from ..models import Community, District, DivisionChange, RosterChange, Street
 from .diff import ReleaseDiff
 
@@ -58,9 +60,9 @@ def _write_postgresql(
     # Only the rows the diff (read in this transaction) found new or different are staged: all of them on a first
     # load, a few hundred for a release that changes 1% of a national roster, so its statements read no more.
     touched = set(diff.added) | {c.code for c in diff.changes}
-    with connection.cursor() as cursor:
-        # A first load sorts 150,000 rows into code order (below); in memory, not in files, for this transaction.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
+    # A first load sorts 150,000 rows into code order (below); in memory, not in files, for these statements only.
+    with planner_settings(work_mem="64MB"), connection.cursor() as cursor:
+        # Dropped at the end of the statements: another release in the same transaction stages its own.
         cursor.execute(
             "CREATE TEMPORARY TABLE release_rows (level text, code text, name text, parent_code text, kind text)"
             " ON COMMIT DROP"
@@ -147,6 +149,7 @@ def _write_postgresql(
         for number, statement in enumerate(statements, start=1):
             cursor.execute(statement, params)
             progress(30 + 65 * number // len(statements))
+        cursor.execute("DROP TABLE release_rows")
 
 
 # --- SQLite (and any other database): batches -------------------------------------------------------------------

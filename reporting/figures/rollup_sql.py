@@ -45,8 +45,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -57,6 +56,7 @@ from django.db.models import Case, DateField, Value, When
 from django.db.models.functions import TruncDate
 
 from districts.models import Community, District, DivisionChange, Street
+from greencommunity.db import planner_settings
 from reporting.figures.selectors import reported_assessments
 from reporting.figures.timeliness import LOCAL
 from reporting.models import Enrolment, ProgressSnapshot, Report, RollupKey
@@ -142,26 +142,6 @@ class Plan:
 
 def _table(model: Any) -> str:
     return connection.ops.quote_name(model._meta.db_table)
-
-
-@contextmanager
-def planner_settings(**values: str) -> Iterator[None]:
-    """PostgreSQL settings for the statements inside the block only, put back as they were after it — the caller's
-    transaction runs on with its own (a `SET LOCAL` would last to the end of the outermost transaction). If the block
-    fails, the transaction or savepoint it runs in rolls back, and with it the settings. Nothing on SQLite."""
-    if connection.vendor != "postgresql" or not values:
-        yield
-        return
-    names = list(values)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in names), names)
-        before = cursor.fetchone()
-        for name in names:
-            cursor.execute("SELECT set_config(%s, %s, true)", [name, values[name]])
-    yield
-    with connection.cursor() as cursor:
-        for name, value in zip(names, before, strict=True):
-            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
 class Rollup:

@@ -19,7 +19,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from reporting.figures.rollup_sql import Day, Rollup, planner_settings
+from greencommunity.db import planner_settings
+from reporting.figures.rollup_sql import Day, Rollup
 from reporting.figures.selectors import month_end
 from reporting.figures.timeliness import expected_months
 from reporting.models import Campaign, Milestone, ProgressSnapshot, RollupKey, RollupRequest

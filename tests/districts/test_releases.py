@@ -293,3 +293,28 @@ def test_the_district_dashboard_shows_the_street_names_of_its_date(client_for, c
     # ...and the page still names the street as it was called in May.
     page = client_for(commission_admin).get("/dashboard/district/120101/?on=2021-05-31").content.decode()
     assert "劝业场街道" in page and NEW_STREET_NAME not in page
+
+
+def test_two_releases_in_one_transaction_each_stage_their_own_rows_and_leave_its_settings(commission_admin):
+    """seed_demo applies two years' releases in one transaction: the second stages its rows afresh, and the writer's
+    memory setting ends with its statements instead of lasting to the caller's commit."""
+
+    def work_mem():
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('work_mem')")
+            return cursor.fetchone()[0]
+
+    before = work_mem()
+    release_load(
+        content=as_csv(release_rows(close=False, move=False, rekind=False)),
+        filename="2021.csv",
+        effective_on=EFFECTIVE,
+        by=commission_admin,
+    )
+    assert work_mem() == before
+    release_load(content=as_csv(release_rows()), filename="2022.csv", effective_on=D(2022, 1, 1), by=commission_admin)
+    assert Community.objects.get(code=CLOSED).closed_on == D(2022, 1, 1)
+    assert Community.objects.get(code=RENAMED).name == NEW_NAME
+    assert list(RosterRelease.objects.order_by("id").values_list("status", flat=True)) == ["applied", "applied"]
