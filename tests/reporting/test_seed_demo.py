@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, F
 
-from districts.models import AuditEntry, Community, District
+from districts.models import AuditEntry, Community, District, DivisionChange, RosterRelease
 from reporting.figures.selectors import month_end, roster_communities
 from reporting.figures.timeliness import rates_total, reporting_rates
 from reporting.models import Campaign, Enrolment, Report, ReportEvent
@@ -58,6 +58,9 @@ def _counts() -> dict[str, int]:
         "answers": InspectionAnswer.objects.count(),
         "rectifications": Rectification.objects.count(),
         "objections": Objection.objects.count(),
+        "releases": RosterRelease.objects.count(),
+        "division changes": DivisionChange.objects.count(),
+        "closed": Community.objects.filter(closed_on__isnull=False).count(),
     }
 
 
@@ -208,6 +211,7 @@ def test_a_second_run_adds_nothing(seeded):
     assert _counts() == before
     assert "already present" in out.getvalue()
     assert "2021 round already present" in out.getvalue() and "2022 round already present" in out.getvalue()
+    assert "roster releases already present" in out.getvalue()
 
 
 # --- year-end acceptance ----------------------------------------------------------------------------------------
@@ -534,3 +538,37 @@ def test_the_stored_snapshots_agree_with_an_independent_recomputation(seeded):
     assert checked == 26 * (1 + 16 + 299)
     # The demo campaign exercises the status rule: every status occurs somewhere.
     assert set(ProgressSnapshot.objects.values_list("status", flat=True)) == {"on_track", "at_risk", "behind", "none"}
+
+
+def test_the_roster_moves_on_after_the_campaign(seeded):
+    """Two yearly releases after 2022 (河西区 2024, 西青区 2026): the roster has history to show on today's date, and
+    the changes take effect from their dates only."""
+    from districts.releases.history import values_as_of
+
+    releases = {r.filename: r for r in RosterRelease.objects.all()}
+    hexi, xiqing = releases["河西区区划代码2024.csv"], releases["西青区区划代码2026.csv"]
+    assert (hexi.effective_on, hexi.status) == (D(2024, 1, 1), "applied")
+    assert {k: hexi.counts[k] for k in ("renamed", "moved", "closed", "added")} == {
+        "renamed": 1,
+        "moved": 1,
+        "closed": 1,
+        "added": 0,
+    }
+    assert {k: xiqing.counts[k] for k in ("renamed", "kind_changed", "added", "closed")} == {
+        "renamed": 1,
+        "kind_changed": 1,
+        "added": 1,
+        "closed": 0,
+    }
+    closed = Community.objects.get(district__code="120103", closed_on=D(2024, 1, 1))
+    assert not Enrolment.objects.filter(community=closed).exists()
+    renamed = DivisionChange.objects.get(release=hexi, field="name")
+    names = {
+        on: values_as_of(level="community", field="name", codes=[renamed.code], on=on)[renamed.code]
+        for on in (D(2023, 12, 31), D(2024, 1, 1))
+    }
+    assert names == {D(2023, 12, 31): renamed.old_value, D(2024, 1, 1): renamed.new_value}
+    assert renamed.new_value.endswith("新苑社区居委会")
+    founded = Community.objects.get(name="水上新园社区居委会")
+    assert (founded.district.code, founded.established_on) == ("120111", D(2026, 1, 1))
+    assert "roster releases: 河西区 2024-01-01" in seeded

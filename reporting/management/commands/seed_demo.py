@@ -32,6 +32,7 @@ from reporting.experience.demo import seed_experience
 from reporting.figures.selectors import campaign_months, month_end
 from reporting.funds.demo import seed_funds_demo
 from reporting.management.commands._seed_acceptance import seed_acceptance
+from reporting.management.commands._seed_roster import seed_roster_releases
 from reporting.models import Campaign, Enrolment, Notification, Report, ReportEvent
 from reporting.reports.services import (
     participating_in_month,
@@ -128,6 +129,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(seed_funds_demo()))
         self.stdout.write(self.style.SUCCESS(seed_experience()))
         self.stdout.write(self.style.SUCCESS(seed_commendations()))
+        self.stdout.write(self.style.SUCCESS(seed_roster_releases()))
         self.stdout.write("Demo logins (password demo12345):")
         for username, label in logins:
             self.stdout.write(f"  {username:<22} {label}")
