@@ -150,7 +150,7 @@ def street_progress(
     )
     communities = list(
         roster_communities(campaign=campaign, on=on)
-        .filter(street=street)
+        .filter(street_on=street.pk)
         .annotate(
             # Pilot first, should a community ever hold two enrolments at once.
             enrolment_kind=Subquery(active.order_by("-kind").values("kind")[:1]),

@@ -36,7 +36,12 @@ def correlated_count(queryset: QuerySet, group_field: str) -> Coalesce:
 
 
 def roster_communities(*, campaign: Campaign, on: datetime.date) -> CommunityQuerySet:
-    return Community.objects.on_roster(on).urban(include_similar=campaign.counts_similar_communities)
+    """Roster (DESIGN.md): the urban communities open on `on`, each in the street and of the kind it had that day
+    (`street_on`, `kind_on`: a later release's move or kind change does not reach back)."""
+    roster = Community.objects.on_roster(on).as_of(on)
+    if campaign.counts_similar_communities:
+        return roster
+    return roster.filter(kind_on=Community.Kind.RESIDENTS_COMMITTEE)
 
 
 def active_enrolments(*, campaign: Campaign, on: datetime.date) -> QuerySet[Enrolment]:
@@ -92,9 +97,9 @@ def self_assessed_communities(
 
 
 def _pilot_exists(*, campaign: Campaign, on: datetime.date) -> Exists:
-    return Exists(
-        active_enrolments(campaign=campaign, on=on).filter(kind=Enrolment.Kind.PILOT, community__street=OuterRef("pk"))
-    )
+    """The street has a pilot on `on`: a community on the roster in that street that day, enrolled as a pilot."""
+    pilot = active_enrolments(campaign=campaign, on=on).filter(kind=Enrolment.Kind.PILOT, community=OuterRef("pk"))
+    return Exists(roster_communities(campaign=campaign, on=on).filter(street_on=OuterRef("pk")).filter(Exists(pilot)))
 
 
 def districts_overview(*, user: Any, campaign: Campaign, on: datetime.date) -> QuerySet[District]:
@@ -136,10 +141,13 @@ def streets_overview(
         Street.objects.visible_to(user)
         .filter(district=district)
         .annotate(
-            roster_count=correlated_count(roster, "street"),
-            enrolled_count=correlated_count(roster.filter(Exists(enrolled.filter(community=OuterRef("pk")))), "street"),
+            roster_count=correlated_count(roster, "street_on"),
+            enrolled_count=correlated_count(
+                roster.filter(Exists(enrolled.filter(community=OuterRef("pk")))), "street_on"
+            ),
             pilot_count=correlated_count(
-                roster.filter(Exists(enrolled.filter(kind=Enrolment.Kind.PILOT, community=OuterRef("pk")))), "street"
+                roster.filter(Exists(enrolled.filter(kind=Enrolment.Kind.PILOT, community=OuterRef("pk")))),
+                "street_on",
             ),
             has_pilot=_pilot_exists(campaign=campaign, on=on),
         )

@@ -21,6 +21,7 @@ from districts.releases import applying
 from districts.releases.history import names_as_of, values_as_of
 from districts.releases.services import release_load, release_preview
 from reporting.figures.rollups import rollup_days
+from reporting.figures.selectors import correlated_count, roster_communities
 from reporting.models import Campaign, ProgressSnapshot
 from reporting.roster.releases import release_apply_job
 from reporting.services import enrolment_enrol
@@ -195,6 +196,14 @@ def test_the_figures_change_from_the_effective_date_and_not_before(
     rollup_days(campaign=campaign, days=days, force=True)
     assert figures(days[0])[:2] == may_before[:2]
     assert figures(days[1])[:2] == (district, street)
+    # The pages' definition (the ORM selectors) counts the same on both days, street by street.
+    for on in days:
+        roster = roster_communities(campaign=campaign, on=on).filter(district__code="120101")
+        streets = Street.objects.filter(district__code="120101").annotate(n=correlated_count(roster, "street_on"))
+        by_street = {s.code: s.n for s in streets}
+        assert by_street[STREET] == figures(on)[1]
+        stored = ProgressSnapshot.objects.filter(campaign=campaign, on=on, level="street", unit_code__in=by_street)
+        assert {s.unit_code: s.roster for s in stored} == by_street, on
 
 
 def test_applying_the_same_release_again_rewrites_no_row(commission_admin):
