@@ -687,19 +687,26 @@ def _rate_rows(
     ]
 
 
-def _total_row_of(answers: QuerySet[InspectionAnswer], items: list[StandardItem]) -> RateRow:
-    """The pass rates of `items` over all `answers`, whichever page of units is shown; the communities are those
-    with an answer to any of the items.
+def _total_row_of(inspections: QuerySet[Inspection], items: list[StandardItem]) -> RateRow:
+    """The pass rates of `items` over the answers of `inspections`, whichever page of units is shown; the
+    communities are those of `inspections` with an answer to any of the items.
 
     Two queries, each the cheap shape for a national roster's million answers: the answers counted by item and
     result (a few dozen groups, where one row of 32 filtered counts evaluated every filter on every answer), and
     the communities from their inspections, each looked up in the answers by its index (where a distinct count
     over the answers sorted a million rows)."""
+    rated = InspectionAnswer.objects.filter(
+        item__in=[item.pk for item in items],
+        result__in=[InspectionAnswer.Result.MEETS, InspectionAnswer.Result.FAILS],
+    )
     counts = {
         (row["item_id"], row["result"]): row["n"]
-        for row in answers.order_by().values("item_id", "result").annotate(n=Count("pk"))
+        for row in rated.filter(inspection__in=inspections)
+        .order_by()
+        .values("item_id", "result")
+        .annotate(n=Count("pk"))
     }
-    answered = Inspection.objects.filter(Exists(answers.filter(inspection=OuterRef("pk"))))
+    answered = inspections.filter(Exists(rated.filter(inspection=OuterRef("pk"))))
     communities = answered.aggregate(n=Count("community", distinct=True))["n"]
     cells = [
         (
@@ -741,22 +748,23 @@ def acceptance_items(request: HttpRequest) -> HttpResponse:
         chosen = District.objects.get(pk=scope.district_id)
     else:
         chosen = None
+    inspections = latest_signed(on)
+    if scope.is_district_staff and scope.district_id is not None:
+        inspections = inspections.filter(district_id=scope.district_id)
     answers = InspectionAnswer.objects.filter(
-        inspection__in=latest_signed(on),
+        inspection__in=inspections,
         item__in=[item.pk for item in items],
         result__in=[InspectionAnswer.Result.MEETS, InspectionAnswer.Result.FAILS],
     )
     visible = District.objects.visible_to(request.user).order_by("code")
     districts = list(visible.only("code", "name"))  # the "streets of" choice
-    if scope.is_district_staff and scope.district_id is not None:
-        answers = answers.filter(inspection__district_id=scope.district_id)
     # A page of a national roster's 3,000 districts; the total row is still every visible district's, from SQL.
     pager = paged(request, visible, per_page=DISTRICTS_PER_PAGE)
     on_page = list(pager.rows)
     district_rows = _rate_rows(
         answers.filter(inspection__district__in=[d.pk for d in on_page]), "inspection__district_id", on_page, items
     )
-    district_total = _total_row_of(answers, items) if len(districts) > 1 else None
+    district_total = _total_row_of(inspections, items) if len(districts) > 1 else None
     street_rows = None
     if chosen is not None:
         streets = list(chosen.streets.order_by("code"))
@@ -778,7 +786,7 @@ def acceptance_items(request: HttpRequest) -> HttpResponse:
             "pager": pager,
             "chosen": chosen,
             "street_rows": street_rows,
-            "street_total": _total_row_of(answers.filter(inspection__district=chosen), items) if street_rows else None,
+            "street_total": _total_row_of(inspections.filter(district=chosen), items) if street_rows else None,
             "can_choose_district": not scope.is_district_staff,
         },
     )
