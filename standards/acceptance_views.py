@@ -751,25 +751,30 @@ def acceptance_items(request: HttpRequest) -> HttpResponse:
     inspections = latest_signed(on)
     if scope.is_district_staff and scope.district_id is not None:
         inspections = inspections.filter(district_id=scope.district_id)
-    answers = InspectionAnswer.objects.filter(
-        inspection__in=inspections,
-        item__in=[item.pk for item in items],
-        result__in=[InspectionAnswer.Result.MEETS, InspectionAnswer.Result.FAILS],
-    )
+
+    def answers(of: QuerySet[Inspection]) -> QuerySet[InspectionAnswer]:
+        """The answers to `items` of the inspections `of`, filtered to the districts shown inside the latest
+        inspections' own query, so that only theirs are looked up, not the whole country's."""
+        return InspectionAnswer.objects.filter(
+            inspection__in=of,
+            item__in=[item.pk for item in items],
+            result__in=[InspectionAnswer.Result.MEETS, InspectionAnswer.Result.FAILS],
+        )
+
     visible = District.objects.visible_to(request.user).order_by("code")
     districts = list(visible.only("code", "name"))  # the "streets of" choice
     # A page of a national roster's 3,000 districts; the total row is still every visible district's, from SQL.
     pager = paged(request, visible, per_page=DISTRICTS_PER_PAGE)
     on_page = list(pager.rows)
     district_rows = _rate_rows(
-        answers.filter(inspection__district__in=[d.pk for d in on_page]), "inspection__district_id", on_page, items
+        answers(inspections.filter(district__in=[d.pk for d in on_page])), "inspection__district_id", on_page, items
     )
     district_total = _total_row_of(inspections, items) if len(districts) > 1 else None
     street_rows = None
     if chosen is not None:
         streets = list(chosen.streets.order_by("code"))
         street_rows = _rate_rows(
-            answers.filter(inspection__district=chosen), "inspection__community__street_id", streets, items
+            answers(inspections.filter(district=chosen)), "inspection__community__street_id", streets, items
         )
     return render(
         request,
