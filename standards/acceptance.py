@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -533,13 +533,17 @@ def objection_decide(*, objection: Objection, decision: str, note: str, by: Any)
 
 
 def latest_signed(on: datetime.date) -> QuerySet[Inspection]:
-    """Each community's latest inspection signed on or before `on` (one row per community)."""
-    newest = (
-        Inspection.objects.filter(community=OuterRef("community"), status=Inspection.Status.SIGNED, signed_on__lte=on)
-        .order_by("-signed_at", "-pk")
-        .values("pk")[:1]
+    """Each community's latest inspection signed on or before `on` (one row per community): the signed ones with
+    no later signed one of the same community (in signing order, the id breaking a tie).
+
+    Written as NOT EXISTS rather than "the id of the first of the community's inspections, newest first": the
+    planner reads that as an anti-join it can size, where it took the correlated subquery for a filter keeping one
+    row in 200 and, with a national roster's 60,000 inspections, chose nested loops that cost seconds."""
+    signed = Inspection.objects.filter(status=Inspection.Status.SIGNED, signed_on__lte=on)
+    later = signed.filter(community=OuterRef("community")).filter(
+        Q(signed_at__gt=OuterRef("signed_at")) | Q(signed_at=OuterRef("signed_at"), pk__gt=OuterRef("pk"))
     )
-    return Inspection.objects.filter(status=Inspection.Status.SIGNED, signed_on__lte=on, pk=Subquery(newest))
+    return signed.filter(~Exists(later))
 
 
 def met_inspections(on: datetime.date) -> QuerySet[Inspection]:

@@ -151,14 +151,31 @@ def _per(outer: str, rows: QuerySet, counted: str = "community") -> Coalesce:
     return Coalesce(Subquery(grouped.values("n"), output_field=IntegerField()), Value(0))
 
 
-def _rounds_with_counts(today: datetime.date) -> QuerySet[AcceptanceRound]:
+def _rounds_with_counts(today: datetime.date) -> list[AcceptanceRound]:
+    """Every round with its counts of communities, each count one grouped query over all rounds at once (a
+    national year's 20,000 inspections a round): the latest signed inspections behind "met" are found once, not
+    once a round."""
     signed = Inspection.objects.filter(status=SIGNED)
-    return AcceptanceRound.objects.annotate(
-        assigned=_per("round", Assignment.objects.filter(cancelled_at__isnull=True)),
-        signed=_per("round", signed),
-        passed=_per("round", signed.filter(passed=True)),
-        met=_per("round", met_inspections(today)),
-    )
+    counts = {
+        name: _by_round(rows)
+        for name, rows in (
+            ("assigned", Assignment.objects.filter(cancelled_at__isnull=True)),
+            ("signed", signed),
+            ("passed", signed.filter(passed=True)),
+            ("met", met_inspections(today)),
+        )
+    }
+    rounds = list(AcceptanceRound.objects.all())
+    for round_ in rounds:
+        for name, by_round in counts.items():
+            setattr(round_, name, by_round.get(round_.pk, 0))
+    return rounds
+
+
+def _by_round(rows: QuerySet) -> dict[int, int]:
+    """How many distinct communities of `rows` each round has."""
+    grouped = rows.order_by().values("round_id").annotate(n=Count("community", distinct=True))
+    return {row["round_id"]: row["n"] for row in grouped}
 
 
 @login_required
@@ -670,28 +687,38 @@ def _rate_rows(
     ]
 
 
-def _total_row_of(answers: QuerySet[InspectionAnswer], items: list[StandardItem]) -> RateRow:
-    """The pass rates of `items` over all `answers` in one aggregate query, whichever page of units is shown; the
-    communities are those with an answer to any of the items."""
-    figures = answers.aggregate(
-        communities=Count("inspection__community", distinct=True),
-        **{
-            f"{result}_{item.pk}": Count("pk", filter=Q(item_id=item.pk, result=result))
-            for item in items
-            for result in (InspectionAnswer.Result.MEETS, InspectionAnswer.Result.FAILS)
-        },
+def _total_row_of(inspections: QuerySet[Inspection], items: list[StandardItem]) -> RateRow:
+    """The pass rates of `items` over the answers of `inspections`, whichever page of units is shown; the
+    communities are those of `inspections` with an answer to any of the items.
+
+    Two queries, each the cheap shape for a national roster's million answers: the answers counted by item and
+    result (a few dozen groups, where one row of 32 filtered counts evaluated every filter on every answer), and
+    the communities from their inspections, each looked up in the answers by its index (where a distinct count
+    over the answers sorted a million rows)."""
+    rated = InspectionAnswer.objects.filter(
+        item__in=[item.pk for item in items],
+        result__in=[InspectionAnswer.Result.MEETS, InspectionAnswer.Result.FAILS],
     )
+    counts = {
+        (row["item_id"], row["result"]): row["n"]
+        for row in rated.filter(inspection__in=inspections)
+        .order_by()
+        .values("item_id", "result")
+        .annotate(n=Count("pk"))
+    }
+    answered = inspections.filter(Exists(rated.filter(inspection=OuterRef("pk"))))
+    communities = answered.aggregate(n=Count("community", distinct=True))["n"]
     cells = [
         (
             item,
             Rate(
-                figures[f"{InspectionAnswer.Result.MEETS}_{item.pk}"],
-                figures[f"{InspectionAnswer.Result.FAILS}_{item.pk}"],
+                counts.get((item.pk, InspectionAnswer.Result.MEETS), 0),
+                counts.get((item.pk, InspectionAnswer.Result.FAILS), 0),
             ),
         )
         for item in items
     ]
-    return RateRow(None, cells, figures["communities"])
+    return RateRow(None, cells, communities)
 
 
 @login_required
@@ -721,27 +748,33 @@ def acceptance_items(request: HttpRequest) -> HttpResponse:
         chosen = District.objects.get(pk=scope.district_id)
     else:
         chosen = None
-    answers = InspectionAnswer.objects.filter(
-        inspection__in=latest_signed(on),
-        item__in=[item.pk for item in items],
-        result__in=[InspectionAnswer.Result.MEETS, InspectionAnswer.Result.FAILS],
-    )
+    inspections = latest_signed(on)
+    if scope.is_district_staff and scope.district_id is not None:
+        inspections = inspections.filter(district_id=scope.district_id)
+
+    def answers(of: QuerySet[Inspection]) -> QuerySet[InspectionAnswer]:
+        """The answers to `items` of the inspections `of`, filtered to the districts shown inside the latest
+        inspections' own query, so that only theirs are looked up, not the whole country's."""
+        return InspectionAnswer.objects.filter(
+            inspection__in=of,
+            item__in=[item.pk for item in items],
+            result__in=[InspectionAnswer.Result.MEETS, InspectionAnswer.Result.FAILS],
+        )
+
     visible = District.objects.visible_to(request.user).order_by("code")
     districts = list(visible.only("code", "name"))  # the "streets of" choice
-    if scope.is_district_staff and scope.district_id is not None:
-        answers = answers.filter(inspection__district_id=scope.district_id)
     # A page of a national roster's 3,000 districts; the total row is still every visible district's, from SQL.
     pager = paged(request, visible, per_page=DISTRICTS_PER_PAGE)
     on_page = list(pager.rows)
     district_rows = _rate_rows(
-        answers.filter(inspection__district__in=[d.pk for d in on_page]), "inspection__district_id", on_page, items
+        answers(inspections.filter(district__in=[d.pk for d in on_page])), "inspection__district_id", on_page, items
     )
-    district_total = _total_row_of(answers, items) if len(districts) > 1 else None
+    district_total = _total_row_of(inspections, items) if len(districts) > 1 else None
     street_rows = None
     if chosen is not None:
         streets = list(chosen.streets.order_by("code"))
         street_rows = _rate_rows(
-            answers.filter(inspection__district=chosen), "inspection__community__street_id", streets, items
+            answers(inspections.filter(district=chosen)), "inspection__community__street_id", streets, items
         )
     return render(
         request,
@@ -758,7 +791,7 @@ def acceptance_items(request: HttpRequest) -> HttpResponse:
             "pager": pager,
             "chosen": chosen,
             "street_rows": street_rows,
-            "street_total": _total_row_of(answers.filter(inspection__district=chosen), items) if street_rows else None,
+            "street_total": _total_row_of(inspections.filter(district=chosen), items) if street_rows else None,
             "can_choose_district": not scope.is_district_staff,
         },
     )

@@ -146,10 +146,58 @@ def _write_postgresql(
                     SELECT 'added', %(eff)s, c.id, %(note)s, %(by)s, %(now)s FROM {community} c
                     WHERE c.code = ANY(%(added)s)"""
             )
+        # A first load into an empty roster builds the streets' and communities' secondary indexes and checks their
+        # foreign keys once, after the rows are in, rather than row by row.
+        rebuilt = _set_aside(cursor, [street, community]) if diff.first_load else []
         for number, statement in enumerate(statements, start=1):
             cursor.execute(statement, params)
             progress(30 + 65 * number // len(statements))
+        for statement in rebuilt:
+            cursor.execute(statement)
         cursor.execute("DROP TABLE release_rows")
+
+
+def _set_aside(cursor: Any, tables: list[str]) -> list[str]:
+    """Drop the secondary indexes and the foreign keys of `tables` if every one of them is empty, and return the
+    statements that put them back as they were (same names, same definitions: `pg_get_indexdef`,
+    `pg_get_constraintdef`), to run once the rows are in.
+
+    For an empty table this is the cheaper way to the same end state: each index is built from one sort of its
+    rows instead of 150,000 insertions in turn, and each foreign key is validated by one join instead of a
+    deferred check per row at commit (a quarter of a million on a national first load); the unique codes are
+    built last, from one sort, before the foreign keys (the release's checks have already refused a code given
+    twice). The primary keys stay. Inside the release's transaction, so a failure
+    anywhere restores the indexes and keys with everything else; the tables are locked until it commits, which
+    on an empty roster holds up no one. Nothing is set aside when any table has a row (the checks then hold the
+    rows already there)."""
+    for table in tables:
+        cursor.execute(f"SELECT EXISTS (SELECT FROM {table})")
+        if cursor.fetchone()[0]:
+            return []
+    names = [table.strip('"') for table in tables]
+    cursor.execute(
+        """SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+           FROM pg_constraint c WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype IN ('f', 'u')
+           ORDER BY c.contype DESC, c.conname""",
+        [names],
+    )
+    keys = cursor.fetchall()
+    cursor.execute(
+        """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+           FROM pg_index i WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+             AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+           ORDER BY 1""",
+        [names],
+    )
+    indexes = cursor.fetchall()
+    quote = connection.ops.quote_name
+    for table, name, _definition in keys:
+        cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+    for index, _definition in indexes:
+        cursor.execute(f"DROP INDEX {index}")
+    return [definition for _index, definition in indexes] + [
+        f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}" for table, name, definition in keys
+    ]
 
 
 # --- SQLite (and any other database): batches -------------------------------------------------------------------

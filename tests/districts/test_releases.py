@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.urls import reverse
 
 from districts.models import AuditEntry, Community, DivisionChange, RosterChange, RosterRelease, Street
@@ -327,3 +327,58 @@ def test_two_releases_in_one_transaction_each_stage_their_own_rows_and_leave_its
     assert Community.objects.get(code=CLOSED).closed_on == D(2022, 1, 1)
     assert Community.objects.get(code=RENAMED).name == NEW_NAME
     assert list(RosterRelease.objects.order_by("id").values_list("status", flat=True)) == ["applied", "applied"]
+
+
+def _roster_schema() -> list[tuple[str, str, str]]:
+    """The roster tables' indexes and constraints, each with its definition."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indrelid::regclass::text, indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid IN ('districts_street'::regclass, 'districts_community'::regclass) UNION ALL "
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) || ' ' || condeferrable::text "
+            "|| condeferred::text || convalidated::text FROM pg_constraint "
+            "WHERE conrelid IN ('districts_street'::regclass, 'districts_community'::regclass) ORDER BY 1, 2, 3"
+        )
+        return cursor.fetchall()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the first load's set-based path is PostgreSQL's")
+def test_a_first_load_into_an_empty_roster_leaves_every_index_and_key_as_it_was(monkeypatch):
+    """A first load builds the roster's secondary indexes and checks its foreign keys after the rows are in: the
+    same indexes and keys (names, definitions, deferrable) must be back, holding the rows, and they must hold."""
+    schema = _roster_schema()
+    assert any("FOREIGN KEY (street_id)" in definition for _table, _name, definition in schema)
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE districts_district, districts_street, districts_community CASCADE")
+    set_aside = applying._set_aside
+    put_back: list[str] = []
+    monkeypatch.setattr(applying, "_set_aside", lambda *args: put_back.extend(set_aside(*args)) or put_back)
+    diff = release_load(content=TIANJIN_CSV.read_bytes(), filename="tianjin.csv", effective_on=EFFECTIVE)
+    assert diff.first_load and diff.counts["added"] > Community.objects.count() > 2000
+    assert len(put_back) == 11  # street: 2 indexes, its unique code, 1 key; community: 4 indexes, its code, 2 keys
+    assert _roster_schema() == schema
+    assert Community.objects.get(code=RENAMED).street.code == STREET
+    assert Street.objects.filter(code=STREET, district__code="120101").exists()
+    with connection.cursor() as cursor:  # the unique code and the foreign keys are enforced again
+        cursor.execute("EXPLAIN SELECT id FROM districts_community WHERE code = %s", [RENAMED])
+        assert "districts_community_code_key" in " ".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SAVEPOINT duplicate")
+        with pytest.raises(IntegrityError):
+            cursor.execute(
+                "INSERT INTO districts_community (code, name, kind, street_id, district_id, build_era, renovation, "
+                "address, updated_at) SELECT code, name, kind, street_id, district_id, '', '', '', now() "
+                "FROM districts_community WHERE code = %s",
+                [RENAMED],
+            )
+        cursor.execute("ROLLBACK TO SAVEPOINT duplicate")
+        with pytest.raises(IntegrityError):
+            cursor.execute("UPDATE districts_community SET street_id = -1 WHERE code = %s", [RENAMED])
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the first load's set-based path is PostgreSQL's")
+def test_a_release_onto_a_loaded_roster_sets_nothing_aside():
+    """With rows already there the indexes and keys stay in place throughout (they check the rows already in)."""
+    with connection.cursor() as cursor:
+        assert applying._set_aside(cursor, ['"districts_street"', '"districts_community"']) == []
+    assert any("FOREIGN KEY (street_id)" in definition for _table, _name, definition in _roster_schema())

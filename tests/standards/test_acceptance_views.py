@@ -560,6 +560,37 @@ def test_rates_follow_the_date_and_streets_of_a_chosen_district(inspected, clien
     assert [item.number for item in mzj.context["items"]] == [1, 2, 3, 7, 8, 9, 10]
 
 
+def test_the_total_row_counts_every_districts_latest_inspection(
+    inspected, client_for, commission_admin, inspector, heping_staff
+):
+    """The city's total row: each community's latest signed inspection only (a re-inspection replaces the failed
+    one), whatever page of districts is shown, for the department's items alone when one is chosen."""
+    community = inspected.heping[0]
+    rectification_done(rectification=Rectification.objects.get(community=community), note="已整改", by=heping_staff)
+    reinspection_request(community=community, by=heping_staff)
+    inspect(inspected, community, by=inspector, kind="reinspection", fail={7})
+    client = client_for(commission_admin)
+    total = client.get(reverse("acceptance_items")).context["district_total"]
+    rates = {item.number: (rate.meets, rate.fails) for item, rate in total.cells}
+    # 和平区: the re-inspection fails item 7 (not 5 any more), the other passes; 河西区 fails items 1 and 5.
+    assert rates == {n: {1: (2, 1), 5: (2, 1), 7: (2, 1)}.get(n, (3, 0)) for n in range(1, 17)}
+    assert total.communities == 3 and (total.total.meets, total.total.fails) == (45, 3)
+    mzj = client.get(reverse("acceptance_items"), {"department": "mzj"}).context["district_total"]
+    assert {item.number: (rate.meets, rate.fails) for item, rate in mzj.cells} == {
+        1: (2, 1),
+        2: (3, 0),
+        3: (3, 0),
+        7: (2, 1),
+        8: (3, 0),
+        9: (3, 0),
+        10: (3, 0),
+    }
+    assert mzj.communities == 3
+    before = client.get(reverse("acceptance_items"), {"on": (timezone.localdate() - DAY).isoformat()})
+    assert before.context["district_total"].communities == 0
+    assert before.context["district_total"].total.answered == 0
+
+
 def test_district_staff_see_only_their_district_and_inspectors_nothing(
     inspected, client_for, hexi_staff, inspector, heping_street_staff
 ):
