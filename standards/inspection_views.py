@@ -36,6 +36,7 @@ from .models import (
     StandardCategory,
     StandardItem,
 )
+from .refinements import approved_by_item
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -159,6 +160,8 @@ def inspection_checklist(request: HttpRequest, assignment_pk: int) -> HttpRespon
     categories = StandardCategory.objects.prefetch_related(
         Prefetch("items", queryset=StandardItem.objects.order_by("number"))
     )
+    # The district's approved sub-indicators guide the check of each item; the answer stays the item's.
+    refinements = approved_by_item(assignment.district_id)
     sections = []
     for category in categories:
         rows = []
@@ -174,6 +177,7 @@ def inspection_checklist(request: HttpRequest, assignment_pk: int) -> HttpRespon
                     "self_note": assessment.notes.get(str(item.number), "") if assessment else "",
                     "files": community_files.get(item.pk, []),
                     "photos": photos.get(item.pk, []),
+                    "refinements": refinements.get(item.pk, []),
                 }
             )
         sections.append({"category": category, "rows": rows})
