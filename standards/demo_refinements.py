@@ -27,7 +27,7 @@ DEMO = (
 
 def seed_refinements() -> str:
     if Refinement.objects.exists():
-        return "refinements: already there"
+        return "refinements already present"
     users = get_user_model().objects
     commission = users.get(username="commission")
     items = {item.number: item for item in StandardItem.objects.all()}

@@ -7,11 +7,12 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from districts.models import AuditEntry, Community, District
+from districts.models import AuditEntry, Community, District, Role
 from reporting.models import Campaign
 from reporting.reports.services import report_open
 from reporting.services import enrolment_enrol
 from standards.acceptance import assignments_create, round_create, team_create
+from standards.demo_refinements import seed_refinements
 from standards.models import Refinement, SelfAssessment, StandardItem
 from standards.refinements import (
     RefinementError,
@@ -256,3 +257,15 @@ def test_a_district_cannot_open_the_comparison_or_another_districts_refinement(c
     assert client.get(f"/refinements/{refinement.pk}/").status_code == 404
     assert client.post(f"/refinements/{refinement.pk}/withdraw/", {"confirm": "on"}).status_code == 404
     assert "每栋楼设分类投放点" not in client.get("/refinements/").content.decode()
+
+
+def test_the_demo_gives_two_districts_approved_refinements_and_one_waiting_and_adds_nothing_twice(make_user):
+    make_user("commission", Role.COMMISSION_ADMIN)
+    for code in ("120101", "120103", "120104"):
+        make_user(f"district-{code}", Role.DISTRICT_STAFF, district=code)
+    assert seed_refinements() == "refinements: 7 approved, 1 waiting for review"
+    approved = Refinement.objects.approved()
+    assert set(approved.values_list("district__code", flat=True)) == {"120101", "120103"}
+    assert Refinement.objects.get(status=Refinement.Status.SUBMITTED).district.code == "120104"
+    assert seed_refinements() == "refinements already present"
+    assert Refinement.objects.count() == 8
