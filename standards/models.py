@@ -470,8 +470,17 @@ class InspectionAnswer(models.Model):
         Inspection, on_delete=models.PROTECT, related_name="answers", verbose_name=_("inspection")
     )
     item = models.ForeignKey(StandardItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
+
+    class SubCheck(models.TextChoices):
+        MET = "met", pgettext_lazy("sub-check", "met")
+        NOT_MET = "not_met", pgettext_lazy("sub-check", "not met")
+
     result = models.CharField(_("result"), max_length=16, choices=Result.choices)
     note = models.TextField(_("note"), blank=True, max_length=2000)
+    # The district's approved sub-indicators the inspector checked with the item, {refinement id: SubCheck}; one
+    # not checked is absent. Guidance only: the item's result stays `result`. Nullable without a default, so adding
+    # the column on SQLite is an ALTER TABLE that keeps the table's immutability triggers (a rebuild would drop them).
+    sub_checks = models.JSONField(_("sub-indicator checks"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), auto_now=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("answered by")

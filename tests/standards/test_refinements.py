@@ -5,15 +5,24 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from districts.models import AuditEntry, Community, District, Role
 from reporting.models import Campaign
 from reporting.reports.services import report_open
 from reporting.services import enrolment_enrol
-from standards.acceptance import assignments_create, round_create, team_create
+from standards.acceptance import (
+    AcceptanceError,
+    answer_save,
+    assignments_create,
+    inspection_sign,
+    inspection_start,
+    round_create,
+    team_create,
+)
 from standards.demo_refinements import seed_refinements
-from standards.models import Refinement, SelfAssessment, StandardItem
+from standards.models import InspectionAnswer, Refinement, SelfAssessment, StandardItem
 from standards.refinements import (
     RefinementError,
     comparison,
@@ -269,3 +278,78 @@ def test_the_demo_gives_two_districts_approved_refinements_and_one_waiting_and_a
     assert Refinement.objects.get(status=Refinement.Status.SUBMITTED).district.code == "120104"
     assert seed_refinements() == "refinements already present"
     assert Refinement.objects.count() == 8
+
+
+# --- optional sub-checks on the checklist ------------------------------------------------------------------------
+
+
+def test_sub_checks_are_saved_with_the_answer_and_never_change_the_items_result(inspector, heping_staff, reviewer):
+    refinement = _approved(heping_staff, reviewer)
+    inspection = inspection_start(assignment=_assignment(inspector, HEPING), by=inspector)
+    sub = {str(refinement.pk): "met"}
+    answer = answer_save(inspection=inspection, item_number=5, result="fails", note="缺", sub_checks=sub, by=inspector)
+    assert answer.result == "fails" and answer.sub_checks == {str(refinement.pk): "met"}
+    answer = answer_save(
+        inspection=inspection,
+        item_number=5,
+        result="fails",
+        note="缺",
+        sub_checks={str(refinement.pk): ""},
+        by=inspector,
+    )
+    assert InspectionAnswer.objects.get(pk=answer.pk).sub_checks is None
+    assert AuditEntry.objects.filter(changes__has_key="item 5 sub-indicators").count() == 2
+
+
+def test_a_sub_check_not_of_the_districts_approved_refinements_of_the_item_is_refused_in_chinese(
+    inspector, heping_staff, hexi_staff, reviewer
+):
+    other_district = _approved(hexi_staff, reviewer, code=HEXI)
+    other_item = _approved(heping_staff, reviewer, number=8)
+    not_yet = refinement_submit(refinement=_draft(heping_staff), by=heping_staff)
+    own = _approved(heping_staff, reviewer)
+    inspection = inspection_start(assignment=_assignment(inspector, HEPING), by=inspector)
+    for refused in (other_district, other_item, not_yet):
+        with pytest.raises(AcceptanceError, match="请刷新页面"):
+            answer_save(
+                inspection=inspection,
+                item_number=5,
+                result="meets",
+                note="",
+                sub_checks={str(refused.pk): "met"},
+                by=inspector,
+            )
+    with pytest.raises(AcceptanceError, match="未查"):
+        answer_save(
+            inspection=inspection,
+            item_number=5,
+            result="meets",
+            note="",
+            sub_checks={str(own.pk): "maybe"},
+            by=inspector,
+        )
+    assert not InspectionAnswer.objects.filter(inspection=inspection).exists()
+
+
+def test_the_checklist_sends_sub_checks_and_the_signed_record_keeps_them(client_for, inspector, heping_staff, reviewer):
+    refinement = _approved(heping_staff, reviewer, text="投放点齐全")
+    assignment = _assignment(inspector, HEPING)
+    client = client_for(inspector)
+    inspection_pk = client.post(f"/inspect/{assignment.pk}/start/").json()["inspection"]
+    response = client.post(
+        f"/inspect/answer/{inspection_pk}/",
+        {"item": "5", "result": "meets", "note": "", f"sub-{refinement.pk}": "not_met"},
+    )
+    assert response.json()["ok"] is True
+    page = client.get(f"/inspect/{assignment.pk}/").content.decode()
+    assert f'name="sub-{refinement.pk}" value="not_met" data-sub="{refinement.pk}" checked' in page
+    inspection = InspectionAnswer.objects.get(inspection_id=inspection_pk, item__number=5).inspection
+    for n in range(1, 17):
+        if n != 5:
+            answer_save(inspection=inspection, item_number=n, result="meets", note="", by=inspector)
+    signed = inspection_sign(inspection=inspection, by=inspector)
+    assert signed.passed  # a sub-indicator not met leaves the item's result as the inspector gave it
+    record = client.get(f"/acceptance/inspections/{signed.pk}/").content.decode()
+    assert "投放点齐全：<strong>不符合</strong>" in record
+    with pytest.raises(DatabaseError), transaction.atomic():
+        InspectionAnswer.objects.filter(inspection=signed, item__number=5).update(sub_checks={})
