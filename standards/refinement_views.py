@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -133,13 +134,22 @@ def refinement_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def refinement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     refinement = refinement_for(request.user, pk)
     writable = services.can_write(request.user, refinement.district_id)
+    scope = scope_of(request.user)
+    if scope.is_commission:
+        back = ("refinement_review", _("Refinements to review"))
+    elif scope.sees_whole_city:
+        back = ("refinement_compare", _("Districts' refinements compared"))
+    else:
+        back = ("refinement_list", _("Refinements"))
     return render(
         request,
         "standards/refinement_detail.html",
         {
             "refinement": refinement,
             "writable": writable,
-            "can_review": scope_of(request.user).is_commission and refinement.status == Status.SUBMITTED,
+            "can_review": scope.is_commission and refinement.status == Status.SUBMITTED,
+            "back_url": reverse(back[0]),
+            "back_label": back[1],
             "return_form": RefinementReturnForm(),
         },
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.db import DatabaseError, transaction
@@ -353,3 +354,15 @@ def test_the_checklist_sends_sub_checks_and_the_signed_record_keeps_them(client_
     assert "投放点齐全：<strong>不符合</strong>" in record
     with pytest.raises(DatabaseError), transaction.atomic():
         InspectionAnswer.objects.filter(inspection=signed, item__number=5).update(sub_checks={})
+
+
+def test_a_refinements_page_leads_each_reader_back_to_a_page_they_may_open(
+    client, heping_staff, heping_street_staff, department_staff, reviewer
+):
+    refinement = refinement_submit(refinement=_draft(heping_staff), by=heping_staff)
+    for reader in (heping_staff, heping_street_staff, department_staff, reviewer):
+        client.force_login(reader)
+        page = client.get(f"/refinements/{refinement.pk}/").content.decode()
+        back = re.search(r'<div class="crumbs"><a href="([^"]+)"', page)
+        assert back, reader
+        assert client.get(back.group(1)).status_code in {200, 302}, (reader, back.group(1))
