@@ -37,6 +37,10 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Item pass rates"), reverse("acceptance_items")))
     if scope.role == "inspector" or scope.role == "department_staff":
         items.append((_("My inspections"), reverse("inspection_assignments")))
+    if scope.is_district_staff:
+        items.append((_("Refinements"), reverse("refinement_list")))
+    if scope.is_commission:
+        items.append((_("Refinements"), reverse("refinement_review")))
     if scope.is_commission or scope.district_id or scope.role == "department_staff":
         items.append((_("Supervision"), reverse("supervision_list")))
     if scope.is_commission or scope.is_district_staff or scope.role == "department_staff":

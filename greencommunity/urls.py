@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("standards.urls")),
     path("", include("standards.inspection_urls")),
     path("", include("standards.acceptance_urls")),
+    path("", include("standards.refinement_urls")),
     path("", include("reporting.supervision.urls")),
     path("", include("reporting.experience.urls")),
     path("", include("reporting.commendations.urls")),

@@ -14,7 +14,7 @@ an earlier day (paper records, demo data) are judged against the day they happen
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -38,6 +38,7 @@ from .models import (
     InspectionTeam,
     Objection,
     Rectification,
+    Refinement,
     RoundExtension,
     StandardItem,
 )
@@ -263,6 +264,37 @@ def _require_open(inspection: Inspection) -> None:
         )
 
 
+SUB_CHECKS_MAX = 50
+
+
+def _sub_checks_clean(sub_checks: Mapping[str, str], *, item: StandardItem, district_id: int) -> dict[str, str] | None:
+    """The sub-indicator checks sent with an item: each one of the district's sub-indicators of this item that is
+    approved now, met or not met; "" means not checked and is left out. None when nothing was checked."""
+    chosen = {str(key): value for key, value in sub_checks.items() if value}
+    if len(chosen) > SUB_CHECKS_MAX:
+        raise AcceptanceError(_("Item %(number)d: too many sub-indicators.") % {"number": item.number})
+    if any(value not in InspectionAnswer.SubCheck.values for value in chosen.values()):
+        raise AcceptanceError(
+            _("Item %(number)d: mark each sub-indicator met, not met or not checked.") % {"number": item.number}
+        )
+    if chosen:
+        in_force = {
+            str(pk)
+            for pk in Refinement.objects.approved()
+            .filter(district_id=district_id, item=item)
+            .values_list("pk", flat=True)
+        }
+        if not set(chosen) <= in_force:
+            raise AcceptanceError(
+                _(
+                    "Item %(number)d: a sub-indicator on this page is not, or no longer, one of the district's "
+                    "approved sub-indicators of this item. Reload the page."
+                )
+                % {"number": item.number}
+            )
+    return dict(sorted(chosen.items(), key=lambda kv: int(kv[0]))) or None
+
+
 def answer_save(
     *,
     inspection: Inspection,
@@ -270,9 +302,11 @@ def answer_save(
     result: str,
     note: str,
     by: Any,
+    sub_checks: Mapping[str, str] | None = None,
     today: datetime.date | None = None,
 ) -> InspectionAnswer:
-    """Save one item's finding (insert or replace). Safe to repeat: the same answer sent twice is one row."""
+    """Save one item's finding (insert or replace), with the district's sub-indicators checked alongside it, which
+    never change the item's result. Safe to repeat: the same answer sent twice is one row."""
     note = (note or "").strip()
     if result not in InspectionAnswer.Result.values:
         raise AcceptanceError(_("Choose meets, does not meet or not applicable."))
@@ -287,24 +321,28 @@ def answer_save(
         )
     if len(note) > 2000:
         raise AcceptanceError(_("The note is longer than 2000 characters."))
+    checks = _sub_checks_clean(sub_checks or {}, item=item, district_id=inspection.district_id)
     with transaction.atomic():
         locked = Inspection.objects.select_for_update(of=("self",)).select_related("round").get(pk=inspection.pk)
         _require_open(locked)
         _require_round_open(locked.round, today)
         answer = InspectionAnswer.objects.filter(inspection=locked, item=item).first()
-        before: list[str | None] = [answer.result, answer.note] if answer else [None, None]
+        before: list[Any] = [answer.result, answer.note, answer.sub_checks] if answer else [None, None, None]
         if answer is None:
             answer = InspectionAnswer(inspection=locked, item=item)
-        if before == [result, note]:
+        if before == [result, note, checks]:
             return answer
-        answer.result, answer.note, answer.answered_by = result, note, _actor(by)
+        answer.result, answer.note, answer.sub_checks, answer.answered_by = result, note, checks, _actor(by)
         answer.save()
+        changes: dict[str, list[Any]] = {f"item {item.number}": [before[0], result]}
+        if before[2] != checks:
+            changes[f"item {item.number} sub-indicators"] = [before[2], checks]
         audit_record(
             actor=by,
             action=AuditEntry.Action.UPDATE,
             obj=locked,
             district_id=locked.district_id,
-            changes={f"item {item.number}": [before[0], result]},
+            changes=changes,
             note=note[:500],
         )
     return answer

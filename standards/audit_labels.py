@@ -11,6 +11,7 @@ from districts.audit import ChangeLabel, change_labels
 from .models import InspectionAnswer, Rectification, SelfAssessment
 
 ITEM_KEY = re.compile(r"item (\d+)")
+SUB_CHECKS_KEY = re.compile(r"item (\d+) sub-indicators")
 
 
 @change_labels("standards.inspection")
@@ -19,6 +20,10 @@ def _inspection(name: str) -> ChangeLabel | None:
     match = ITEM_KEY.fullmatch(name)
     if match:
         return _("Item %(n)s") % {"n": match.group(1)}, dict(InspectionAnswer.Result.choices)
+    # The sub-indicators checked with an item, {refinement id: met or not met}.
+    match = SUB_CHECKS_KEY.fullmatch(name)
+    if match:
+        return _("Item %(n)s: sub-indicators") % {"n": match.group(1)}, dict(InspectionAnswer.SubCheck.choices)
     return None
 
 

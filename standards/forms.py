@@ -227,3 +227,22 @@ class ObjectionDecisionForm(PortalForm):
 def form_errors(form: forms.Form) -> list[str]:
     """Every error of a form as plain sentences, for messages shown after a redirect."""
     return [str(error) for errors in form.errors.values() for error in errors]
+
+
+class RefinementForm(PortalForm):
+    """A district's sub-indicator under one item; the service checks it again and writes it."""
+
+    text = forms.CharField(label=_("Sub-indicator"), max_length=200)
+    guidance = forms.CharField(
+        label=_("Guidance"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("How to check it: what to look at, ask or count on site."),
+    )
+    evidence_required = forms.BooleanField(label=_("Evidence required (a photo or document)"), required=False)
+    order = forms.IntegerField(label=_("Order under the item"), min_value=0, max_value=999, initial=0)
+
+
+class RefinementReturnForm(PortalForm):
+    reason = forms.CharField(label=_("Reason for returning"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

@@ -32,10 +32,12 @@ from .models import (
     Evidence,
     Inspection,
     InspectionAnswer,
+    Refinement,
     SelfAssessment,
     StandardCategory,
     StandardItem,
 )
+from .refinements import approved_by_item
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -86,6 +88,21 @@ def _choices(item: StandardItem) -> list[tuple[str, StrOrPromise]]:
         for value, label in InspectionAnswer.Result.choices
         if value != InspectionAnswer.Result.NOT_APPLICABLE or item.allows_not_applicable
     ]
+
+
+def _sub_check_rows(refinements: list[Refinement], answer: InspectionAnswer | None) -> list[dict[str, Any]]:
+    """Each approved sub-indicator of an item with what the inspector marked ("" for not checked)."""
+    marked = (answer.sub_checks if answer else None) or {}
+    return [{"refinement": r, "value": marked.get(str(r.pk), "")} for r in refinements]
+
+
+def _sub_checks_posted(request: HttpRequest) -> dict[str, str]:
+    """The sub-indicator checks sent with an answer, `sub-<refinement id>`: met, not_met, or "" (not checked)."""
+    return {
+        key[4:]: request.POST.get(key, "")[:20]
+        for key in request.POST
+        if key.startswith("sub-") and key[4:].isdecimal() and key[4:].isascii()
+    }
 
 
 def _files_by_item(files: list[Evidence]) -> dict[int | None, list[Evidence]]:
@@ -159,6 +176,8 @@ def inspection_checklist(request: HttpRequest, assignment_pk: int) -> HttpRespon
     categories = StandardCategory.objects.prefetch_related(
         Prefetch("items", queryset=StandardItem.objects.order_by("number"))
     )
+    # The district's approved sub-indicators guide the check of each item; the answer stays the item's.
+    refinements = approved_by_item(assignment.district_id)
     sections = []
     for category in categories:
         rows = []
@@ -174,6 +193,7 @@ def inspection_checklist(request: HttpRequest, assignment_pk: int) -> HttpRespon
                     "self_note": assessment.notes.get(str(item.number), "") if assessment else "",
                     "files": community_files.get(item.pk, []),
                     "photos": photos.get(item.pk, []),
+                    "sub_checks": _sub_check_rows(refinements.get(item.pk, []), answers.get(item.pk)),
                 }
             )
         sections.append({"category": category, "rows": rows})
@@ -233,6 +253,7 @@ def inspection_answer(request: HttpRequest, inspection_pk: int) -> JsonResponse:
             item_number=number,
             result=request.POST.get("result", ""),
             note=request.POST.get("note", ""),
+            sub_checks=_sub_checks_posted(request),
             by=request.user,
         )
     except AcceptanceError as exc:
@@ -346,11 +367,20 @@ def inspection_record(request: HttpRequest, pk: int) -> HttpResponse:
     )
     answers = {a.item_id: a for a in inspection.answers.select_related("answered_by")}
     photos = _files_by_item(list(evidence_for(inspection).visible_to(request.user)))
+    # The sub-indicators as they were checked, withdrawn since or not (one query).
+    checked = {int(pk) for a in answers.values() for pk in (a.sub_checks or {})}
+    refinements = Refinement.objects.in_bulk(checked) if checked else {}
+    labels = dict(InspectionAnswer.SubCheck.choices)
     rows = [
         {
             "item": item,
             "answer": answers.get(item.pk),
             "photos": photos.get(item.pk, []),
+            "sub_checks": [
+                {"refinement": refinements[int(pk)], "value": value, "label": labels.get(value, value)}
+                for pk, value in ((answers[item.pk].sub_checks or {}) if item.pk in answers else {}).items()
+                if int(pk) in refinements
+            ],
         }
         for item in StandardItem.objects.order_by("number")
     ]

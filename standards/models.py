@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from districts.models import Community, Department, District
 from districts.scope import scope_of
@@ -469,8 +470,17 @@ class InspectionAnswer(models.Model):
         Inspection, on_delete=models.PROTECT, related_name="answers", verbose_name=_("inspection")
     )
     item = models.ForeignKey(StandardItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
+
+    class SubCheck(models.TextChoices):
+        MET = "met", pgettext_lazy("sub-check", "met")
+        NOT_MET = "not_met", pgettext_lazy("sub-check", "not met")
+
     result = models.CharField(_("result"), max_length=16, choices=Result.choices)
     note = models.TextField(_("note"), blank=True, max_length=2000)
+    # The district's approved sub-indicators the inspector checked with the item, {refinement id: SubCheck}; one
+    # not checked is absent. Guidance only: the item's result stays `result`. Nullable without a default, so adding
+    # the column on SQLite is an ALTER TABLE that keeps the table's immutability triggers (a rebuild would drop them).
+    sub_checks = models.JSONField(_("sub-indicator checks"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), auto_now=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("answered by")
@@ -572,3 +582,80 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inspection.community} · {self.received_on}"
+
+
+# --- districts' refinements of the standard (细化指标) -------------------------------------------------------------
+
+
+class RefinementQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> RefinementQuerySet:
+        """A district's own staff (and its streets') read all its refinements, drafts too; the city's readers read
+        what has been put to the commission (a draft is the district's own until it is submitted)."""
+        scope = scope_of(user)
+        if scope.sees_whole_city:
+            return self.exclude(status=Refinement.Status.DRAFT)
+        if scope.district_id:
+            return self.filter(district_id=scope.district_id)
+        return self.none()
+
+    def approved(self) -> RefinementQuerySet:
+        return self.filter(status=Refinement.Status.APPROVED)
+
+
+class Refinement(models.Model):
+    """A district's sub-indicator under one item of the standard (细化指标), approved by the commission.
+
+    It guides the district's self-assessment and the inspector's check of the district's communities; it never
+    replaces the item, whose result stays the item's. An approved refinement is read-only: a change is a new
+    refinement, and one no longer wanted is withdrawn (it then guides nothing, and stays on record).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+        APPROVED = "approved", _("approved")
+        RETURNED = "returned", _("returned")
+        WITHDRAWN = "withdrawn", pgettext_lazy("refinement", "withdrawn")
+
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="refinements", verbose_name=_("district")
+    )
+    item = models.ForeignKey(StandardItem, on_delete=models.PROTECT, related_name="refinements", verbose_name=_("item"))
+    text = models.CharField(_("sub-indicator"), max_length=200)
+    guidance = models.TextField(_("guidance"), blank=True, max_length=2000)
+    evidence_required = models.BooleanField(_("evidence required"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    return_reason = models.TextField(_("reason for returning"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = RefinementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["item__number", "district__code", "order", "pk"]
+        verbose_name = _("refinement")
+        verbose_name_plural = _("refinements")
+        indexes = [models.Index(fields=["district", "status"]), models.Index(fields=["status", "item"])]
+
+    def __str__(self) -> str:
+        return f"{self.district.name} · {self.item.number}. {self.text}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("refinement_detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in {self.Status.DRAFT, self.Status.RETURNED}

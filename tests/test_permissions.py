@@ -37,7 +37,8 @@ from standards.acceptance import (
     team_create,
 )
 from standards.evidence import evidence_add
-from standards.models import Rectification, SelfAssessment
+from standards.models import Rectification, SelfAssessment, StandardItem
+from standards.refinements import refinement_create, refinement_submit
 
 from .conftest import TIANJIN_CSV
 
@@ -252,6 +253,7 @@ def cases(world: dict[str, Any]) -> dict[str, Case]:
         **release_cases(world),
         **experience_cases(world),
         **commendation_cases(world),
+        **refinement_cases(world),
         "admin:index": Case(
             "GET",
             "/admin/",
@@ -1255,6 +1257,80 @@ def supervision_cases(world: dict[str, Any]) -> dict[str, Case]:
 COVERED_ELSEWHERE = {"community_edit"}
 
 
+# Refinements (细化指标): a district writes its own, the commission decides, the city's readers compare; the city
+# sees a district's refinement once it is submitted (the world's are), a district never sees another's.
+def refinement_cases(world: dict[str, Any]) -> dict[str, Case]:
+    own, other = world["own_refinement"].pk, world["other_refinement"].pk
+
+    def pair(template: str) -> tuple[str, str]:
+        return template.format(own), template.format(other)
+
+    not_district = {"commission_admin": _same(403), "reviewer": _same(403), "department_staff": _same(403)}
+    return {
+        "refinement_list": Case(
+            "GET",
+            "/refinements/",
+            "/refinements/",
+            {
+                **ANON,
+                **{r: _same(302) for r in ("commission_admin", "reviewer", "department_staff")},
+                "heping_staff": _same(200),
+                "heping_street_staff": _same(200),
+                "inspector": _same(404),
+            },
+        ),
+        "refinement_create": Case(
+            "GET",
+            "/refinements/new/?item=5",
+            "/refinements/new/?item=5",
+            {
+                **ANON,
+                **not_district,
+                "heping_staff": _same(200),
+                "heping_street_staff": _same(403),
+                "inspector": _same(403),
+            },
+        ),
+        "refinement_review": Case(
+            "GET",
+            "/refinements/review/",
+            "/refinements/review/",
+            {
+                **ANON,
+                "commission_admin": _same(200),
+                "reviewer": _same(200),
+                **{r: _same(403) for r in ("heping_staff", "heping_street_staff", "department_staff", "inspector")},
+            },
+        ),
+        "refinement_compare": Case(
+            "GET",
+            "/refinements/compare/",
+            "/refinements/compare/",
+            {
+                **ANON,
+                **CITY_READERS_OK,
+                **{r: _same(403) for r in ("heping_staff", "heping_street_staff", "inspector")},
+            },
+        ),
+        "refinement_detail": Case(
+            "GET",
+            *pair("/refinements/{}/"),
+            {
+                **ANON,
+                **CITY_READERS_OK,
+                "heping_staff": (200, 404),
+                "heping_street_staff": (200, 404),
+                "inspector": _same(404),
+            },
+        ),
+        "refinement_edit": Case("GET", *pair("/refinements/{}/edit/"), {**DISTRICT_WRITES, "heping_staff": (200, 404)}),
+        "refinement_submit": Case("POST", *pair("/refinements/{}/submit/"), DISTRICT_WRITES),
+        "refinement_approve": Case("POST", *pair("/refinements/{}/approve/"), COMMISSION_WRITES, {"confirm": "on"}),
+        "refinement_return": Case("POST", *pair("/refinements/{}/return/"), COMMISSION_WRITES, {"reason": "不够具体"}),
+        "refinement_withdraw": Case("POST", *pair("/refinements/{}/withdraw/"), DISTRICT_WRITES, {"confirm": "on"}),
+    }
+
+
 def _url_names(resolver: URLResolver | None = None, namespace: str = "") -> set[str]:
     names: set[str] = set()
     for pattern in (resolver or get_resolver()).url_patterns:
@@ -1315,6 +1391,12 @@ def world(db, settings, tmp_path, inspector):
     )
     world["release"].file.save("tianjin.csv", ContentFile(TIANJIN_CSV.read_bytes()))
     world.update(_experience_world(own, other))
+    for scope, code in (("own", "120101"), ("other", "120103")):
+        staff = _user(f"refiner-{code}", code)
+        draft = refinement_create(
+            district=District.objects.get(code=code), item=StandardItem.objects.get(number=5), text="细化", by=staff
+        )
+        world[f"{scope}_refinement"] = refinement_submit(refinement=draft, by=staff)
     for scope, code in (("own", "120101"), ("other", "120103")):
         document = GeneratedDocument(kind="district-monthly", period="2021-03", scope_code=code, status="done")
         document.file.save(f"{code}.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))

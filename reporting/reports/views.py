@@ -46,6 +46,7 @@ from reporting.reports.services import (
     report_unlock,
 )
 from standards.models import Evidence, SelfAssessment, StandardCategory, StandardItem
+from standards.refinements import approved_by_item
 
 ROW_FILTER_STAGES = SelfAssessment.Stage.values
 
@@ -600,6 +601,7 @@ def report_rows(request: HttpRequest, pk: int) -> HttpResponse:
 def _row_context(request: HttpRequest, report: Report, row: SelfAssessment, **extra: Any) -> dict[str, Any]:
     scope = scope_of(request.user)
     categories = StandardCategory.objects.prefetch_related("items").order_by("number")
+    refinements = approved_by_item(report.district_id)
     values = extra.pop("values", None)
     groups = []
     for category in categories:
@@ -611,6 +613,7 @@ def _row_context(request: HttpRequest, report: Report, row: SelfAssessment, **ex
                     "item": item,
                     "status": values["items"].get(key, "not_started") if values else row.item_status(item.number),
                     "note": values["notes"].get(key, "") if values else row.notes.get(key, ""),
+                    "refinements": refinements.get(item.pk, []),
                 }
             )
         groups.append((category, entries))

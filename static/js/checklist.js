@@ -82,15 +82,25 @@
   function box(n) {
     return root.querySelector('.inspect-item[data-item="' + n + '"]');
   }
+  // The item's own result, and the district's sub-indicators checked with it (refinement id → met / not_met; one
+  // not checked is left out). The sub-checks never decide the item's result.
   function readItem(n) {
     const item = box(n);
-    const checked = item.querySelector("input[type=radio]:checked");
-    return { result: checked ? checked.value : "", note: item.querySelector("textarea").value };
+    const checked = item.querySelector('input[name="result-' + n + '"]:checked');
+    const subs = {};
+    item.querySelectorAll("input[data-sub]:checked").forEach((radio) => {
+      if (radio.value) subs[radio.dataset.sub] = radio.value;
+    });
+    return { result: checked ? checked.value : "", note: item.querySelector("textarea").value, subs };
   }
   function applyItem(n, entry) {
     const item = box(n);
-    item.querySelectorAll("input[type=radio]").forEach((radio) => {
+    item.querySelectorAll('input[name="result-' + n + '"]').forEach((radio) => {
       radio.checked = radio.value === entry.result;
+    });
+    const subs = entry.subs && typeof entry.subs === "object" ? entry.subs : {};
+    item.querySelectorAll("input[data-sub]").forEach((radio) => {
+      radio.checked = radio.value === (subs[radio.dataset.sub] || "");
     });
     item.querySelector("textarea").value = entry.note;
     item.classList.toggle("is-fails", entry.result === "fails");
@@ -251,6 +261,7 @@
     let response;
     try {
       const body = new URLSearchParams({ item: String(n), result: entry.result, note: entry.note });
+      Object.entries(entry.subs || {}).forEach(([id, value]) => body.append("sub-" + id, value));
       response = await post(t.answerUrl, body, ANSWER_TIMEOUT_MS);
     } catch (e) {
       stalled = true;
@@ -366,7 +377,7 @@
   function changed(n) {
     const entry = readItem(n);
     const before = queue[n];
-    queue[n] = { result: entry.result, note: entry.note, seq: (before ? before.seq : 0) + 1 };
+    queue[n] = { result: entry.result, note: entry.note, subs: entry.subs, seq: (before ? before.seq : 0) + 1 };
     delete errors[n];
     persist();
     box(n).classList.toggle("is-fails", entry.result === "fails");

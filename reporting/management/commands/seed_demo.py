@@ -44,6 +44,7 @@ from reporting.reports.services import (
 )
 from reporting.services import enrolment_enrol, enrolment_withdraw
 from reporting.supervision.demo import seed_supervision
+from standards.demo_refinements import seed_refinements
 from standards.models import SelfAssessment
 
 PASSWORD = "demo12345"  # noqa: S105 — the documented demo password; seed_demo refuses to run in production
@@ -129,6 +130,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(seed_funds_demo()))
         self.stdout.write(self.style.SUCCESS(seed_experience()))
         self.stdout.write(self.style.SUCCESS(seed_commendations()))
+        self.stdout.write(self.style.SUCCESS(seed_refinements()))
         self.stdout.write(self.style.SUCCESS(seed_roster_releases()))
         self.stdout.write("Demo logins (password demo12345):")
         for username, label in logins:
