@@ -84,8 +84,25 @@ def seed_data_restored(django_db_setup, django_db_blocker):
         saved = serializers.serialize("json", _saved_rows(), use_natural_foreign_keys=True)
     yield
     with django_db_blocker.unblock(), transaction.atomic(), connection.constraint_checks_disabled():
-        for row in serializers.deserialize("json", saved):
-            row.save()
+        _restore(serializers.deserialize("json", saved))
+
+
+def _restore(rows) -> None:
+    """Put the deserialized rows back a model at a time (a few thousand rows: one INSERT per batch instead of an
+    UPDATE and an INSERT per row), their many-to-many links after."""
+    from collections import defaultdict
+
+    by_model: dict[type, list] = defaultdict(list)
+    linked = []
+    for row in rows:
+        by_model[type(row.object)].append(row.object)
+        if row.m2m_data:
+            linked.append(row)
+    for model, objects in by_model.items():
+        model._base_manager.bulk_create(objects, batch_size=500)
+    for row in linked:
+        for name, values in row.m2m_data.items():
+            getattr(row.object, name).set(values)
 
 
 def _redis_answers(url: str) -> bool:
