@@ -18,12 +18,13 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from PIL import Image
 
-from districts.models import Community, Department, District, Membership, RosterRelease
+from districts.models import Community, Department, District, Membership, Role, RosterRelease
 from reporting.models import Campaign, GeneratedDocument, Notification
 from reporting.reports.services import report_open
 from reporting.services import enrolment_enrol
@@ -40,7 +41,7 @@ from standards.evidence import evidence_add
 from standards.models import Rectification, SelfAssessment, StandardItem
 from standards.refinements import refinement_create, refinement_submit
 
-from .conftest import TIANJIN_CSV
+from .conftest import PASSWORD, TIANJIN_CSV
 
 ROLES = [
     "anonymous",
@@ -1345,9 +1346,33 @@ def _url_names(resolver: URLResolver | None = None, namespace: str = "") -> set[
     return names
 
 
+@pytest.fixture(scope="module")
+def matrix_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The world and its inspector, built once for the module (not once per role and scope) and rolled back after
+    it; each test runs in a savepoint of it, so what a test's requests write is gone before the next one."""
+    with (
+        override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("matrix-media")),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
+        member = get_user_model().objects.create_user(username="inspector-1", password=PASSWORD)
+        Membership.objects.create(user=member, role=Role.INSPECTOR)
+        yield _build_world(member), member
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(db, settings, tmp_path, inspector):
-    settings.MEDIA_ROOT = tmp_path
+def inspector(matrix_world):
+    """The world's inspector (conftest's fixture would add a second user of the same name)."""
+    return matrix_world[1]
+
+
+@pytest.fixture
+def world(db, matrix_world):
+    return matrix_world[0]
+
+
+def _build_world(inspector) -> dict[str, Any]:
     campaign = Campaign.objects.current()
     own = Community.objects.filter(street__code=OWN_STREET).order_by("code")
     other = Community.objects.filter(street__code=OTHER_STREET).order_by("code")

@@ -15,7 +15,14 @@ import pytest
 from django.db import connection
 
 from districts.models import AuditEntry
-from tests.test_permissions import ROLES, _close, cases, world  # noqa: F401 — `world` is the matrix's fixture
+from tests.test_permissions import (  # noqa: F401 — the matrix's fixtures
+    ROLES,
+    _close,
+    cases,
+    inspector,
+    matrix_world,
+    world,
+)
 
 # The session's last-request time is rewritten on every request (greencommunity.middleware.SessionTimeoutMiddleware).
 NOT_COMPARED = {"django_session"}
