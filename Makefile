@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
+# Keep compiled modules and pytest's rewritten test modules between runs even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE): collecting the suite takes 6-7 s instead of 14-17 s, in every test worker.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test test-fast install lint typecheck check messages bench loadtest
 
