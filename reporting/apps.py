@@ -32,13 +32,14 @@ class ReportingConfig(AppConfig):
         from reporting.access import report_files_readable
         from reporting.models import Report
         from standards.models import evidence_owner_register
-        from standards.signals import inspection_signed, objection_decided
+        from standards.signals import inspection_signed, objection_decided, title_revoked
 
         connection_created.connect(_register_sqlite_functions, dispatch_uid="reporting.sqlite_functions")
 
         # Who meets the standard changes with a signed inspection or a decided objection; recompute the figures.
         inspection_signed.connect(_figures_changed, dispatch_uid="reporting.rollup.inspection_signed")
         objection_decided.connect(_figures_changed, dispatch_uid="reporting.rollup.objection_decided")
+        title_revoked.connect(_figures_changed, dispatch_uid="reporting.rollup.title_revoked")
         evidence_owner_register(Report, report_files_readable)
 
         # A roster release closes, renames and moves units from a date: the figures from that date on change.

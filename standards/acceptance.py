@@ -38,6 +38,7 @@ from .models import (
     InspectionTeam,
     Objection,
     Rectification,
+    Revocation,
     RoundExtension,
     StandardItem,
 )
@@ -180,6 +181,14 @@ def assignments_create(
         if busy:
             raise AcceptanceError(_("Already assigned and not yet inspected: %(names)s.") % {"names": "、".join(busy)})
         if kind == Assignment.Kind.FIRST:
+            from .recheck import recheck_assignable
+
+            unselected = set(recheck_assignable(round=round, community_ids=ids))
+            if unselected:
+                raise AcceptanceError(
+                    _("Not selected for this re-check: %(names)s.")
+                    % {"names": "、".join(sorted(c.name for c in locked if c.pk in unselected))}
+                )
             done = sorted(
                 set(
                     Assignment.objects.filter(
@@ -390,6 +399,10 @@ def inspection_sign(
             changes={"status": ["open", "signed"], "passed": [None, locked.passed]},
             note=locked.summary,
         )
+        if locked.round.is_recheck:
+            from .recheck import recheck_failed_again
+
+            recheck_failed_again(inspection=locked, by=by)
         inspection_signed.send(sender=Inspection, inspection=locked)
     return locked
 
@@ -533,24 +546,33 @@ def objection_decide(*, objection: Objection, decision: str, note: str, by: Any)
 
 
 def latest_signed(on: datetime.date) -> QuerySet[Inspection]:
-    """Each community's latest inspection signed on or before `on` (one row per community)."""
+    """Each community's latest acceptance inspection signed on or before `on` (one row per community). A re-check's
+    inspections are not among them: a failed re-check leads to rectification, and only a revocation unmeets."""
+    acceptance = Q(status=Inspection.Status.SIGNED, signed_on__lte=on, round__kind=AcceptanceRound.Kind.ACCEPTANCE)
     newest = (
-        Inspection.objects.filter(community=OuterRef("community"), status=Inspection.Status.SIGNED, signed_on__lte=on)
+        Inspection.objects.filter(acceptance, community=OuterRef("community"))
         .order_by("-signed_at", "-pk")
         .values("pk")[:1]
     )
-    return Inspection.objects.filter(status=Inspection.Status.SIGNED, signed_on__lte=on, pk=Subquery(newest))
+    return Inspection.objects.filter(acceptance, pk=Subquery(newest))
 
 
 def met_inspections(on: datetime.date) -> QuerySet[Inspection]:
     """The latest signed inspections that make their community meet the standard as of `on`.
 
-    Passed, its notice (if any) over, and no objection raised by then that is upheld or still undecided.
+    Passed, its notice (if any) over, no objection raised by then that is upheld or still undecided, and no
+    revocation in force: one dated after the inspection's signing day and on or before `on` (an acceptance signed on
+    or after a revocation's day is a re-acceptance).
     """
     blocking = Objection.objects.filter(inspection=OuterRef("pk"), received_on__lte=on).filter(
         Q(decision=Objection.Decision.UPHELD) | Q(decision=Objection.Decision.PENDING) | Q(decided_at__date__gt=on)
     )
-    return latest_signed(on).filter(passed=True, notice_ends_on__lte=on).filter(~Exists(blocking))
+    revoked = Revocation.objects.filter(
+        community=OuterRef("community"), revoked_on__gt=OuterRef("signed_on"), revoked_on__lte=on
+    )
+    return (
+        latest_signed(on).filter(passed=True, notice_ends_on__lte=on).filter(~Exists(blocking)).filter(~Exists(revoked))
+    )
 
 
 def met_communities(on: datetime.date) -> QuerySet[Community]:
