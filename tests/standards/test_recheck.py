@@ -64,6 +64,10 @@ def inspect(round_, team, community, day, *, by_admin, inspector, fail=(), kind=
 
 @pytest.fixture
 def accepted(commission_admin, inspector):
+    return accept_world(commission_admin, inspector)
+
+
+def accept_world(commission_admin, inspector):
     """Five communities of 和平区 and three of 河西区 accepted on 2021-11-20 (no notice period)."""
     round_ = round_create(
         name="2021年度验收", year=2021, opens_on=D(2021, 11, 1), closes_on=D(2021, 12, 31), by=commission_admin
