@@ -517,6 +517,19 @@ def acceptance_cases(world: dict[str, Any]) -> dict[str, Case]:
                 "inspector": (200, 404),
             },
         ),
+        # Opening a re-check round and revoking a title are the commission administrator's.
+        "recheck_round_new": Case(
+            "GET",
+            "/acceptance/rechecks/new/",
+            "/acceptance/rechecks/new/",
+            {**COMMISSION_ONLY, "commission_admin": _same(200), "reviewer": _same(403)},
+        ),
+        "revocation_new": Case(
+            "GET",
+            f"/acceptance/communities/{own.community.code}/revoke/",
+            f"/acceptance/communities/{other.community.code}/revoke/",
+            {**COMMISSION_ONLY, "commission_admin": _same(200), "reviewer": _same(403)},
+        ),
         "objection_create": Case(
             "POST",
             *pair("/acceptance/inspections/{}/objections/", "passed"),
