@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -312,3 +313,64 @@ def revocations_due(*, today: datetime.date | None = None, by: Any = None) -> li
         if revocation is not None:
             revoked.append(revocation)
     return revoked
+
+
+# --- figures ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StandingFigures:
+    """Standing management (长效管理) in a year, as of a date: communities re-checked, by their latest re-check's
+    result; those with re-check rectifications still open; titles revoked."""
+
+    year: int
+    rechecked: int
+    passed: int
+    failed: int
+    rectifying: int
+    revoked: int
+
+
+def standing_figures(*, on: datetime.date, district_id: int | None = None) -> StandingFigures:
+    """The figures of `on`'s year up to `on`, for the city or one district: one query over the communities,
+    whatever the size."""
+    year = on.year
+    signed = Inspection.objects.filter(
+        status=Inspection.Status.SIGNED,
+        round__kind=AcceptanceRound.Kind.RECHECK,
+        signed_on__year=year,
+        signed_on__lte=on,
+    )
+    newest = signed.filter(community=OuterRef("community")).order_by("-signed_at", "-pk").values("pk")[:1]
+    latest = signed.filter(community=OuterRef("pk"), pk=Subquery(newest))
+    # A community whose title has since been revoked is no longer rectifying: it is counted as revoked.
+    revoked_since = Revocation.objects.filter(
+        community=OuterRef("community"), revoked_on__gt=OuterRef("inspection__signed_on"), revoked_on__lte=on
+    )
+    rectifying = Rectification.objects.filter(
+        ~Exists(revoked_since),
+        community=OuterRef("pk"),
+        inspection__in=signed,
+        status__in=[
+            Rectification.Status.OPEN,
+            Rectification.Status.DONE,
+            Rectification.Status.REINSPECTION_REQUESTED,
+        ],
+    )
+    revoked = Revocation.objects.filter(community=OuterRef("pk"), revoked_on__year=year, revoked_on__lte=on)
+    communities = Community.objects.all() if district_id is None else Community.objects.filter(district_id=district_id)
+    counts = communities.aggregate(
+        n_rechecked=Count("pk", filter=Q(Exists(latest))),
+        n_passed=Count("pk", filter=Q(Exists(latest.filter(passed=True)))),
+        n_failed=Count("pk", filter=Q(Exists(latest.filter(passed=False)))),
+        n_rectifying=Count("pk", filter=Q(Exists(rectifying))),
+        n_revoked=Count("pk", filter=Q(Exists(revoked))),
+    )
+    return StandingFigures(
+        year=year,
+        rechecked=counts["n_rechecked"],
+        passed=counts["n_passed"],
+        failed=counts["n_failed"],
+        rectifying=counts["n_rectifying"],
+        revoked=counts["n_revoked"],
+    )
