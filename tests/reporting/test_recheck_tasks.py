@@ -96,6 +96,10 @@ def test_dashboards_show_rechecks_and_revocations_in_scope(
     # The figures honour the revocation from its date: 和平区 meets with one fewer in October than in September.
     assert _met(campaign, D(2021, 10, 31)) == _met(campaign, D(2021, 9, 30)) - 1
     assert heping[0].name not in {c.name for c in met_communities(D(2021, 10, 31))}
+    story = client_for(reviewer).get(f"/dashboard/community/{heping[0].code}/?on=2021-10-31").content.decode()
+    assert "已被摘牌（自2021年10月11日起）" in story
+    story = client_for(reviewer).get(f"/dashboard/community/{heping[0].code}/?on=2021-10-10").content.decode()
+    assert "已被摘牌" not in story and "达到创建要求" in story
 
 
 def test_the_annual_compilation_gains_a_standing_management_section(commission_admin, inspector):
