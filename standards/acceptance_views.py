@@ -183,7 +183,12 @@ def acceptance_rounds(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "standards/acceptance_rounds.html",
-        {"rounds": _rounds_with_counts(today), "form": form, "today": today},
+        {
+            "rounds": _rounds_with_counts(today),
+            "form": form,
+            "today": today,
+            "can_open_recheck": scope_of(request.user).is_commission_admin,
+        },
         status=status,
     )
 
