@@ -12,6 +12,14 @@ def _figures_changed(**_kwargs: Any) -> None:
     rollup_on_commit()
 
 
+def _revocation_notify(*, revocation: Any, **_kwargs: Any) -> None:
+    from django.db import transaction
+
+    from reporting.tasks import revocation_notify
+
+    transaction.on_commit(lambda: revocation_notify.delay(revocation.pk))
+
+
 def _rollup_hash(*values: Any) -> int:
     """SQLite's stand-in for PostgreSQL's hash_record_extended in the rollup: 40 bits of an MD5 of the values, so
     that summing a few million of them stays within SQLite's 64-bit integers."""
@@ -32,13 +40,15 @@ class ReportingConfig(AppConfig):
         from reporting.access import report_files_readable
         from reporting.models import Report
         from standards.models import evidence_owner_register
-        from standards.signals import inspection_signed, objection_decided
+        from standards.signals import inspection_signed, objection_decided, title_revoked
 
         connection_created.connect(_register_sqlite_functions, dispatch_uid="reporting.sqlite_functions")
 
         # Who meets the standard changes with a signed inspection or a decided objection; recompute the figures.
         inspection_signed.connect(_figures_changed, dispatch_uid="reporting.rollup.inspection_signed")
         objection_decided.connect(_figures_changed, dispatch_uid="reporting.rollup.objection_decided")
+        title_revoked.connect(_figures_changed, dispatch_uid="reporting.rollup.title_revoked")
+        title_revoked.connect(_revocation_notify, dispatch_uid="reporting.notify.title_revoked")
         evidence_owner_register(Report, report_files_readable)
 
         # A roster release closes, renames and moves units from a date: the figures from that date on change.

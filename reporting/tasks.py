@@ -9,10 +9,12 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from districts.models import Role
 from greencommunity.dates import how_long
 from reporting.models import Campaign, Deadline, GeneratedDocument, Report, ReportEvent
 from reporting.notifications.services import commission_users, filer_users, notify
@@ -214,3 +216,36 @@ def rollup_today() -> int:
     if campaign is None:
         return 0
     return rollup_latest(campaign=campaign, today=timezone.localdate())
+
+
+@shared_task(acks_late=True)
+def revocations_daily(today: str | None = None) -> int:
+    """Revoke the titles whose re-check rectification missed its deadline (beat, daily 01:00); each revocation
+    tells its district (`revocation_notify`). Returns how many were revoked; a repeated run revokes nothing more."""
+    from standards.recheck import revocations_due
+
+    return len(revocations_due(today=_day(today)))
+
+
+@shared_task(acks_late=True)
+def revocation_notify(revocation_id: int) -> int:
+    """Tell the community's district staff, once, that its title was revoked, from when and why."""
+    from standards.models import Revocation
+
+    revocation = Revocation.objects.select_related("community").get(pk=revocation_id)
+    users = get_user_model().objects.filter(
+        is_active=True, membership__role=Role.DISTRICT_STAFF, membership__district_id=revocation.district_id
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _("The title of %(community)s is revoked from %(date)s: %(reason)s") % {
+            "community": revocation.community.name,
+            "date": _long_date(revocation.revoked_on),
+            "reason": revocation.reason,
+        }
+        return notify(
+            users,
+            key=f"revocation:{revocation.pk}",
+            message=message,
+            url=reverse("acceptance_record", args=[revocation.community.code]),
+            subject=_("Title revoked: %(community)s") % {"community": revocation.community.name},
+        )

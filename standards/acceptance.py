@@ -39,6 +39,7 @@ from .models import (
     Objection,
     Rectification,
     Refinement,
+    Revocation,
     RoundExtension,
     StandardItem,
 )
@@ -181,6 +182,14 @@ def assignments_create(
         if busy:
             raise AcceptanceError(_("Already assigned and not yet inspected: %(names)s.") % {"names": "、".join(busy)})
         if kind == Assignment.Kind.FIRST:
+            from .recheck import recheck_assignable
+
+            unselected = set(recheck_assignable(round=round, community_ids=ids))
+            if unselected:
+                raise AcceptanceError(
+                    _("Not selected for this re-check: %(names)s.")
+                    % {"names": "、".join(sorted(c.name for c in locked if c.pk in unselected))}
+                )
             done = sorted(
                 set(
                     Assignment.objects.filter(
@@ -428,6 +437,10 @@ def inspection_sign(
             changes={"status": ["open", "signed"], "passed": [None, locked.passed]},
             note=locked.summary,
         )
+        if locked.round.is_recheck:
+            from .recheck import recheck_failed_again
+
+            recheck_failed_again(inspection=locked, by=by)
         inspection_signed.send(sender=Inspection, inspection=locked)
     return locked
 
@@ -571,13 +584,16 @@ def objection_decide(*, objection: Objection, decision: str, note: str, by: Any)
 
 
 def latest_signed(on: datetime.date) -> QuerySet[Inspection]:
-    """Each community's latest inspection signed on or before `on` (one row per community): the signed ones with
-    no later signed one of the same community (in signing order, the id breaking a tie).
+    """Each community's latest acceptance inspection signed on or before `on` (one row per community): the signed
+    ones with no later signed one of the same community (in signing order, the id breaking a tie). A re-check's
+    inspections are not among them: a failed re-check leads to rectification, and only a revocation unmeets.
 
     Written as NOT EXISTS rather than "the id of the first of the community's inspections, newest first": the
     planner reads that as an anti-join it can size, where it took the correlated subquery for a filter keeping one
     row in 200 and, with a national roster's 60,000 inspections, chose nested loops that cost seconds."""
-    signed = Inspection.objects.filter(status=Inspection.Status.SIGNED, signed_on__lte=on)
+    signed = Inspection.objects.filter(
+        status=Inspection.Status.SIGNED, signed_on__lte=on, round__kind=AcceptanceRound.Kind.ACCEPTANCE
+    )
     later = signed.filter(community=OuterRef("community")).filter(
         Q(signed_at__gt=OuterRef("signed_at")) | Q(signed_at=OuterRef("signed_at"), pk__gt=OuterRef("pk"))
     )
@@ -587,12 +603,19 @@ def latest_signed(on: datetime.date) -> QuerySet[Inspection]:
 def met_inspections(on: datetime.date) -> QuerySet[Inspection]:
     """The latest signed inspections that make their community meet the standard as of `on`.
 
-    Passed, its notice (if any) over, and no objection raised by then that is upheld or still undecided.
+    Passed, its notice (if any) over, no objection raised by then that is upheld or still undecided, and no
+    revocation in force: one dated after the inspection's signing day and on or before `on` (an acceptance signed on
+    or after a revocation's day is a re-acceptance).
     """
     blocking = Objection.objects.filter(inspection=OuterRef("pk"), received_on__lte=on).filter(
         Q(decision=Objection.Decision.UPHELD) | Q(decision=Objection.Decision.PENDING) | Q(decided_at__date__gt=on)
     )
-    return latest_signed(on).filter(passed=True, notice_ends_on__lte=on).filter(~Exists(blocking))
+    revoked = Revocation.objects.filter(
+        community=OuterRef("community"), revoked_on__gt=OuterRef("signed_on"), revoked_on__lte=on
+    )
+    return (
+        latest_signed(on).filter(passed=True, notice_ends_on__lte=on).filter(~Exists(blocking)).filter(~Exists(revoked))
+    )
 
 
 def met_communities(on: datetime.date) -> QuerySet[Community]:

@@ -68,7 +68,9 @@ from .models import (
     Inspection,
     InspectionAnswer,
     Objection,
+    RecheckSelection,
     Rectification,
+    Revocation,
     SelfAssessment,
     StandardItem,
     readable_communities,
@@ -198,7 +200,12 @@ def acceptance_rounds(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "standards/acceptance_rounds.html",
-        {"rounds": _rounds_with_counts(today), "form": form, "today": today},
+        {
+            "rounds": _rounds_with_counts(today),
+            "form": form,
+            "today": today,
+            "can_open_recheck": scope_of(request.user).is_commission_admin,
+        },
         status=status,
     )
 
@@ -233,6 +240,8 @@ def _candidates(
     if only_meets:
         latest_stage = SelfAssessment.objects.filter(community=OuterRef("pk")).order_by("-period").values("stage")[:1]
         matched = matched.annotate(latest_stage=Subquery(latest_stage)).filter(latest_stage=SelfAssessment.Stage.MEETS)
+    if round_.is_recheck:
+        matched = matched.filter(Exists(RecheckSelection.objects.filter(round=round_, community=OuterRef("pk"))))
     if kind == Assignment.Kind.REINSPECTION:
         requested = Rectification.objects.filter(
             community=OuterRef("pk"), status=Rectification.Status.REINSPECTION_REQUESTED
@@ -319,9 +328,28 @@ def _round_page(
             "team_form": team_form or TeamForm(),
             "assign_form": assign_form,
             "preview": preview,
+            **(_recheck_draw(round_) if round_.is_recheck else {}),
         },
         status=status,
     )
+
+
+def _recheck_draw(round_: AcceptanceRound) -> dict[str, Any]:
+    """A re-check round's draw as stored, and whether repeating it from the stored seed gives the same list."""
+    from .recheck import recheck_redraw
+
+    selections = list(round_.selections.select_related("community__street", "district"))
+    drawn: dict[str, list[str]] = defaultdict(list)
+    for selection in selections:
+        if selection.reason == RecheckSelection.Reason.DRAWN:
+            drawn[selection.district.code].append(selection.community.code)
+    quotas = list(round_.quotas.select_related("district"))
+    repeated = recheck_redraw(round_)
+    return {
+        "selections": selections,
+        "quotas": quotas,
+        "draw_repeats": all(sorted(drawn.get(code, [])) == codes for code, codes in repeated.items()),
+    }
 
 
 @login_required
@@ -815,6 +843,12 @@ def _state(community: Community, on: datetime.date) -> tuple[State, Inspection |
         return State("failed", _("Not passed, rectifying")), latest
     if met_inspections(on).filter(pk=latest.pk).exists():
         return State("met", _("Meets the creation requirements")), latest
+    assert latest.signed_on is not None  # a signed inspection
+    revoked = Revocation.objects.filter(
+        community=community, revoked_on__gt=latest.signed_on, revoked_on__lte=on
+    ).first()
+    if revoked is not None:
+        return State("revoked", _("Title revoked from %(date)s") % {"date": date_format(revoked.revoked_on)}), latest
     pending, upheld = False, False
     for objection in latest.objections.filter(received_on__lte=on):
         decided_on = timezone.localdate(objection.decided_at) if objection.decided_at else None
@@ -869,6 +903,10 @@ def acceptance_record(request: HttpRequest, code: str) -> HttpResponse:
             "inspections": inspections,
             "rectifications": rectification_rows,
             "can_object": scope.is_commission,
+            "can_revoke": scope.is_commission_admin,
+            "revocations": list(
+                Revocation.objects.filter(community=community).select_related("revoked_by").order_by("revoked_on")
+            ),
             "objection_form": ObjectionForm(initial={"received_on": timezone.localdate()}),
             "decision_form": ObjectionDecisionForm(),
         },

@@ -246,3 +246,82 @@ class RefinementForm(PortalForm):
 
 class RefinementReturnForm(PortalForm):
     reason = forms.CharField(label=_("Reason for returning"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RecheckRoundForm(RoundForm):
+    """A re-check round: the round's dates and deadline, a share or a number per district, communities by code.
+
+    The per-district fields are `share_<code>` and `number_<code>`, one pair per district given to the form."""
+
+    named = forms.CharField(
+        label=_("Also re-check (division codes)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Communities the commission adds by name: their 12-digit codes, separated by spaces or commas."),
+    )
+
+    def __init__(self, *args: Any, districts: list[District], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["notice_days"]  # a re-check has no public notice: it does not make anyone meet
+        self.districts = districts
+        for district in districts:
+            self.fields[f"share_{district.code}"] = forms.DecimalField(
+                label=_("%(district)s: share (%%)") % {"district": district.name},
+                required=False,
+                min_value=0,
+                max_value=100,
+                max_digits=5,
+                decimal_places=2,
+            )
+            self.fields[f"number_{district.code}"] = forms.IntegerField(
+                label=_("%(district)s: number") % {"district": district.name},
+                required=False,
+                min_value=0,
+                max_value=100000,
+            )
+
+    def district_rows(self) -> list[tuple[District, forms.BoundField, forms.BoundField]]:
+        return [(d, self[f"share_{d.code}"], self[f"number_{d.code}"]) for d in self.districts]
+
+    def main_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("name", "year", "opens_on", "closes_on", "rectification_days", "named")]
+
+    def clean_named(self) -> list[str]:
+        text = self.cleaned_data.get("named", "")
+        codes = [c for c in text.replace("，", " ").replace(",", " ").replace("、", " ").split() if c]
+        wrong = [c for c in codes if not (c.isdigit() and len(c) == 12)]
+        if wrong:
+            raise forms.ValidationError(
+                _("Not a community's 12-digit code: %(codes)s.") % {"codes": "、".join(wrong[:10])}
+            )
+        return codes
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for district in self.districts:
+            share, number = data.get(f"share_{district.code}"), data.get(f"number_{district.code}")
+            if share is not None and number is not None:
+                self.add_error(
+                    f"share_{district.code}",
+                    _("%(district)s: give either a share or a number.") % {"district": district.name},
+                )
+        return data
+
+
+class RevocationForm(PortalForm):
+    revoked_on = forms.DateField(
+        label=_("Revoked from"),
+        widget=DateInput,
+        error_messages={"required": _("Choose the day the revocation takes effect.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Give the reason for revoking the title.")},
+    )
+    confirm = forms.BooleanField(
+        label=_("From this day the community no longer counts as meeting the standard; this is recorded for good"),
+        error_messages={"required": _("Tick the box to confirm the revocation.")},
+    )

@@ -255,9 +255,22 @@ class Evidence(models.Model):
 
 
 class AcceptanceRound(models.Model):
-    """One year's acceptance (验收): its dates, its notice period and the teams that inspect."""
+    """One year's acceptance (验收), or a re-check (复查) of communities that met: its dates, its notice period and
+    the teams that inspect. Only an acceptance round's inspections decide who meets the standard; a re-check's
+    failure leads to rectification and, when that is missed or fails again, to a `Revocation`."""
+
+    class Kind(models.TextChoices):
+        ACCEPTANCE = "acceptance", _("acceptance")
+        RECHECK = "recheck", _("re-check")
 
     name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.ACCEPTANCE)
+    draw_seed = models.CharField(
+        _("draw seed"),
+        max_length=64,
+        blank=True,
+        help_text=_("A re-check round's communities are drawn at random from this seed; anyone can repeat the draw."),
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     opens_on = models.DateField(_("opens on"))
     closes_on = models.DateField(_("closes on"))
@@ -282,6 +295,10 @@ class AcceptanceRound(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_recheck(self) -> bool:
+        return self.kind == self.Kind.RECHECK
 
     def is_closed_on(self, day: datetime.date) -> bool:
         """A round is open through its last day (in Asia/Shanghai); from the next day it refuses work."""
@@ -659,3 +676,116 @@ class Refinement(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in {self.Status.DRAFT, self.Status.RETURNED}
+
+
+# --- standing management: re-checks and revocations -----------------------------------------------------------
+
+
+class RecheckQuota(models.Model):
+    """How many of a district's communities that met a re-check round draws: a share (percent) or a number."""
+
+    round = models.ForeignKey(AcceptanceRound, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("round"))
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
+    share = models.DecimalField(
+        _("share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    number = models.PositiveIntegerField(_("number to draw"), null=True, blank=True)
+    candidates = models.PositiveIntegerField(_("communities that met"), default=0)
+
+    class Meta:
+        ordering = ["round", "district__code"]
+        verbose_name = _("re-check quota")
+        verbose_name_plural = _("re-check quotas")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "district"], name="one_recheck_quota_per_district"),
+            models.CheckConstraint(
+                condition=(Q(share__isnull=True) & Q(number__isnull=False))
+                | (Q(share__isnull=False) & Q(number__isnull=True)),
+                name="recheck_quota_share_or_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.district}"
+
+
+class RecheckSelection(models.Model):
+    """A community a re-check round re-checks: drawn from the stored seed, or added by the commission by name."""
+
+    class Reason(models.TextChoices):
+        DRAWN = "drawn", _("drawn at random")
+        NAMED = "named", _("added by name")
+
+    round = models.ForeignKey(
+        AcceptanceRound, on_delete=models.CASCADE, related_name="selections", verbose_name=_("round")
+    )
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+", verbose_name=_("community"))
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
+    reason = models.CharField(_("reason"), max_length=8, choices=Reason.choices)
+
+    class Meta:
+        ordering = ["round", "district__code", "community__code"]
+        verbose_name = _("community to re-check")
+        verbose_name_plural = _("communities to re-check")
+        constraints = [models.UniqueConstraint(fields=["round", "community"], name="one_selection_per_round")]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.community}"
+
+
+class RevocationQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> RevocationQuerySet:
+        scope = scope_of(user)
+        if scope.sees_whole_city:
+            return self.all()
+        if scope.street_id:
+            return self.filter(community__street_id=scope.street_id)
+        if scope.district_id:
+            return self.filter(district_id=scope.district_id)
+        return self.none()
+
+
+class Revocation(models.Model):
+    """The title withdrawn (摘牌) from a date: the community no longer meets the standard from `revoked_on` until an
+    acceptance inspection signed on or after that day passes again (re-acceptance)."""
+
+    class Cause(models.TextChoices):
+        MISSED_DEADLINE = "deadline", _("rectification not completed by its deadline")
+        FAILED_AGAIN = "failed_again", _("failed the re-check again")
+        BY_HAND = "by_hand", _("revoked by the commission")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="revocations", verbose_name=_("community")
+    )
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
+    revoked_on = models.DateField(_("revoked from"))
+    cause = models.CharField(_("cause"), max_length=12, choices=Cause.choices)
+    reason = models.TextField(_("reason"), max_length=2000)
+    inspection = models.ForeignKey(
+        Inspection,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revocations",
+        verbose_name=_("re-check inspection"),
+    )
+    revoked_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = RevocationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["revoked_on", "pk"]
+        verbose_name = _("revocation")
+        verbose_name_plural = _("revocations")
+        indexes = [models.Index(fields=["community", "revoked_on"]), models.Index(fields=["district", "revoked_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.community} · {self.revoked_on}"

@@ -11,3 +11,5 @@ from django.dispatch import Signal
 inspection_signed = Signal()
 # Sent with `objection` (the decided Objection).
 objection_decided = Signal()
+# Sent with `revocation` (the new Revocation): the community no longer meets the standard from its date.
+title_revoked = Signal()

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import models
 
 from districts.loading import divisions_load, read_division_rows
 from districts.models import Department, District, Membership, Role, Street
@@ -92,7 +93,7 @@ def _restore(rows) -> None:
     UPDATE and an INSERT per row), their many-to-many links after."""
     from collections import defaultdict
 
-    by_model: dict[type, list] = defaultdict(list)
+    by_model: dict[type[models.Model], list] = defaultdict(list)
     linked = []
     for row in rows:
         by_model[type(row.object)].append(row.object)

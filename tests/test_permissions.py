@@ -520,6 +520,19 @@ def acceptance_cases(world: dict[str, Any]) -> dict[str, Case]:
                 "inspector": (200, 404),
             },
         ),
+        # Opening a re-check round and revoking a title are the commission administrator's.
+        "recheck_round_new": Case(
+            "GET",
+            "/acceptance/rechecks/new/",
+            "/acceptance/rechecks/new/",
+            {**COMMISSION_ONLY, "commission_admin": _same(200), "reviewer": _same(403)},
+        ),
+        "revocation_new": Case(
+            "GET",
+            f"/acceptance/communities/{own.community.code}/revoke/",
+            f"/acceptance/communities/{other.community.code}/revoke/",
+            {**COMMISSION_ONLY, "commission_admin": _same(200), "reviewer": _same(403)},
+        ),
         "objection_create": Case(
             "POST",
             *pair("/acceptance/inspections/{}/objections/", "passed"),
@@ -1374,6 +1387,7 @@ def world(db, matrix_world):
 
 def _build_world(inspector) -> dict[str, Any]:
     campaign = Campaign.objects.current()
+    assert campaign is not None
     own = Community.objects.filter(street__code=OWN_STREET).order_by("code")
     other = Community.objects.filter(street__code=OTHER_STREET).order_by("code")
     own_enrolled, other_enrolled = own[1], other[1]

@@ -48,6 +48,7 @@ from reporting.funds.selectors import funds_panel
 from reporting.models import Campaign, Milestone, ProgressSnapshot, Report, ReportEvent
 from reporting.supervision.selectors import overdue_flags as supervision_overdue
 from standards.models import StandardItem
+from standards.recheck import standing_figures
 
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 MAP_FILE = Path(__file__).resolve().parent.parent / "data" / "tianjin-districts.geojson"
@@ -444,6 +445,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "targets": _targets(campaign, milestones),
             "projection": _projection(city),
         },
+        standing=standing_figures(on=on),
     )
     return render(request, "reporting/dashboard.html", context)
 
@@ -653,6 +655,7 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
             "targets": _targets(campaign, milestones),
             "projection": _projection(unit),
         },
+        standing=standing_figures(on=on, district_id=district.pk),
     )
     return render(request, "reporting/dashboard_district.html", context)
 

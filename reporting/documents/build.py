@@ -38,7 +38,16 @@ from reporting.models import DEADLINE_OF, Campaign, GeneratedDocument, Milestone
 from reporting.reports.narrative import NARRATIVE_FIELDS
 from reporting.supervision.selectors import bulletin_supervision
 from standards.acceptance import met_inspections
-from standards.models import ITEM_COUNT, Inspection, InspectionAnswer, Rectification, SelfAssessment, StandardItem
+from standards.models import (
+    ITEM_COUNT,
+    Inspection,
+    InspectionAnswer,
+    Rectification,
+    Revocation,
+    SelfAssessment,
+    StandardItem,
+)
+from standards.recheck import standing_figures
 
 Kind = GeneratedDocument.Kind
 Level = ProgressSnapshot.Level
@@ -493,6 +502,19 @@ def _annual_context(spec: DocumentSpec) -> dict[str, Any]:
         "funds_by_source": funds_by_source(year=spec.year),
         "funds_by_district": funds_by_district(year=spec.year),
         **_annual_experience_context(spec.year),
+        **_annual_standing_context(on),
+    }
+
+
+def _annual_standing_context(on: datetime.date) -> dict[str, Any]:
+    """Standing management (长效管理) in the year up to the summary's day: re-checks and the titles revoked."""
+    return {
+        "standing": standing_figures(on=on),
+        "standing_revocations": list(
+            Revocation.objects.filter(revoked_on__year=on.year, revoked_on__lte=on)
+            .select_related("community", "district")
+            .order_by("district__code", "revoked_on", "community__code")
+        ),
     }
 
 

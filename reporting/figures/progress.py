@@ -42,6 +42,7 @@ from standards.models import (
     InspectionAnswer,
     Objection,
     Rectification,
+    Revocation,
     SelfAssessment,
     StandardItem,
 )
@@ -232,6 +233,7 @@ class CommunityStory:
     rectifications: list[RectificationLine]
     objections: list[ObjectionLine]
     met: Inspection | None
+    revoked: Revocation | None = None  # the latest revocation by the date, whether or not a re-acceptance followed
     state: str = ""
     state_label: str = ""
 
@@ -314,6 +316,7 @@ def community_story(*, campaign: Campaign, community: Community, on: datetime.da
         .order_by("received_on", "pk")
     ]
     met = met_inspections(on).filter(community=community).annotate(since=_met_since()).first()
+    revoked = Revocation.objects.filter(community=community, revoked_on__lte=on).order_by("-revoked_on").first()
     story = CommunityStory(
         community=community,
         enrolment=enrolment,
@@ -324,6 +327,7 @@ def community_story(*, campaign: Campaign, community: Community, on: datetime.da
         rectifications=rectifications,
         objections=objections,
         met=met,
+        revoked=revoked,
     )
     story.state, story.state_label = _state(story)
     return story
@@ -333,9 +337,14 @@ def _state(story: CommunityStory) -> tuple[str, str]:
     """Where the community stands in acceptance on the date, in words; whether it met is `met_inspections`' answer."""
     if story.met is not None:
         return "met", _("Meets the creation requirements")
-    if not story.inspections:
+    # A re-check's inspections do not decide; a revocation after the latest acceptance does.
+    accepted = [i for i in story.inspections if not i.round.is_recheck]
+    if not accepted:
         return "waiting", _("Awaiting acceptance")
-    latest = story.inspections[-1]
+    latest = accepted[-1]
+    assert latest.signed_on is not None  # the story holds signed inspections only
+    if story.revoked is not None and story.revoked.revoked_on > latest.signed_on:
+        return "revoked", _("Title revoked from %(date)s") % {"date": date_format(story.revoked.revoked_on)}
     if not latest.passed:
         return "failed", _("Not passed, rectifying")
     raised = [line for line in story.objections if line.objection.inspection_id == latest.pk]

@@ -12,7 +12,7 @@ So the work grows with the number of things counted, not with things × dates:
     rollup_expected    each month whose monthly report a date expects, with the number of the first such date
     rollup_community   each community the campaign counts, with its span on the roster
     rollup_participation  each community's spans taking part (its enrolments merged where they overlap)
-    rollup_inspection  each signed inspection: its span as the latest, its notice, its answers per item
+    rollup_inspection  each signed acceptance inspection: its span as the latest, its notice, its revocation, its answers
     rollup_span        every span: (street, from, until) and what it adds while it lasts; a community's reported
                        self-assessment that meets is one too, from its month to the next reported one's, while the
                        community takes part
@@ -60,7 +60,7 @@ from greencommunity.db import planner_settings
 from reporting.figures.selectors import reported_assessments
 from reporting.figures.timeliness import LOCAL
 from reporting.models import Enrolment, ProgressSnapshot, Report, RollupKey
-from standards.models import Inspection, InspectionAnswer, Objection, SelfAssessment
+from standards.models import AcceptanceRound, Inspection, InspectionAnswer, Objection, Revocation, SelfAssessment
 
 Level = ProgressSnapshot.Level
 Status = ProgressSnapshot.Status
@@ -348,10 +348,11 @@ class Rollup:
         self._analyze("rollup_community")
 
     def _inspections(self) -> None:
-        """Each signed inspection of a counted community with the dates it is the community's latest and the
-        community on the roster (`latest_signed`: from its signing day until the next one's, in signing order),
-        whether objections were raised against it, and its answers: how many, and per item how many meet and how
-        many apply."""
+        """Each signed acceptance inspection of a counted community with the dates it is the community's latest and
+        the community on the roster (`latest_signed`: from its signing day until the next one's, in signing order;
+        a re-check's inspections are not counted), whether objections were raised against it, the first date a
+        revocation dated after its signing day stops it counting as met (k_revoked), and its answers: how many, and
+        per item how many meet and how many apply."""
         per_item, params = [], []
         for item_id, number in self.items:
             per_item += [
@@ -367,24 +368,31 @@ class Rollup:
         items = "".join(f", {c} integer" for c in self.item_values)
         self._execute(
             "CREATE TEMPORARY TABLE rollup_inspection (id integer, street_id integer, passed integer, "
-            f"objected integer, k_from integer, k_until integer, k_notice integer, answers integer{items})"
+            f"objected integer, k_from integer, k_until integer, k_notice integer, k_revoked integer, "
+            f"answers integer{items})"
         )
         latest = (
             f"SELECT i.id, i.community_id, i.passed, i.notice_ends_on, i.signed_on, "
             f"LEAD(i.signed_on) OVER (PARTITION BY i.community_id ORDER BY i.signed_at, i.id) AS until_day "
-            f"FROM {_table(Inspection)} i WHERE i.status = %s"
+            f"FROM {_table(Inspection)} i JOIN {_table(AcceptanceRound)} r ON r.id = i.round_id "
+            f"WHERE i.status = %s AND r.kind = %s"
+        )
+        revoked = (
+            f"(SELECT MIN(v.revoked_on) FROM {_table(Revocation)} v "
+            f"WHERE v.community_id = i.community_id AND v.revoked_on > i.signed_on)"
         )
         self._execute(
             f"INSERT INTO rollup_inspection SELECT i.id, c.street_id, CASE WHEN i.passed THEN 1 ELSE 0 END, "
             f"CASE WHEN EXISTS (SELECT 1 FROM {_table(Objection)} o WHERE o.inspection_id = i.id) THEN 1 ELSE 0 END, "
             f"{self.greatest}({self._position('i.signed_on', empty='0')}, c.k_from), "
             f"{self.least}({self._position('i.until_day', empty=str(self.n))}, c.k_until), "
-            f"{self._position('i.notice_ends_on', empty=str(self.n))}, {counted} "
+            f"{self._position('i.notice_ends_on', empty=str(self.n))}, "
+            f"{self._position(revoked, empty=str(self.n))}, {counted} "
             f"FROM ({latest}) i JOIN rollup_community c ON c.id = i.community_id "
             f"LEFT JOIN ({answers}) n ON n.inspection_id = i.id",
-            [Inspection.Status.SIGNED, *params],
+            [Inspection.Status.SIGNED, AcceptanceRound.Kind.ACCEPTANCE, *params],
         )
-        self._analyze("rollup_inspection", "id, street_id, passed, objected, k_from, k_until, k_notice")
+        self._analyze("rollup_inspection", "id, street_id, passed, objected, k_from, k_until, k_notice, k_revoked")
 
     # --- what counts on which dates: spans of date numbers ----------------------------------------------------
 
@@ -392,8 +400,9 @@ class Rollup:
         """Each thing counted, as the street-level unit it counts for, the date numbers it counts on [k_from,
         k_until), and what it adds: a community on the roster (roster), a community taking part or a pilot (its
         enrolments merged, so overlapping ones count once: `active_on` with DISTINCT), the answers of a community's
-        latest inspection, and a passed inspection once its notice period is over (met). A passed inspection with
-        objections is counted date by date, for the dates no objection blocks it (`met_inspections`)."""
+        latest inspection, and a passed inspection once its notice period is over until a revocation (met). A passed
+        inspection with objections is counted date by date, for the dates no objection blocks it
+        (`met_inspections`)."""
         self._execute(
             "CREATE TEMPORARY TABLE rollup_span (street_id integer, k_from integer, k_until integer, "
             + ", ".join(f"{c} integer DEFAULT 0" for c in [*SPAN_COUNTS, *self.item_values])
@@ -429,8 +438,9 @@ class Rollup:
         )
         self._execute(
             f"INSERT INTO rollup_span (street_id, k_from, k_until, met) "
-            f"SELECT street_id, {self.greatest}(k_from, k_notice), k_until, 1 FROM rollup_inspection "
-            f"WHERE passed = 1 AND objected = 0 AND {self.greatest}(k_from, k_notice) < k_until"
+            f"SELECT street_id, {self.greatest}(k_from, k_notice), {self.least}(k_until, k_revoked), 1 "
+            f"FROM rollup_inspection WHERE passed = 1 AND objected = 0 "
+            f"AND {self.greatest}(k_from, k_notice) < {self.least}(k_until, k_revoked)"
         )
         queryset = (
             Objection.objects.order_by()
@@ -449,7 +459,8 @@ class Rollup:
         self._execute(
             f"INSERT INTO rollup_span (street_id, k_from, k_until, met) "
             f"SELECT i.street_id, d.k, d.k + 1, 1 FROM rollup_inspection i "
-            f"JOIN rollup_day d ON d.k >= {self.greatest}(i.k_from, i.k_notice) AND d.k < i.k_until "
+            f"JOIN rollup_day d ON d.k >= {self.greatest}(i.k_from, i.k_notice) "
+            f"AND d.k < {self.least}(i.k_until, i.k_revoked) "
             f"WHERE i.passed = 1 AND i.objected = 1 AND NOT EXISTS (SELECT 1 FROM ({objections}) o "
             f"WHERE o.inspection_id = i.id AND o.received_on <= d.day "
             f"AND (o.blocks_until IS NULL OR o.blocks_until > d.day))",

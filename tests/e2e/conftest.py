@@ -22,7 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -52,6 +52,7 @@ SERVER_START_TIMEOUT = 60.0
 class Portal:
     url: str
     log: Path
+    env: dict[str, str] = field(default_factory=dict)  # the server's environment, for `portal_manage`
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -145,7 +146,7 @@ def live_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         _manage(env, log, "rollup")
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
-        portal = Portal(url=url, log=log)
+        portal = Portal(url=url, log=log, env=env)
         with log.open("a") as out:
             out.write(f"\n$ manage.py runserver 127.0.0.1:{port} --noreload\n")
             out.flush()
@@ -171,6 +172,12 @@ def live_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
                 server.wait()
         if base_database_url:
             _drop_postgres_database(base_database_url, pg_name)
+
+
+def portal_manage(portal: Portal, *args: str) -> None:
+    """Run a management command on the server's database: for what a test cannot do over HTTP, such as letting
+    time pass."""
+    _manage(portal.env, portal.log, *args)
 
 
 @pytest.fixture(scope="session")

@@ -357,7 +357,8 @@ def test_dashboard_query_counts_are_small_and_do_not_grow_with_the_data(
     }
     rollup_date(campaign=campaign, on=D(2022, 6, 30))
     before = {(user.pk, url): _queries(client_for(user), url) for user, group in urls.items() for url in group}
-    assert max(before.values()) <= 15, before
+    # 16: the standing-management (长效管理) block is one query of its own.
+    assert max(before.values()) <= 16, before
 
     # Many more communities, inspections and snapshot dates later, every page costs the same.
     more = list(
@@ -596,7 +597,7 @@ def test_query_counts_do_not_grow_with_the_number_of_districts(
     few = [_queries(client_for(reviewer), url) for url in urls[:2]] + [_queries(client_for(department_staff), urls[2])]
     _snapshots_of_districts(campaign, 60)
     many = [_queries(client_for(reviewer), url) for url in urls[:2]] + [_queries(client_for(department_staff), urls[2])]
-    assert many == few and max(many) <= 15
+    assert many == few and max(many) <= 16  # the 长效管理 block adds one query
 
 
 def test_the_department_matrix_is_paged_by_code(campaign, department_staff, client_for):

@@ -971,3 +971,51 @@ def test_an_objection_decided_after_the_campaign_changes_todays_met_count(world)
     assert snap(D(2022, 12, 31), HX1).met == 1  # C1 only
     assert snap(D(2023, 1, 31), HX1).met == 2
     assert snap(D(2023, 2, 28), CITY).met == snap(D(2022, 12, 31), CITY).met + 1
+
+
+def test_a_revocation_removes_met_from_its_date_on_and_a_recheck_alone_changes_nothing(world):
+    """B2 (met since September 2021) fails a re-check on 10 March 2022; that alone changes no figure. A1's title is
+    revoked from 15 February 2022: 劝业场街道 meets with one fewer from February's figures on, January's unchanged.
+    The stored figures agree with `met_inspections` on every date."""
+    from standards.acceptance import met_inspections
+    from standards.recheck import recheck_round_open, revocation_create
+
+    w = world
+    rollup_all(campaign=w.campaign, today=END)
+    before = {
+        on: (figures(on, HP1), figures(on, HP2), snap(on, HP2).item_results) for on in rollup_dates(w.campaign, END)
+    }
+    recheck = recheck_round_open(
+        name="2022年复查",
+        year=2022,
+        opens_on=D(2022, 3, 1),
+        closes_on=D(2022, 12, 31),
+        quotas={},
+        named=[w.c["B2"]],
+        by=w.admin,
+    )
+    team = team_create(round=recheck, name="复查组", members=[w.inspector], by=w.admin, today=D(2022, 3, 1))
+    w.inspect((recheck, team), "B2", at(D(2022, 3, 10), 10), fail=[FAILED])
+    rollup_all(campaign=w.campaign, today=END)
+    after = {
+        on: (figures(on, HP1), figures(on, HP2), snap(on, HP2).item_results) for on in rollup_dates(w.campaign, END)
+    }
+    assert after == before
+
+    revocation_create(community=w.c["A1"], revoked_on=D(2022, 2, 15), reason="设施长期停用", by=w.admin)
+    rollup_all(campaign=w.campaign, today=END)
+    assert snap(D(2022, 1, 31), HP1).met == 1
+    assert snap(D(2022, 2, 28), HP1).met == 0
+    assert snap(D(2022, 12, 31), HEPING).met == 1  # B2 only (B1 closed in March)
+    for on in rollup_dates(w.campaign, END):
+        for code, street in ((HP1, "street__code"), (HP2, "street__code")):
+            counted = (
+                met_inspections(on)
+                .filter(**{f"community__{street}": code}, community__in=Community.objects.on_roster(on))
+                .count()
+            )
+            assert snap(on, code).met == counted, (on, code)
+    # The same figures as a full run from scratch.
+    incremental = _by_key()
+    rollup_all(campaign=w.campaign, today=END, force=True)
+    assert _by_key() == incremental
