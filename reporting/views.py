@@ -23,12 +23,13 @@ from districts.scope import scope_of
 from greencommunity.dates import as_of
 from greencommunity.paging import Pager, paged
 from reporting.access import can_start_reports
+from reporting.campaigns.selectors import campaign_categories
 from reporting.figures import selectors
 from reporting.forms import EnrolForm, WithdrawForm
 from reporting.models import Campaign, Enrolment, Report
 from reporting.services import EnrolmentError, enrolment_enrol, enrolment_withdraw
 from reporting.supervision import selectors as supervision_selectors
-from standards.models import Assignment, Inspection, StandardCategory
+from standards.models import Assignment, Inspection
 
 PAGE_SIZE = 100
 # Districts per page of the roster and the home page: Tianjin's 16 fit on one, a national roster's 3,000 take 60.
@@ -68,9 +69,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["survey_gap_count"] = selectors.survey_gaps(user=request.user, campaign=campaign, on=on)
         context["districts"], context["districts_pager"] = _districts_page(request, campaign=campaign, on=on)
     if scope.role == "department_staff":
-        context["categories"] = StandardCategory.objects.filter(departments=scope.department_id).prefetch_related(
-            "items"
-        )
+        context["categories"] = campaign_categories(campaign).filter(departments=scope.department_id)
     # The same list `/reports/` shows, reduced to what is still to be filed: the page never says less is due.
     todos = selectors.report_todos(user=request.user, campaign=campaign, on=on)
     if todos is not None:

@@ -29,7 +29,6 @@ from greencommunity.people import person_name
 
 from .evidence import evidence_add
 from .models import (
-    ITEM_COUNT,
     AcceptanceRound,
     Assignment,
     Evidence,
@@ -276,7 +275,7 @@ def answer_save(
     note = (note or "").strip()
     if result not in InspectionAnswer.Result.values:
         raise AcceptanceError(_("Choose meets, does not meet or not applicable."))
-    item = StandardItem.objects.filter(number=item_number).first()
+    item = StandardItem.objects.filter(version_id=inspection.round.standard_id, number=item_number).first()
     if item is None:
         raise AcceptanceError(_("There is no item %(number)s.") % {"number": item_number})
     if result == InspectionAnswer.Result.NOT_APPLICABLE and not item.allows_not_applicable:
@@ -336,7 +335,7 @@ def inspection_sign(
     signed_at: datetime.datetime | None = None,
     today: datetime.date | None = None,
 ) -> Inspection:
-    """Sign: all 16 items answered; the record becomes immutable; failed items become rectifications.
+    """Sign: every item of the round's standard answered; the record becomes immutable; failed items become rectifications.
 
     `signed_at` records a paper inspection signed earlier (entered afterwards) and dates demo data; it defaults to
     now and may not lie in the future. The round must have been open on the day of the signature.
@@ -346,7 +345,7 @@ def inspection_sign(
         _require_open(locked)
         _require_round_open(locked.round, today or timezone.localdate(signed_at or timezone.now()))
         answers = list(locked.answers.select_related("item"))
-        missing = sorted(set(range(1, ITEM_COUNT + 1)) - {a.item.number for a in answers})
+        missing = sorted(set(locked.round.standard.item_numbers) - {a.item.number for a in answers})
         if missing:
             raise AcceptanceError(
                 _("Answer every item before signing; still open: %(items)s.") % {"items": "、".join(map(str, missing))}
