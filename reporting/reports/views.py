@@ -28,7 +28,7 @@ from districts.scope import scope_of
 from greencommunity.dates import as_of
 from greencommunity.paging import paged
 from reporting.access import can_edit_report, can_edit_rows, can_review, can_start_reports, report_for
-from reporting.campaigns.selectors import campaign_items
+from reporting.campaigns.selectors import campaign_items, selected_campaign
 from reporting.figures import selectors
 from reporting.forms import CommentForm, NarrativeForm, PlanTargetFormSet, UnlockForm, WorkAssignmentFormSet
 from reporting.models import Campaign, Report, ReportEvent
@@ -52,8 +52,9 @@ from standards.selectors import standard_categories
 ROW_FILTER_STAGES = SelfAssessment.Stage.values
 
 
-def _campaign() -> Campaign:
-    campaign = Campaign.objects.current()
+def _campaign(request: HttpRequest) -> Campaign:
+    """The campaign the reader chose (`?campaign=`, kept in the session), else the current one."""
+    campaign = selected_campaign(request)
     if campaign is None:
         raise Http404("no campaign is set up")
     return campaign
@@ -70,7 +71,7 @@ def _htmx(request: HttpRequest) -> bool:
 def report_list(request: HttpRequest) -> HttpResponse:
     """The filer's reports, expected period by period; for the commission, every report with filters."""
     scope = scope_of(request.user)
-    campaign = _campaign()
+    campaign = _campaign(request)
     on, given = as_of(request)
     if scope.is_commission:
         return _commission_list(request, campaign)
@@ -165,7 +166,7 @@ def report_review_queue(request: HttpRequest) -> HttpResponse:
 def report_start(request: HttpRequest) -> HttpResponse:
     """Open (or start) the report for a filer and period; the filer's own staff only."""
     scope = scope_of(request.user)
-    campaign = _campaign()
+    campaign = _campaign(request)
     kind = request.POST.get("kind", "")
     if kind not in Report.Kind.values:
         raise Http404
