@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("campaigns/", campaign_views.campaign_list, name="campaign_list"),
     path("campaigns/new/", campaign_views.campaign_new, name="campaign_new"),
+    path("campaigns/standard-import/", campaign_views.standard_import, name="standard_import"),
     path("campaigns/<int:pk>/standard/", campaign_views.campaign_standard, name="campaign_standard"),
     path("campaigns/<int:pk>/standard/add/", campaign_views.campaign_standard_add, name="campaign_standard_add"),
     path(

@@ -3,10 +3,12 @@ whose items it edits before the campaign is made current (a separate, confirmed 
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,12 +21,15 @@ from reporting.campaigns.services import CampaignError, MilestoneSpec, PhaseSpec
 from reporting.models import Campaign
 from standards.models import StandardItem
 from standards.selectors import standard_categories
+from standards.standard_excel import COLUMNS, standard_rows_read
 from standards.versions import (
+    ImportRow,
     StandardVersionError,
     standard_item_add,
     standard_item_remove,
     standard_item_update,
     standard_version_copy,
+    standard_version_import,
 )
 
 
@@ -197,3 +202,46 @@ def campaign_make_current_view(request: HttpRequest, pk: int) -> HttpResponse:
         {"campaign": campaign, "current": current, "error": error},
         status=status,
     )
+
+
+IMPORT_SALT = "standard-import"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def standard_import(request: HttpRequest) -> HttpResponse:
+    """Import a standard from a spreadsheet: check and preview, then confirm. The preview carries its rows signed,
+    so what is confirmed is exactly what was shown, and nothing is written before that."""
+    _require_admin(request)
+    name = request.POST.get("name", "").strip()[:100]
+    context: dict[str, Any] = {"name": name, "columns": COLUMNS, "problems": [], "rows": [], "payload": ""}
+    if request.method == "GET":
+        return render(request, "reporting/standard_import.html", context)
+    if request.POST.get("payload"):
+        try:
+            data = signing.loads(request.POST["payload"], salt=IMPORT_SALT, max_age=3600)
+            rows = [ImportRow(**row) for row in data["rows"]]
+            version = standard_version_import(name=data["name"], rows=rows, by=request.user)
+        except (signing.BadSignature, KeyError, TypeError):
+            context["problems"] = [_("The preview has expired or was changed. Upload the file again.")]
+        except StandardVersionError as exc:
+            context["problems"] = [str(exc)]
+        else:
+            messages.success(
+                request,
+                _("The standard “%(name)s” is imported. Choose it as the standard to copy for the new campaign.")
+                % {"name": version.name},
+            )
+            return redirect("campaign_new")
+        return render(request, "reporting/standard_import.html", context, status=400)
+    if not name:
+        context["problems"] = [_("Give the standard a name.")]
+    rows, problems = standard_rows_read(request.FILES.get("file")) if request.FILES.get("file") else ([], [])
+    if not request.FILES.get("file"):
+        problems = [_("Choose the file to import.")]
+    context["problems"] += problems
+    if context["problems"]:
+        return render(request, "reporting/standard_import.html", context, status=400)
+    context["rows"] = rows
+    context["payload"] = signing.dumps({"name": name, "rows": [asdict(row) for row in rows]}, salt=IMPORT_SALT)
+    return render(request, "reporting/standard_import.html", context)

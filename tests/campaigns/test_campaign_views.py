@@ -29,6 +29,7 @@ def _text(response) -> str:
 
 def _new_campaign(by, *, current: bool = True) -> Campaign:
     old = Campaign.objects.current()
+    assert old is not None
     standard = standard_version_copy(source=old.standard, name="天津市绿色社区创建标准（2023年版）", by=by)
     first = standard.items.get(number=1)
     standard_item_update(item=first, text=NEW_TEXT, category=first.category, allows_not_applicable=False, by=by)
@@ -47,13 +48,15 @@ def _new_campaign(by, *, current: bool = True) -> Campaign:
 
 
 def _form(**extra: str) -> dict[str, str]:
+    current = Campaign.objects.current()
+    assert current is not None
     data = {
         "name": "天津市绿色社区创建行动（2023—2025年）",
         "issued_by": "天津市住房和城乡建设委员会",
         "starts_on": "2023-01-01",
         "ends_on": "2025-12-31",
         "monthly_due_day": "10",
-        "copy_from": str(Campaign.objects.current().standard_id),
+        "copy_from": str(current.standard_id),
         "standard_name": "天津市绿色社区创建标准（2023年版）",
         "phase-TOTAL_FORMS": "1",
         "phase-INITIAL_FORMS": "0",
