@@ -39,6 +39,7 @@ from .models import (
     Rectification,
     RoundExtension,
     StandardItem,
+    StandardVersion,
 )
 from .signals import inspection_signed, objection_decided
 
@@ -76,7 +77,10 @@ def round_create(
     by: Any,
     notice_days: int = 0,
     rectification_days: int = 30,
+    standard: StandardVersion | None = None,
 ) -> AcceptanceRound:
+    """A round; without a standard it inspects against the oldest (the 2020 standard), as every round before
+    campaigns had their own."""
     if closes_on < opens_on:
         raise AcceptanceError(_("A round must close on or after the day it opens."))
     with transaction.atomic():
@@ -88,6 +92,7 @@ def round_create(
             notice_days=notice_days,
             rectification_days=rectification_days,
             created_by=_actor(by),
+            **({"standard": standard} if standard is not None else {}),
         )
         audit_record(
             actor=by,
