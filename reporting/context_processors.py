@@ -2,8 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from reporting.campaigns.selectors import SESSION_KEY
-from reporting.models import Campaign, Notification
+from reporting.models import Notification
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:
@@ -15,16 +14,10 @@ def notifications(request: HttpRequest) -> dict[str, Any]:
 
 
 def campaign_picker(request: HttpRequest) -> dict[str, Any]:
-    """The campaigns for the picker in the top bar, shown only when there is more than one (one query); the chosen
-    one is the session's, else the current one, as `selected_campaign` reads it."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    """The campaigns for the picker in the top bar: on the pages that are for one campaign (they chose it with
+    `selected_campaign`, which read the campaigns), and only when there is more than one. No query of its own."""
+    campaigns = getattr(request, "_portal_campaigns", None)
+    chosen = getattr(request, "_portal_campaign", None)
+    if not campaigns or len(campaigns) < 2 or chosen is None:
         return {}
-    campaigns = list(Campaign.objects.order_by("-starts_on").values("pk", "name", "is_current"))
-    if len(campaigns) < 2:
-        return {}
-    chosen = request.GET.get("campaign") or request.session.get(SESSION_KEY)
-    selected = next((c["pk"] for c in campaigns if str(c["pk"]) == str(chosen)), None)
-    if selected is None:
-        selected = next((c["pk"] for c in campaigns if c["is_current"]), campaigns[0]["pk"])
-    return {"portal_campaigns": campaigns, "portal_campaign": selected}
+    return {"portal_campaigns": campaigns, "portal_campaign": chosen.pk}

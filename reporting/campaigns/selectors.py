@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet, Subquery
 from django.http import HttpRequest
 
@@ -23,29 +21,33 @@ def campaign_categories(campaign: Campaign) -> QuerySet[StandardCategory]:
     return standard_categories(standard=campaign.standard_id)
 
 
-def campaign_from_query(raw: Any) -> Campaign | None:
-    """The campaign a `?campaign=<id>` names, or None for a missing or unknown id (never an error)."""
-    raw = str(raw or "").strip()
-    if not (raw.isdecimal() and raw.isascii() and len(raw) < 10):
-        return None
-    return Campaign.objects.select_related("standard").filter(pk=int(raw)).first()
+def request_campaigns(request: HttpRequest) -> list[Campaign]:
+    """Every campaign, newest first, read once per request: the page's campaign is chosen from them, and the picker
+    in the top bar lists them without another query."""
+    campaigns = getattr(request, "_portal_campaigns", None)
+    if campaigns is None:
+        campaigns = list(Campaign.objects.select_related("standard").order_by("-starts_on", "-pk"))
+        setattr(request, "_portal_campaigns", campaigns)  # noqa: B010 - HttpRequest declares no such attribute
+    return campaigns
 
 
 def selected_campaign(request: HttpRequest) -> Campaign | None:
     """The campaign the reader is looking at: `?campaign=<id>` chooses one and the session keeps the choice for the
-    pages after; without a choice, the current campaign. Every reader sees every campaign (a campaign is city-wide;
-    what it holds is scoped by each page)."""
-    chosen = campaign_from_query(request.GET.get("campaign"))
+    pages after; without a choice, the current campaign (as `Campaign.objects.current()`: the one marked current,
+    else the latest to start). Every reader sees every campaign (a campaign is city-wide; what it holds is scoped by
+    each page)."""
+    campaigns = request_campaigns(request)
+    by_id = {str(campaign.pk): campaign for campaign in campaigns}
     session = getattr(request, "session", None)
-    if chosen is not None:
-        if session is not None and session.get(SESSION_KEY) != chosen.pk:
-            session[SESSION_KEY] = chosen.pk
-        return chosen
-    if session is not None and session.get(SESSION_KEY):
-        kept = campaign_from_query(session.get(SESSION_KEY))
-        if kept is not None:
-            return kept
-    return Campaign.objects.current()
+    chosen = by_id.get(str(request.GET.get("campaign", "")).strip())
+    if chosen is not None and session is not None and session.get(SESSION_KEY) != chosen.pk:
+        session[SESSION_KEY] = chosen.pk
+    if chosen is None and session is not None:
+        chosen = by_id.get(str(session.get(SESSION_KEY, "")))
+    if chosen is None:
+        chosen = next((c for c in campaigns if c.is_current), campaigns[0] if campaigns else None)
+    setattr(request, "_portal_campaign", chosen)  # noqa: B010 - read by the picker's context processor
+    return chosen
 
 
 def current_standard_items() -> QuerySet[StandardItem]:

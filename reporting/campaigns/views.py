@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from districts.scope import scope_of
 from reporting.campaigns.forms import CampaignForm, ItemForm, MilestoneFormSet, PhaseFormSet
+from reporting.campaigns.selectors import request_campaigns, selected_campaign
 from reporting.campaigns.services import CampaignError, MilestoneSpec, PhaseSpec, campaign_make_current, campaign_open
 from reporting.models import Campaign
 from standards.models import StandardItem
@@ -48,8 +49,8 @@ def _campaign(request: HttpRequest, pk: int) -> Campaign:
 @require_http_methods(["GET"])
 def campaign_list(request: HttpRequest) -> HttpResponse:
     _require_admin(request)
-    campaigns = Campaign.objects.select_related("standard").order_by("-starts_on")
-    return render(request, "reporting/campaign_list.html", {"campaigns": campaigns})
+    selected_campaign(request)  # the picker in the top bar
+    return render(request, "reporting/campaign_list.html", {"campaigns": request_campaigns(request)})
 
 
 def _filled(formset: Any) -> list[dict[str, Any]]:
