@@ -48,7 +48,8 @@ class PhaseForm(PortalForm):
 
 class MilestoneForm(PortalForm):
     name = forms.CharField(label=_("Milestone"), max_length=100)
-    kind = forms.ChoiceField(label=_("Kind"), choices=Milestone.Kind.choices)
+    # An empty first choice, so a blank extra row of the formset is left out rather than checked.
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *Milestone.Kind.choices])
     due_on = forms.DateField(label=_("Due on"), widget=DateInput)
     target_share = forms.DecimalField(
         label=_("Target share"), min_value=0, max_value=1, decimal_places=3, max_digits=4, required=False

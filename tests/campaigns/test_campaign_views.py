@@ -63,12 +63,13 @@ def _form(**extra: str) -> dict[str, str]:
         "phase-0-name": "全面推进阶段",
         "phase-0-starts_on": "2023-01-01",
         "phase-0-ends_on": "2025-12-31",
-        "milestone-TOTAL_FORMS": "1",
+        "milestone-TOTAL_FORMS": "2",  # the second row left blank, as the page offers it
         "milestone-INITIAL_FORMS": "0",
         "milestone-0-name": "各区80%以上城市社区达到创建要求",
         "milestone-0-kind": "met_share",
         "milestone-0-due_on": "2025-12-31",
         "milestone-0-target_share": "0.8",
+        "milestone-1-kind": "",
     }
     data.update(extra)
     return data
