@@ -123,13 +123,14 @@ ACTIVITY = [
     # A self-assessment a month while taking part: meeting 6–17 months after joining, creating from the second.
     """
     INSERT INTO standards_selfassessment (period, stage, items, notes, version, updated_at, community_id,
-                                          district_id)
+                                          district_id, standard_id)
     SELECT m.period::date,
            CASE WHEN m.period >= date_trunc('month', e.joined_on) + make_interval(months => 6 + e.h %% 12)
                 THEN 'meets'
                 WHEN m.period > date_trunc('month', e.joined_on) THEN 'creating'
                 ELSE 'not_started' END,
-           '{}'::jsonb, '{}'::jsonb, 1, now(), e.community_id, e.district_id
+           '{}'::jsonb, '{}'::jsonb, 1, now(), e.community_id, e.district_id,
+           (SELECT min(id) FROM standards_standardversion)
     FROM (SELECT e.community_id, e.joined_on, e.withdrawn_on, c.district_id, (hashtext(c.code || 'sa') & 2147483647) AS h
           FROM reporting_enrolment e JOIN districts_community c ON c.id = e.community_id) e
     JOIN generate_series(date '2020-11-01', %(end)s::date, interval '1 month') AS m(period)
@@ -158,8 +159,9 @@ ACTIVITY = [
 ROUND = [
     """
     INSERT INTO standards_acceptanceround (name, year, opens_on, closes_on, notice_days, rectification_days,
-                                           created_at)
-    VALUES (%(year)s || '年度验收', %(year)s, make_date(%(year)s, 12, 1), make_date(%(year)s, 12, 25), 7, 30, now())
+                                           created_at, standard_id)
+    VALUES (%(year)s || '年度验收', %(year)s, make_date(%(year)s, 12, 1), make_date(%(year)s, 12, 25), 7, 30, now(),
+            (SELECT min(id) FROM standards_standardversion))
     """,
     """
     INSERT INTO standards_inspectionteam (name, round_id)

@@ -23,6 +23,7 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Import / export"), reverse("roster_import")))
     if scope.is_commission_admin:
         items.append((_("Roster releases"), reverse("roster_releases")))
+        items.append((_("Campaigns"), reverse("campaign_list")))
     if scope.is_district_staff:
         items.append((_("Enrolment"), reverse("enrolment", args=[scope.district_code])))
     if scope.is_commission:

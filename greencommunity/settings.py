@@ -128,6 +128,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "districts.context_processors.portal",
                 "reporting.context_processors.notifications",
+                "reporting.context_processors.campaign_picker",
             ],
             # How a person is named and how long something took: one filter each, in every template.
             "builtins": ["greencommunity.templatetags.portal"],

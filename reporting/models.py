@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import Community, Department, District
+from standards.models import StandardVersion
 
 DEFAULT_DOCUMENT_NUMBER_PATTERN = "津建绿〔{year}〕{number}号"
 
@@ -48,6 +49,10 @@ class Campaign(models.Model):
         help_text=_("Whether units like a residents' committee (类似居委会) count as urban communities."),
     )
     is_current = models.BooleanField(_("current campaign"), default=False)
+    # The campaign names its standard (and not the version its campaign): `standards` knows nothing of campaigns.
+    standard = models.ForeignKey(
+        StandardVersion, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("standard")
+    )
     returned_alert_days = models.PositiveSmallIntegerField(
         _("days before the commission is told of a returned report"),
         default=5,

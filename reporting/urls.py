@@ -1,11 +1,23 @@
 from django.urls import path
 
 from reporting import views
+from reporting.campaigns import views as campaign_views
 from reporting.reports import views as report_views
 from reporting.roster import release_views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("campaigns/", campaign_views.campaign_list, name="campaign_list"),
+    path("campaigns/new/", campaign_views.campaign_new, name="campaign_new"),
+    path("campaigns/standard-import/", campaign_views.standard_import, name="standard_import"),
+    path("campaigns/<int:pk>/standard/", campaign_views.campaign_standard, name="campaign_standard"),
+    path("campaigns/<int:pk>/standard/add/", campaign_views.campaign_standard_add, name="campaign_standard_add"),
+    path(
+        "campaigns/<int:pk>/standard/items/<int:item_pk>/",
+        campaign_views.campaign_standard_item,
+        name="campaign_standard_item",
+    ),
+    path("campaigns/<int:pk>/current/", campaign_views.campaign_make_current_view, name="campaign_make_current"),
     path("roster/", views.roster_districts, name="roster_districts"),
     path("roster/communities/", views.community_search, name="community_search"),
     path("roster/district/<code:code>/", views.roster_district, name="roster_district"),

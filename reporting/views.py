@@ -23,20 +23,22 @@ from districts.scope import scope_of
 from greencommunity.dates import as_of
 from greencommunity.paging import Pager, paged
 from reporting.access import can_start_reports
+from reporting.campaigns.selectors import campaign_categories, selected_campaign
 from reporting.figures import selectors
 from reporting.forms import EnrolForm, WithdrawForm
 from reporting.models import Campaign, Enrolment, Report
 from reporting.services import EnrolmentError, enrolment_enrol, enrolment_withdraw
 from reporting.supervision import selectors as supervision_selectors
-from standards.models import Assignment, Inspection, StandardCategory
+from standards.models import Assignment, Inspection
 
 PAGE_SIZE = 100
 # Districts per page of the roster and the home page: Tianjin's 16 fit on one, a national roster's 3,000 take 60.
 DISTRICTS_PER_PAGE = 50
 
 
-def _campaign() -> Campaign:
-    campaign = Campaign.objects.current()
+def _campaign(request: HttpRequest) -> Campaign:
+    """The campaign the reader chose (`?campaign=`, kept in the session), else the current one."""
+    campaign = selected_campaign(request)
     if campaign is None:
         raise Http404("no campaign is set up")
     return campaign
@@ -46,7 +48,7 @@ def _campaign() -> Campaign:
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     on, _given = as_of(request)
-    campaign = _campaign()
+    campaign = _campaign(request)
     context: dict = {
         "on": on,
         "campaign": campaign,
@@ -68,9 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["survey_gap_count"] = selectors.survey_gaps(user=request.user, campaign=campaign, on=on)
         context["districts"], context["districts_pager"] = _districts_page(request, campaign=campaign, on=on)
     if scope.role == "department_staff":
-        context["categories"] = StandardCategory.objects.filter(departments=scope.department_id).prefetch_related(
-            "items"
-        )
+        context["categories"] = campaign_categories(campaign).filter(departments=scope.department_id)
     # The same list `/reports/` shows, reduced to what is still to be filed: the page never says less is due.
     todos = selectors.report_todos(user=request.user, campaign=campaign, on=on)
     if todos is not None:
@@ -111,7 +111,7 @@ def roster_districts(request: HttpRequest) -> HttpResponse:
             return redirect("roster_district", code=scope.district_code)
         raise Http404
     on, given = as_of(request)
-    campaign = _campaign()
+    campaign = _campaign(request)
     rows, districts = _districts_page(request, campaign=campaign, on=on)
     return render(
         request,
@@ -124,7 +124,7 @@ def roster_districts(request: HttpRequest) -> HttpResponse:
 def roster_district(request: HttpRequest, code: str) -> HttpResponse:
     district = district_for(request.user, code)
     on, given = as_of(request)
-    campaign = _campaign()
+    campaign = _campaign(request)
     streets = list(selectors.streets_overview(user=request.user, district=district, campaign=campaign, on=on))
     names_as_of_levels([(streets, "street"), ([district], "district")], on=on)
     return render(
@@ -156,7 +156,7 @@ def community_search(request: HttpRequest) -> HttpResponse:
 
 def _community_page(request: HttpRequest, *, district: District | None, street: Street | None) -> HttpResponse:
     on, given = as_of(request)
-    campaign = _campaign()
+    campaign = _campaign(request)
     filters = {
         "q": request.GET.get("q", "")[:50],
         "kind": request.GET.get("kind", "") if request.GET.get("kind") in Community.Kind.values else "",
@@ -217,7 +217,7 @@ def _query_without(request: HttpRequest, name: str) -> str:
 @login_required
 def community_detail(request: HttpRequest, code: str) -> HttpResponse:
     community = community_for(request.user, code)
-    campaign = _campaign()
+    campaign = _campaign(request)
     on, _given = as_of(request)
     enrolments = Enrolment.objects.filter(community=community).select_related("campaign", "created_by")
     names_as_of_levels([([community], "community"), ([community.street], "street")], on=on)
@@ -246,7 +246,7 @@ def enrolment(request: HttpRequest, code: str) -> HttpResponse:
     if not (scope.can_edit_district(district.id) or scope.is_commission):
         raise PermissionDenied
     on, _given = as_of(request)
-    campaign = _campaign()
+    campaign = _campaign(request)
     streets = selectors.streets_overview(user=request.user, district=district, campaign=campaign, on=on).order_by(
         "-kind", "code"
     )
@@ -286,7 +286,7 @@ def enrolment(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def enrolment_enrol_view(request: HttpRequest, code: str) -> HttpResponse:
     district = district_for(request.user, code, write=True)
-    campaign = _campaign()
+    campaign = _campaign(request)
     form = EnrolForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():

@@ -29,7 +29,6 @@ from greencommunity.people import person_name
 
 from .evidence import evidence_add
 from .models import (
-    ITEM_COUNT,
     AcceptanceRound,
     Assignment,
     Evidence,
@@ -42,6 +41,7 @@ from .models import (
     Revocation,
     RoundExtension,
     StandardItem,
+    StandardVersion,
 )
 from .signals import inspection_signed, objection_decided
 
@@ -79,7 +79,10 @@ def round_create(
     by: Any,
     notice_days: int = 0,
     rectification_days: int = 30,
+    standard: StandardVersion | None = None,
 ) -> AcceptanceRound:
+    """A round; without a standard it inspects against the oldest (the 2020 standard), as every round before
+    campaigns had their own."""
     if closes_on < opens_on:
         raise AcceptanceError(_("A round must close on or after the day it opens."))
     with transaction.atomic():
@@ -91,6 +94,7 @@ def round_create(
             notice_days=notice_days,
             rectification_days=rectification_days,
             created_by=_actor(by),
+            **({"standard": standard} if standard is not None else {}),
         )
         audit_record(
             actor=by,
@@ -319,7 +323,7 @@ def answer_save(
     note = (note or "").strip()
     if result not in InspectionAnswer.Result.values:
         raise AcceptanceError(_("Choose meets, does not meet or not applicable."))
-    item = StandardItem.objects.filter(number=item_number).first()
+    item = StandardItem.objects.filter(version_id=inspection.round.standard_id, number=item_number).first()
     if item is None:
         raise AcceptanceError(_("There is no item %(number)s.") % {"number": item_number})
     if result == InspectionAnswer.Result.NOT_APPLICABLE and not item.allows_not_applicable:
@@ -383,7 +387,7 @@ def inspection_sign(
     signed_at: datetime.datetime | None = None,
     today: datetime.date | None = None,
 ) -> Inspection:
-    """Sign: all 16 items answered; the record becomes immutable; failed items become rectifications.
+    """Sign: every item of the round's standard answered; the record becomes immutable; failed items become rectifications.
 
     `signed_at` records a paper inspection signed earlier (entered afterwards) and dates demo data; it defaults to
     now and may not lie in the future. The round must have been open on the day of the signature.
@@ -393,7 +397,7 @@ def inspection_sign(
         _require_open(locked)
         _require_round_open(locked.round, today or timezone.localdate(signed_at or timezone.now()))
         answers = list(locked.answers.select_related("item"))
-        missing = sorted(set(range(1, ITEM_COUNT + 1)) - {a.item.number for a in answers})
+        missing = sorted(set(locked.round.standard.item_numbers) - {a.item.number for a in answers})
         if missing:
             raise AcceptanceError(
                 _("Answer every item before signing; still open: %(items)s.") % {"items": "、".join(map(str, missing))}

@@ -73,8 +73,10 @@ from .models import (
     Revocation,
     SelfAssessment,
     StandardItem,
+    StandardVersion,
     readable_communities,
 )
+from .selectors import standard_items
 
 SIGNED = Inspection.Status.SIGNED
 # Districts a page of the item pass rates: Tianjin's 16 on one, a national roster's 3,000 on 60.
@@ -749,6 +751,20 @@ def _total_row_of(inspections: QuerySet[Inspection], items: list[StandardItem]) 
     return RateRow(None, cells, communities)
 
 
+def _rates_standard(request: HttpRequest, on: datetime.date) -> StandardVersion | None:
+    """The standard whose items the pass rates are of: `?standard=<id>`, or that of the latest round opened by `on`
+    (rounds inspect against their campaign's standard; this app knows rounds, not campaigns)."""
+    raw = request.GET.get("standard", "").strip()
+    if raw.isdecimal() and raw.isascii() and len(raw) < 10:
+        chosen = StandardVersion.objects.filter(pk=int(raw)).first()
+        if chosen is not None:
+            return chosen
+    latest = AcceptanceRound.objects.filter(opens_on__lte=on).order_by("-opens_on", "-pk").first()
+    if latest is not None:
+        return latest.standard
+    return StandardVersion.objects.order_by("created_at", "pk").first()
+
+
 @login_required
 @require_GET
 def acceptance_items(request: HttpRequest) -> HttpResponse:
@@ -763,7 +779,8 @@ def acceptance_items(request: HttpRequest) -> HttpResponse:
         department = get_object_or_404(departments, code=code) if code else None
     else:
         raise Http404
-    item_rows = StandardItem.objects.select_related("category").order_by("number")
+    standard = _rates_standard(request, on)
+    item_rows = standard_items(standard=standard)
     if department is not None:
         item_rows = item_rows.filter(category__departments=department)
     items = list(item_rows)

@@ -28,20 +28,30 @@ from .models import (
 
 class StandardItemInline(admin.TabularInline):
     model = StandardItem
+    exclude = ["version"]  # the category's (StandardItem.save)
     extra = 0
 
 
+class _VersionFixedAdmin(AuditedAdmin):
+    """A category or item stays in the version it was made in: moving it would change that version's records."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fixed = ["version"] if obj is not None else []
+        return [*super().get_readonly_fields(request, obj), *fixed]
+
+
 @admin.register(StandardCategory)
-class StandardCategoryAdmin(AuditedAdmin):
-    list_display = ["number", "name"]
+class StandardCategoryAdmin(_VersionFixedAdmin):
+    list_display = ["number", "name", "version"]
+    list_filter = ["version"]
     filter_horizontal = ["departments"]
     inlines = [StandardItemInline]
 
 
 @admin.register(StandardItem)
-class StandardItemAdmin(AuditedAdmin):
-    list_display = ["number", "text", "category", "allows_not_applicable"]
-    list_filter = ["category"]
+class StandardItemAdmin(_VersionFixedAdmin):
+    list_display = ["number", "text", "category", "allows_not_applicable", "version"]
+    list_filter = ["version", "category"]
 
 
 @admin.register(Evidence)

@@ -12,7 +12,7 @@ from districts.models import District, Role, Street
 from greencommunity.people import person_name
 from greencommunity.widgets import DateInput
 
-from .models import AcceptanceRound, Assignment, Objection
+from .models import AcceptanceRound, Assignment, Objection, StandardVersion
 
 TEAM_ROLES = (Role.INSPECTOR, Role.DEPARTMENT_STAFF)
 
@@ -39,6 +39,13 @@ class RoundForm(PortalForm):
     )
     rectification_days = forms.IntegerField(
         label=_("Days allowed for rectification"), min_value=1, max_value=365, initial=30
+    )
+    standard = forms.ModelChoiceField(
+        label=_("Standard inspected against"),
+        queryset=StandardVersion.objects.order_by("-created_at", "-pk"),
+        required=False,
+        empty_label=None,
+        help_text=_("The standard of the campaign whose communities the round inspects."),
     )
 
     def clean(self) -> dict[str, Any]:

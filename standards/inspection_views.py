@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,17 +27,16 @@ from . import acceptance
 from .acceptance import AcceptanceError, RoundClosed, answer_save, inspection_photo_add, inspection_start
 from .evidence import EvidenceError, evidence_for
 from .models import (
-    ITEM_COUNT,
     Assignment,
     Evidence,
     Inspection,
     InspectionAnswer,
     Refinement,
     SelfAssessment,
-    StandardCategory,
     StandardItem,
 )
 from .refinements import approved_by_item
+from .selectors import standard_categories, standard_items
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -49,17 +48,20 @@ def _member_inspections(user: Any) -> QuerySet[Inspection]:
 
 
 def _inspection_for_member(user: Any, pk: int) -> Inspection:
-    return get_object_or_404(_member_inspections(user).select_related("community__street", "district", "round"), pk=pk)
+    return get_object_or_404(
+        _member_inspections(user).select_related("community__street", "district", "round__standard"), pk=pk
+    )
 
 
 def inspections_visible_to(user: Any) -> QuerySet[Inspection]:
     return Inspection.objects.visible_to(user)
 
 
-def _item_number(raw: str | None) -> int | None:
+def _item_number(raw: str | None, inspection: Inspection) -> int | None:
+    """The number, when the inspection's round standard has an item of that number."""
     raw = (raw or "").strip()
     number = int(raw) if raw.isdecimal() and raw.isascii() and len(raw) < 4 else 0
-    return number if 1 <= number <= ITEM_COUNT else None
+    return number if number in inspection.round.standard.item_numbers else None
 
 
 def _no_such_item(raw: str | None) -> str:
@@ -138,13 +140,19 @@ def inspection_assignments(request: HttpRequest) -> HttpResponse:
             done=Exists(signed),
             signed_pk=Subquery(signed.values("pk")[:1]),
             signed_passed=Subquery(signed.values("passed")[:1]),
+            item_count=Subquery(
+                StandardItem.objects.filter(version=OuterRef("round__standard"))
+                .values("version")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
         )
         .order_by("round_closed", "-round__opens_on", "round_id", "done", "community__code")
     )
     return render(
         request,
         "standards/inspect_assignments.html",
-        {"assignments": assignments, "item_count": ITEM_COUNT, "today": today},
+        {"assignments": assignments, "today": today},
     )
 
 
@@ -173,9 +181,7 @@ def inspection_checklist(request: HttpRequest, assignment_pk: int) -> HttpRespon
     taken_here = [f.owner_type_id == inspection_type.pk and f.owner_id == own_pk for f in files]
     photos = _files_by_item([f for f, here in zip(files, taken_here, strict=True) if here])
     community_files = _files_by_item([f for f, here in zip(files, taken_here, strict=True) if not here])
-    categories = StandardCategory.objects.prefetch_related(
-        Prefetch("items", queryset=StandardItem.objects.order_by("number"))
-    )
+    categories = standard_categories(standard=assignment.round.standard_id)
     # The district's approved sub-indicators guide the check of each item; the answer stays the item's.
     refinements = approved_by_item(assignment.district_id)
     sections = []
@@ -210,7 +216,7 @@ def inspection_checklist(request: HttpRequest, assignment_pk: int) -> HttpRespon
             "general_files": community_files.get(None, []),
             "sections": sections,
             "answered": len(answers),
-            "item_count": ITEM_COUNT,
+            "item_count": assignment.round.standard.item_count,
         },
     )
 
@@ -242,7 +248,7 @@ def inspection_answer(request: HttpRequest, inspection_pk: int) -> JsonResponse:
     """Save one item's answer. Repeating the same answer is harmless: the browser resends after a dropped line."""
     inspection = _inspection_for_member(request.user, inspection_pk)
     raw = request.POST.get("item")
-    number = _item_number(raw)
+    number = _item_number(raw, inspection)
     if inspection.is_signed:
         return _refusal(number, _signed_message(), status=409)
     if number is None:
@@ -275,12 +281,12 @@ def inspection_answer(request: HttpRequest, inspection_pk: int) -> JsonResponse:
 def inspection_photo(request: HttpRequest, inspection_pk: int) -> JsonResponse:
     inspection = _inspection_for_member(request.user, inspection_pk)
     raw = request.POST.get("item")
-    number = _item_number(raw)
+    number = _item_number(raw, inspection)
     if inspection.is_signed:
         return _refusal(number, _signed_message(), status=409)
     if number is None:
         return _refusal(None, _no_such_item(raw))
-    item = StandardItem.objects.get(number=number)
+    item = StandardItem.objects.get(version_id=inspection.round.standard_id, number=number)
     try:
         evidence = inspection_photo_add(
             inspection=inspection, item=item, upload=request.FILES.get("file"), by=request.user
@@ -303,7 +309,7 @@ def inspection_photo(request: HttpRequest, inspection_pk: int) -> JsonResponse:
 def _sign_summary(inspection: Inspection) -> dict[str, Any]:
     answers = {a.item_id: a for a in inspection.answers.all()}
     rows: list[dict[str, Any]] = [
-        {"item": item, "answer": answers.get(item.pk)} for item in StandardItem.objects.order_by("number")
+        {"item": item, "answer": answers.get(item.pk)} for item in standard_items(standard=inspection.round.standard_id)
     ]
     results = [row["answer"].result for row in rows if row["answer"]]
     return {
@@ -349,7 +355,7 @@ def inspection_sign(request: HttpRequest, inspection_pk: int) -> HttpResponse:
             "round_closed": round_closed,
             "error": error,
             "summary_text": request.POST.get("summary", ""),
-            "item_count": ITEM_COUNT,
+            "item_count": inspection.round.standard.item_count,
             **_sign_summary(inspection),
         },
         status=status,
@@ -382,7 +388,7 @@ def inspection_record(request: HttpRequest, pk: int) -> HttpResponse:
                 if int(pk) in refinements
             ],
         }
-        for item in StandardItem.objects.order_by("number")
+        for item in standard_items(standard=inspection.round.standard_id)
     ]
     results = [a.result for a in answers.values()]
     return render(
@@ -395,6 +401,6 @@ def inspection_record(request: HttpRequest, pk: int) -> HttpResponse:
             "members": inspection.assignment.team.members.order_by("username"),
             "rectifications": inspection.rectifications.select_related("item"),
             "is_member": _member_inspections(request.user).filter(pk=inspection.pk).exists(),
-            "item_count": ITEM_COUNT,
+            "item_count": inspection.round.standard.item_count,
         },
     )

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -22,24 +24,79 @@ from districts.models import Community, Department, District
 from districts.scope import scope_of
 
 
+class StandardVersion(models.Model):
+    """One version of the standard: its categories, items and responsible departments, as a campaign measures them.
+
+    A campaign points at its version (`reporting` depends on this app, not the other way), and every record made
+    against a version keeps pointing at it: a later campaign's standard is a new version, copied and edited, and
+    never changes an earlier one's items.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("copied from")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("standard version")
+        verbose_name_plural = _("standard versions")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @cached_property
+    def item_numbers(self) -> list[int]:
+        """The numbers of the version's items, in order: what a self-assessment or checklist of it has rows for."""
+        return list(self.items.order_by("number").values_list("number", flat=True))
+
+    @property
+    def item_count(self) -> int:
+        return len(self.item_numbers)
+
+    def is_in_use(self) -> bool:
+        """Whether a record was made against the version: from then on its items are frozen."""
+        return (
+            SelfAssessment.objects.filter(standard=self).exists()
+            or AcceptanceRound.objects.filter(standard=self).exists()
+        )
+
+
+def first_standard_version_id() -> int | None:
+    """The oldest version (the 2020 standard): the version of a self-assessment or round that names none, as every
+    record did before campaigns had their own standard. The portal's services always name one."""
+    return StandardVersion.objects.order_by("created_at", "pk").values_list("pk", flat=True).first()
+
+
 class StandardCategory(models.Model):
-    number = models.PositiveSmallIntegerField(_("number"), unique=True)
+    version = models.ForeignKey(
+        StandardVersion, on_delete=models.PROTECT, related_name="categories", verbose_name=_("standard version")
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
     name = models.CharField(_("name"), max_length=64)
     departments = models.ManyToManyField(
         Department, blank=True, related_name="standard_categories", verbose_name=_("responsible departments")
     )
 
     class Meta:
-        ordering = ["number"]
+        ordering = ["version", "number"]
         verbose_name = _("standard category")
         verbose_name_plural = _("standard categories")
+        constraints = [models.UniqueConstraint(fields=["version", "number"], name="category_number_unique_in_version")]
 
     def __str__(self) -> str:
         return self.name
 
 
 class StandardItem(models.Model):
-    number = models.PositiveSmallIntegerField(_("number"), unique=True)
+    version = models.ForeignKey(
+        StandardVersion, on_delete=models.PROTECT, related_name="items", verbose_name=_("standard version")
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
     category = models.ForeignKey(
         StandardCategory, on_delete=models.PROTECT, related_name="items", verbose_name=_("category")
     )
@@ -47,12 +104,24 @@ class StandardItem(models.Model):
     allows_not_applicable = models.BooleanField(_("may be not applicable"), default=False)
 
     class Meta:
-        ordering = ["number"]
+        ordering = ["version", "number"]
         verbose_name = _("standard item")
         verbose_name_plural = _("standard items")
+        constraints = [models.UniqueConstraint(fields=["version", "number"], name="item_number_unique_in_version")]
 
     def __str__(self) -> str:
         return f"{self.number}. {self.text}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # An item belongs to its category's version; a form that adds one under a category need not name it.
+        if self.version_id is None and self.category_id is not None:
+            self.version_id = StandardCategory.objects.values_list("version_id", flat=True).get(pk=self.category_id)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        moved = self.version_id is not None and self.category_id is not None
+        if moved and self.category.version_id != self.version_id:
+            raise ValidationError({"category": _("Choose a category of the item's own standard version.")})
 
 
 def period_start(day: datetime.date) -> datetime.date:
@@ -73,7 +142,7 @@ class SelfAssessmentQuerySet(models.QuerySet):
 
 
 class SelfAssessment(models.Model):
-    """A community's own assessment for one month: its creation stage and the state of each of the 16 items.
+    """A community's own assessment for one month: its creation stage and the state of each of its standard's items.
 
     Written through the district's monthly report (which decides when it may change); one row per community and
     month, so every month's assessment stays as it was reported. `items` and `notes` map an item's number (as a
@@ -99,6 +168,14 @@ class SelfAssessment(models.Model):
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
     period = models.DateField(_("month"))
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.NOT_STARTED)
+    # The standard the items were assessed against; `items` keys are item numbers of this version.
+    standard = models.ForeignKey(
+        StandardVersion,
+        on_delete=models.PROTECT,
+        default=first_standard_version_id,
+        related_name="+",
+        verbose_name=_("standard version"),
+    )
     items = models.JSONField(_("items"), default=dict, blank=True)
     notes = models.JSONField(_("notes"), default=dict, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -122,15 +199,13 @@ class SelfAssessment(models.Model):
     def item_status(self, number: int) -> str:
         return self.items.get(str(number), self.ItemStatus.NOT_STARTED)
 
-    def counts(self) -> dict[str, int]:
-        """How many of the 16 items are in each state."""
+    def counts(self, numbers: Sequence[int] | None = None) -> dict[str, int]:
+        """How many of the standard's items are in each state. A page listing many rows of one standard passes its
+        item numbers, read once."""
         result = dict.fromkeys(self.ItemStatus.values, 0)
-        for number in range(1, ITEM_COUNT + 1):
+        for number in self.standard.item_numbers if numbers is None else numbers:
             result[self.item_status(number)] += 1
         return result
-
-
-ITEM_COUNT = 16
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:
@@ -272,6 +347,14 @@ class AcceptanceRound(models.Model):
         help_text=_("A re-check round's communities are drawn at random from this seed; anyone can repeat the draw."),
     )
     year = models.PositiveSmallIntegerField(_("year"))
+    # The standard the round inspects against: its checklist's items.
+    standard = models.ForeignKey(
+        StandardVersion,
+        on_delete=models.PROTECT,
+        default=first_standard_version_id,
+        related_name="+",
+        verbose_name=_("standard version"),
+    )
     opens_on = models.DateField(_("opens on"))
     closes_on = models.DateField(_("closes on"))
     notice_days = models.PositiveSmallIntegerField(
@@ -409,7 +492,7 @@ class InspectionQuerySet(models.QuerySet):
 
 
 class Inspection(models.Model):
-    """One inspection of one community: answers for the 16 items, then a signature.
+    """One inspection of one community: answers for the round standard's items, then a signature.
 
     A signed inspection is an official record and never changes (the database refuses it too); a correction is a
     new inspection. A community meets the standard when its latest signed inspection passes every applicable item

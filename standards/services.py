@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
 
-from .models import ITEM_COUNT, SelfAssessment, StandardItem
+from .models import SelfAssessment, StandardItem, StandardVersion
 
 NOTE_MAX = 500
 
@@ -15,20 +15,23 @@ class AssessmentError(Exception):
     """The self-assessment is not valid; the message is for the user."""
 
 
-def _items_allowing_not_applicable() -> frozenset[int]:
-    return frozenset(StandardItem.objects.filter(allows_not_applicable=True).values_list("number", flat=True))
+def _items_allowing_not_applicable(standard: StandardVersion) -> frozenset[int]:
+    return frozenset(
+        StandardItem.objects.filter(version=standard, allows_not_applicable=True).values_list("number", flat=True)
+    )
 
 
 def self_assessment_clean(
-    *, stage: str, items: Mapping[str, str], notes: Mapping[str, str]
+    *, standard: StandardVersion, stage: str, items: Mapping[str, str], notes: Mapping[str, str]
 ) -> tuple[str, dict[str, str], dict[str, str]]:
-    """Check and normalise a stage and the 16 items' states and notes; raise AssessmentError with the reason."""
+    """Check and normalise a stage and the states and notes of the standard's items; raise AssessmentError with the
+    reason."""
     if stage not in SelfAssessment.Stage.values or stage == SelfAssessment.Stage.WITHDRAWN:
         raise AssessmentError(_("Choose a stage from the list."))
     clean_items: dict[str, str] = {}
     clean_notes: dict[str, str] = {}
-    allows_na = _items_allowing_not_applicable()
-    for number in range(1, ITEM_COUNT + 1):
+    allows_na = _items_allowing_not_applicable(standard)
+    for number in standard.item_numbers:
         key = str(number)
         status = items.get(key) or SelfAssessment.ItemStatus.NOT_STARTED
         if status not in SelfAssessment.ItemStatus.values:
@@ -47,7 +50,7 @@ def self_assessment_clean(
     if stage == SelfAssessment.Stage.MEETS:
         open_items = [
             str(n)
-            for n in range(1, ITEM_COUNT + 1)
+            for n in standard.item_numbers
             if clean_items.get(str(n))
             not in {SelfAssessment.ItemStatus.MEETS, SelfAssessment.ItemStatus.NOT_APPLICABLE}
         ]

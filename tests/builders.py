@@ -45,5 +45,5 @@ def reported_assessment(
     """A community's self-assessment for `period`, stated by its district's submitted monthly report."""
     filed_monthly_report(campaign, community.district_id, period)
     return SelfAssessment.objects.create(
-        community=community, district_id=community.district_id, period=period, stage=stage
+        community=community, district_id=community.district_id, period=period, stage=stage, standard=campaign.standard
     )

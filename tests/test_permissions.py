@@ -252,6 +252,7 @@ def cases(world: dict[str, Any]) -> dict[str, Case]:
         **supervision_cases(world),
         **funds_cases(world),
         **release_cases(world),
+        **campaign_cases(world),
         **experience_cases(world),
         **commendation_cases(world),
         **refinement_cases(world),
@@ -1120,6 +1121,54 @@ def funds_cases(world: dict[str, Any]) -> dict[str, Case]:
 
 # Roster releases: the commission's administrators only; anyone else is told the page does not exist.
 RELEASE_ADMIN = {r: _same(404) for r in ROLES[1:] if r != "commission_admin"}
+
+
+def campaign_cases(world: dict[str, Any]) -> dict[str, Case]:
+    """Opening campaigns and editing their standard: the commission's administrators only (Issue 17 item 3)."""
+    campaign = Campaign.objects.current()
+    assert campaign is not None
+    base = f"/campaigns/{campaign.pk}/"
+    item = campaign.standard.items.get(number=1)
+    admin_only = {**ANON, **RELEASE_ADMIN}
+    return {
+        "campaign_list": Case("GET", "/campaigns/", "/campaigns/", {**admin_only, "commission_admin": _same(200)}),
+        "campaign_new": Case(
+            "GET", "/campaigns/new/", "/campaigns/new/", {**admin_only, "commission_admin": _same(200)}
+        ),
+        "standard_import": Case(
+            "GET",
+            "/campaigns/standard-import/",
+            "/campaigns/standard-import/",
+            {**admin_only, "commission_admin": _same(200)},
+        ),
+        "standard_import_post": Case(
+            "POST",
+            "/campaigns/standard-import/",
+            "/campaigns/standard-import/",
+            {**admin_only, "commission_admin": _same(400)},
+        ),
+        "campaign_new_post": Case(
+            "POST", "/campaigns/new/", "/campaigns/new/", {**admin_only, "commission_admin": _same(400)}
+        ),
+        "campaign_standard": Case(
+            "GET", f"{base}standard/", f"{base}standard/", {**admin_only, "commission_admin": _same(200)}
+        ),
+        "campaign_standard_add": Case(
+            "POST", f"{base}standard/add/", f"{base}standard/add/", {**admin_only, "commission_admin": _same(400)}
+        ),
+        "campaign_standard_item": Case(
+            "POST",
+            f"{base}standard/items/{item.pk}/",
+            f"{base}standard/items/{item.pk}/",
+            {**admin_only, "commission_admin": _same(400)},
+        ),
+        "campaign_make_current": Case(
+            "GET", f"{base}current/", f"{base}current/", {**admin_only, "commission_admin": _same(200)}
+        ),
+        "campaign_make_current_post": Case(
+            "POST", f"{base}current/", f"{base}current/", {**admin_only, "commission_admin": _same(400)}
+        ),
+    }
 
 
 def release_cases(world: dict[str, Any]) -> dict[str, Case]:

@@ -33,6 +33,7 @@ from reporting.api.schema import ApiAutoSchema, ApiPagination, Detail
 from reporting.figures import selectors
 from reporting.models import Campaign, Enrolment, ProgressSnapshot
 from standards.models import StandardCategory, StandardItem
+from standards.selectors import standard_categories
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -59,6 +60,27 @@ class Query(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class CampaignQuery(Query):
+    campaign = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        error_messages={"invalid": _("The campaign is given by its number, for example 1.")},
+        help_text="The campaign (its id); default the current one. An unknown campaign is a 404.",
+    )
+
+
+def campaign_of(params: dict[str, Any]) -> Campaign:
+    """The campaign the query names, or the current one; 404 when there is none."""
+    if params.get("campaign"):
+        campaign = Campaign.objects.select_related("standard").filter(pk=params["campaign"]).first()
+    else:
+        campaign = Campaign.objects.current()
+    if campaign is None:
+        raise NotFound(_("There is no such campaign."))
+    return campaign
+
+
 class DateQuery(Query):
     date = serializers.DateField(
         required=False,
@@ -76,7 +98,7 @@ class StreetQuery(DateQuery):
     )
 
 
-class CommunityQuery(DateQuery):
+class CommunityQuery(DateQuery, CampaignQuery):
     district = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -273,9 +295,7 @@ class CommunityViewSet(ReadOnlyApi):
             return Community.objects.none()
         user = self.request.user
         params = self.params()
-        campaign = Campaign.objects.current()
-        if campaign is None:
-            raise NotFound(_("No campaign is set up."))
+        campaign = campaign_of(params)
         if self.action != "list":
             return selectors.community_list(user=user, campaign=campaign, on=self.on, include_closed=True)
         return selectors.community_list(
@@ -291,11 +311,13 @@ class CommunityViewSet(ReadOnlyApi):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="The standard: its categories, departments and items, in order"),
-    retrieve=extend_schema(summary="One category of the standard, by number"),
+    list=extend_schema(
+        summary="A campaign's standard: its categories, departments and items, in order", parameters=[CampaignQuery]
+    ),
+    retrieve=extend_schema(summary="One category of a campaign's standard, by number", parameters=[CampaignQuery]),
 )
 class StandardCategoryViewSet(viewsets.ReadOnlyModelViewSet):
-    """The standard is the same for every signed-in user."""
+    """The standard of a campaign (default the current one) is the same for every signed-in user."""
 
     authentication_classes = ReadOnlyApi.authentication_classes
     pagination_class = ApiPagination
@@ -303,13 +325,20 @@ class StandardCategoryViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "number"
     lookup_value_regex = "[0-9]+"
     serializer_class = StandardCategorySerializer
-    queryset = StandardCategory.objects.prefetch_related("departments", "items").order_by("number")
+    queryset = StandardCategory.objects.none()
+
+    def get_queryset(self) -> QuerySet[StandardCategory]:
+        if getattr(self, "swagger_fake_view", False):
+            return StandardCategory.objects.none()
+        query = CampaignQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return standard_categories(standard=campaign_of(query.validated_data).standard_id)
 
 
 # --- progress -----------------------------------------------------------------------------------------------
 
 
-class ProgressQuery(Query):
+class ProgressQuery(CampaignQuery):
     level = serializers.ChoiceField(
         choices=ProgressSnapshot.Level.values,
         required=False,
@@ -403,9 +432,7 @@ class ProgressViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         query = ProgressQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        campaign = Campaign.objects.current()
-        if campaign is None:
-            raise NotFound(_("No campaign is set up."))
+        campaign = campaign_of(params)
         user, level = self.request.user, params["level"]
         snapshots = _visible_snapshots(user, ProgressSnapshot.objects.filter(campaign=campaign, level=level))
         if params.get("district"):

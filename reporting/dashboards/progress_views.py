@@ -23,12 +23,14 @@ from districts.models import District, Street
 from districts.releases.history import names_as_of_levels
 from districts.scope import scope_of
 from greencommunity.dates import as_of
+from reporting.campaigns.selectors import selected_campaign
 from reporting.figures.progress import community_story, street_progress
 from reporting.models import Campaign
 
 
-def _campaign() -> Campaign:
-    campaign = Campaign.objects.current()
+def _campaign(request: HttpRequest) -> Campaign:
+    """The campaign the reader chose (`?campaign=`, kept in the session), else the current one."""
+    campaign = selected_campaign(request)
     if campaign is None:
         raise Http404("no campaign is set up")
     return campaign
@@ -62,7 +64,7 @@ def _dates(request: HttpRequest) -> tuple[datetime.date, bool, str]:
 def dashboard_street(request: HttpRequest, code: str) -> HttpResponse:
     _require_dashboard_reader(request.user)
     street = street_for(request.user, code)
-    campaign = _campaign()
+    campaign = _campaign(request)
     on, given, on_param = _dates(request)
     rows, summary = street_progress(campaign=campaign, street=street, on=on)
     # The names of that date: a later roster release may have renamed the street or its communities.
@@ -89,7 +91,7 @@ def dashboard_street(request: HttpRequest, code: str) -> HttpResponse:
 def dashboard_community(request: HttpRequest, code: str) -> HttpResponse:
     _require_dashboard_reader(request.user)
     community = community_for(request.user, code)
-    campaign = _campaign()
+    campaign = _campaign(request)
     on, given, on_param = _dates(request)
     story = community_story(campaign=campaign, community=community, on=on)
     names_as_of_levels([([community], "community"), ([community.street], "street")], on=on)

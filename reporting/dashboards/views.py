@@ -41,6 +41,7 @@ from districts.releases.history import names_as_of
 from districts.resources import neutralise_formula
 from districts.scope import Scope, scope_of
 from greencommunity.dates import as_of
+from reporting.campaigns.selectors import campaign_items, selected_campaign
 from reporting.figures.progress import item_failures
 from reporting.figures.rollups import rollup_dates
 from reporting.figures.timeliness import percent
@@ -251,8 +252,8 @@ def _sort_links(query: TableQuery) -> dict[str, dict[str, str]]:
 # --- reads ----------------------------------------------------------------------------------------------------
 
 
-def _campaign() -> Campaign:
-    campaign = Campaign.objects.current()
+def _campaign(request: HttpRequest) -> Campaign:
+    campaign = selected_campaign(request)
     if campaign is None:
         raise Http404("no campaign is set up")
     return campaign
@@ -388,7 +389,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             url = reverse("dashboard_district", args=[scope.district_code])
             return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
         raise Http404
-    campaign = _campaign()
+    campaign = _campaign(request)
     on, given = as_of(request)
     city_row = _latest(campaign=campaign, on=on, level=Level.CITY)
     context = _base_context(request, campaign, on, given, city_row.on if city_row else None)
@@ -566,7 +567,7 @@ def _flags(
 def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
     district = district_for(request.user, code)
     scope = scope_of(request.user)
-    campaign = _campaign()
+    campaign = _campaign(request)
     on, given = as_of(request)
     district_row = _latest(campaign=campaign, on=on, level=Level.DISTRICT, code=district.code)
     context = _base_context(request, campaign, on, given, district_row.on if district_row else None)
@@ -666,7 +667,9 @@ def _own_street_code(scope: Scope) -> str:
     return Street.objects.values_list("code", flat=True).get(pk=scope.street_id)
 
 
-def _department_items(request: HttpRequest) -> tuple[Department | None, list[StandardItem], list[Department]]:
+def _department_items(
+    request: HttpRequest, campaign: Campaign
+) -> tuple[Department | None, list[StandardItem], list[Department]]:
     """The department whose items are shown and those items; 404 for anyone who is neither it nor the commission."""
     scope = scope_of(request.user)
     if scope.role == "department_staff" and scope.department_id:
@@ -677,7 +680,7 @@ def _department_items(request: HttpRequest) -> tuple[Department | None, list[Sta
         department = next((d for d in choices if d.code == request.GET.get("department")), None)
     else:
         raise Http404
-    items = StandardItem.objects.select_related("category").order_by("number")
+    items = campaign_items(campaign)
     if department is not None:
         items = items.filter(category__departments=department).distinct()
     return department, list(items), choices
@@ -691,8 +694,8 @@ def _item_rate(results: dict, number: int) -> tuple[int, int, Decimal | None]:
 @login_required
 @require_GET
 def dashboard_department(request: HttpRequest) -> HttpResponse:
-    department, items, choices = _department_items(request)
-    campaign = _campaign()
+    campaign = _campaign(request)
+    department, items, choices = _department_items(request, campaign)
     on, given = as_of(request)
     city_row = _latest(campaign=campaign, on=on, level=Level.CITY)
     context = _base_context(request, campaign, on, given, city_row.on if city_row else None)
@@ -743,11 +746,11 @@ def dashboard_department(request: HttpRequest) -> HttpResponse:
 def dashboard_item_failures(request: HttpRequest, number: int) -> HttpResponse:
     """The communities behind a pass rate's failures: those whose latest signed inspection, on the date the
     department dashboard shows, does not meet the item. Scoped as that dashboard: a department only its own items."""
-    department, items, choices = _department_items(request)
+    campaign = _campaign(request)
+    department, items, choices = _department_items(request, campaign)
     item = next((i for i in items if i.number == number), None)
     if item is None:
         raise Http404
-    campaign = _campaign()
     on, given = as_of(request)
     code = request.GET.get("district", "")
     district = district_for(request.user, code) if code else None
@@ -848,7 +851,7 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
             {"message": _("Choose which table to export: the district ranking, a district's streets or the items.")},
             status=400,
         )
-    campaign = _campaign()
+    campaign = _campaign(request)
     on, _given = as_of(request)
     scope = scope_of(request.user)
     # Column headers and labels are Chinese whatever the reader's language: the workbook circulates as a document.
@@ -914,7 +917,7 @@ def _units_sheet(
 def _items_sheet(
     request: HttpRequest, *, campaign: Campaign, on: datetime.date
 ) -> tuple[dict[str, Any], Iterator[list[Any]]]:
-    department, items, _choices = _department_items(request)
+    department, items, _choices = _department_items(request, campaign)
     snap_on = _snapshot_on(campaign=campaign, on=on, level=Level.CITY)
     # Item-major rows need every area once per item: read the areas' names and results once (a few small values a
     # district), not whole snapshots, and not once per item.

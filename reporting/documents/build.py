@@ -38,16 +38,9 @@ from reporting.models import DEADLINE_OF, Campaign, GeneratedDocument, Milestone
 from reporting.reports.narrative import NARRATIVE_FIELDS
 from reporting.supervision.selectors import bulletin_supervision
 from standards.acceptance import met_inspections
-from standards.models import (
-    ITEM_COUNT,
-    Inspection,
-    InspectionAnswer,
-    Rectification,
-    Revocation,
-    SelfAssessment,
-    StandardItem,
-)
+from standards.models import Inspection, InspectionAnswer, Rectification, Revocation, SelfAssessment
 from standards.recheck import standing_figures
+from standards.selectors import standard_items
 
 Kind = GeneratedDocument.Kind
 Level = ProgressSnapshot.Level
@@ -449,6 +442,8 @@ def _district_monthly_context(spec: DocumentSpec) -> dict[str, Any]:
     report = Report.objects.select_related("campaign", "district").get(
         campaign=spec.campaign, kind=Report.Kind.MONTHLY, district=spec.district, period=spec.month
     )
+    items = list(standard_items(standard=report.campaign.standard_id))
+    numbers = [item.number for item in items]
     rows = (
         SelfAssessment.objects.filter(district_id=report.district_id, period=report.period)
         .select_related("community__street")
@@ -458,8 +453,8 @@ def _district_monthly_context(spec: DocumentSpec) -> dict[str, Any]:
         "report": report,
         "figures": report_figures(report),
         "narrative": [(label, getattr(report, name)) for name, label in NARRATIVE_FIELDS[report.kind]],
-        "rows": [{"row": row, "cells": [row.item_status(n) for n in range(1, ITEM_COUNT + 1)]} for row in rows],
-        "items": StandardItem.objects.order_by("number"),
+        "rows": [{"row": row, "cells": [row.item_status(n) for n in numbers]} for row in rows],
+        "items": items,
     }
 
 

@@ -14,8 +14,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
 from districts.models import AuditEntry, Community, District
+from reporting.campaigns.selectors import current_standard_items
 from reporting.models import Notification
-from standards.models import StandardItem
 
 from . import services
 from .models import ExchangeEvent, ExperienceCase, ExperienceCaseStep
@@ -144,7 +144,7 @@ def seed_experience() -> str:
                 district=District.objects.get(code=code),
                 title=title,
                 communities=[_community(code)],
-                items=list(StandardItem.objects.filter(number__in=items)),
+                items=list(current_standard_items().filter(number__in=items)),
                 measures=measures,
                 results=results,
                 cost=cost,

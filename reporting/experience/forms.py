@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from districts.models import Community, District
 from greencommunity.widgets import DateInput, QuickSelect
+from reporting.campaigns.selectors import current_standard_items
 from standards.forms import PortalForm
-from standards.models import StandardItem
 
 from .models import ExchangeEvent
 
@@ -30,7 +30,7 @@ class CaseForm(PortalForm):
     )
     items = forms.ModelMultipleChoiceField(
         label=_("Standard items addressed"),
-        queryset=StandardItem.objects.order_by("number"),
+        queryset=current_standard_items(),
         widget=forms.CheckboxSelectMultiple,
     )
     measures = forms.CharField(label=_("Main measures"), max_length=10000, widget=forms.Textarea(attrs={"rows": 6}))
@@ -55,7 +55,7 @@ class SearchForm(forms.Form):
     q = forms.CharField(label=_("Keyword"), max_length=50, required=False)
     item = forms.ModelChoiceField(
         label=_("Standard item"),
-        queryset=StandardItem.objects.order_by("number"),
+        queryset=current_standard_items(),
         required=False,
         to_field_name="number",
         empty_label=_("All items"),

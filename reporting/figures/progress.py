@@ -46,6 +46,7 @@ from standards.models import (
     SelfAssessment,
     StandardItem,
 )
+from standards.selectors import standard_items
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -165,13 +166,21 @@ def street_progress(
         )
         .order_by("code")
     )
+    # One instance for every row, its items read once here whether or not a row needs them (a campaign's reports
+    # are made against its standard): the page's cost does not depend on what it shows.
+    standard = campaign.standard
+    assert standard.item_numbers is not None
     rows = [
         CommunityRow(
             community=c,
             enrolment_kind=c.enrolment_kind,
             # What the row shows of it, read in the same query (never saved).
             assessment=SelfAssessment(
-                community=c, period=c.assessment_period, stage=c.assessment_stage, items=c.assessment_items or {}
+                community=c,
+                period=c.assessment_period,
+                stage=c.assessment_stage,
+                items=c.assessment_items or {},
+                standard=standard,
             )
             if c.assessment_period
             else None,
@@ -286,7 +295,9 @@ def community_story(*, campaign: Campaign, community: Community, on: datetime.da
         .prefetch_related("answers")
         .order_by("signed_at", "pk")
     )
-    items = list(StandardItem.objects.select_related("category").order_by("number"))
+    # The campaign's items; an assessment made against another version (none, while campaigns do not overlap)
+    # shows its states by number.
+    items = list(standard_items(standard=campaign.standard_id))
     answers = [{answer.item_id: answer for answer in inspection.answers.all()} for inspection in inspections]
     item_status = SelfAssessment.ItemStatus
     lines = []

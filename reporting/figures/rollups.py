@@ -144,7 +144,9 @@ def rollup_days(
         _day(campaign=campaign, on=on, store=on in stored, milestones=milestones, expected=expected)
         for on in sorted(set(stored) | paces)
     ]
-    items = list(StandardItem.objects.order_by("number").values_list("id", "number"))
+    items = list(
+        StandardItem.objects.filter(version=campaign.standard_id).order_by("number").values_list("id", "number")
+    )
     # For the rollup's statements only: they look expensive to PostgreSQL's planner, so it would compile each one
     # (JIT) at a cost above the query's own, and at national size (1.6 million rows) their sorts and hashes would
     # spill to disk at the default work_mem (up to 1 GB per sort or hash here). Their joins pair a few columns of

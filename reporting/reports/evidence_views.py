@@ -26,7 +26,8 @@ from reporting.access import can_edit_report, can_edit_rows, report_for
 from reporting.models import Report
 from standards import evidence as evidence_service
 from standards.evidence import EvidenceError, evidence_add, evidence_for
-from standards.models import ITEM_COUNT, Evidence, SelfAssessment, StandardItem
+from standards.models import Evidence, SelfAssessment, StandardItem
+from standards.selectors import standard_item
 
 TARGET_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,80}$")
 
@@ -74,13 +75,15 @@ def _community(report: Report, code: str) -> Community | None:
     return community
 
 
-def _item(raw: str) -> StandardItem | None:
+def _item(report: Report, raw: str) -> StandardItem | None:
+    """The item of that number in the standard of the report's campaign."""
     if not raw:
         return None
     number = int(raw) if raw.isdecimal() and raw.isascii() and len(raw) < 4 else 0
-    if not 1 <= number <= ITEM_COUNT:
-        raise Refused(_("There is no standard item %(item)s; items are numbered 1 to 16.") % {"item": raw[:10]})
-    return StandardItem.objects.get(number=number)
+    item = standard_item(standard=report.campaign.standard_id, number=number) if number else None
+    if item is None:
+        raise Refused(_("There is no standard item %(item)s in this campaign's standard.") % {"item": raw[:10]})
+    return item
 
 
 def _may_change(scope: Scope, report: Report, community: Community | None) -> None:
@@ -189,7 +192,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     }
     try:
         target["community"] = community = _community(report, code)
-        target["item"] = item = _item(number)
+        target["item"] = item = _item(report, number)
         _may_change(scope_of(request.user), report, community)
         _on_a_row(report, community)
         _editable(report)

@@ -199,6 +199,7 @@ def report_rows_sync(*, report: Report) -> int:
                         community_id=cid,
                         district_id=report.district_id,
                         period=report.period,
+                        standard_id=report.campaign.standard_id,
                         stage=carried[cid].stage if cid in carried else SelfAssessment.Stage.NOT_STARTED,
                         items=dict(carried[cid].items) if cid in carried else {},
                         notes=dict(carried[cid].notes) if cid in carried else {},
@@ -333,7 +334,7 @@ def assessment_save(
 ) -> SelfAssessment:
     """Save one community's row of a monthly report if `version` is still current."""
     try:
-        stage, items, notes = self_assessment_clean(stage=stage, items=items, notes=notes)
+        stage, items, notes = self_assessment_clean(standard=assessment.standard, stage=stage, items=items, notes=notes)
     except AssessmentError as error:
         raise ReportError(str(error)) from error
     with transaction.atomic():
@@ -388,11 +389,15 @@ def assessments_bulk_set(
             SelfAssessment.objects.select_for_update()
             .filter(pk__in=ids, district_id=locked_report.district_id, period=locked_report.period)
             .exclude(stage=SelfAssessment.Stage.WITHDRAWN)
-            .select_related("community")
+            .select_related("community", "standard")
             .order_by("pk")
         )
+        # The rows share a few standards (one, in practice): read each one's items once.
+        standards = {row.standard_id: row.standard for row in rows}
         if len(rows) != len(set(ids)):
             raise ReportError(_("Some of the chosen communities are not part of this report."))
+        if item and any(item not in standard.item_numbers for standard in standards.values()):
+            raise ReportError(_("There is no item %(number)s in this campaign's standard.") % {"number": item})
         entries, changed_rows, now = [], [], timezone.now()
         for row in rows:
             new_stage, new_items = row.stage, dict(row.items)
@@ -402,7 +407,7 @@ def assessments_bulk_set(
                 new_items[str(item)] = item_status
             try:
                 new_stage, new_items, new_notes = self_assessment_clean(
-                    stage=new_stage, items=new_items, notes=row.notes
+                    standard=standards[row.standard_id], stage=new_stage, items=new_items, notes=row.notes
                 )
             except AssessmentError as error:
                 raise ReportError(f"{row.community.name}：{error}") from error

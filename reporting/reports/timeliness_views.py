@@ -18,8 +18,8 @@ from districts.models import District
 from districts.scope import scope_of
 from greencommunity.dates import as_of
 from greencommunity.paging import paged
+from reporting.campaigns.selectors import selected_campaign
 from reporting.figures.timeliness import Cell, CellState, RateRow, rates_by_district, rates_city_total, reporting_matrix
-from reporting.models import Campaign
 
 # (state, what it means, the short mark shown in the matrix, CSS class)
 LEGEND = [
@@ -109,7 +109,7 @@ def reporting_timeliness(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     if not (scope.sees_whole_city or scope.district_id):
         raise Http404
-    campaign = Campaign.objects.current()
+    campaign = selected_campaign(request)
     if campaign is None:
         raise Http404("no campaign is set up")
     on, given = as_of(request)

@@ -4,7 +4,7 @@ the workflow buttons and the printable view. Every write goes through `reporting
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,6 +28,7 @@ from districts.scope import scope_of
 from greencommunity.dates import as_of
 from greencommunity.paging import paged
 from reporting.access import can_edit_report, can_edit_rows, can_review, can_start_reports, report_for
+from reporting.campaigns.selectors import campaign_items, selected_campaign
 from reporting.figures import selectors
 from reporting.forms import CommentForm, NarrativeForm, PlanTargetFormSet, UnlockForm, WorkAssignmentFormSet
 from reporting.models import Campaign, Report, ReportEvent
@@ -45,14 +46,16 @@ from reporting.reports.services import (
     report_submit,
     report_unlock,
 )
-from standards.models import Evidence, SelfAssessment, StandardCategory, StandardItem
+from standards.models import Evidence, SelfAssessment
 from standards.refinements import approved_by_item
+from standards.selectors import standard_categories
 
 ROW_FILTER_STAGES = SelfAssessment.Stage.values
 
 
-def _campaign() -> Campaign:
-    campaign = Campaign.objects.current()
+def _campaign(request: HttpRequest) -> Campaign:
+    """The campaign the reader chose (`?campaign=`, kept in the session), else the current one."""
+    campaign = selected_campaign(request)
     if campaign is None:
         raise Http404("no campaign is set up")
     return campaign
@@ -69,7 +72,7 @@ def _htmx(request: HttpRequest) -> bool:
 def report_list(request: HttpRequest) -> HttpResponse:
     """The filer's reports, expected period by period; for the commission, every report with filters."""
     scope = scope_of(request.user)
-    campaign = _campaign()
+    campaign = _campaign(request)
     on, given = as_of(request)
     if scope.is_commission:
         return _commission_list(request, campaign)
@@ -164,7 +167,7 @@ def report_review_queue(request: HttpRequest) -> HttpResponse:
 def report_start(request: HttpRequest) -> HttpResponse:
     """Open (or start) the report for a filer and period; the filer's own staff only."""
     scope = scope_of(request.user)
-    campaign = _campaign()
+    campaign = _campaign(request)
     kind = request.POST.get("kind", "")
     if kind not in Report.Kind.values:
         raise Http404
@@ -394,26 +397,27 @@ def _changeable(scope: Any, report: Report) -> Q:
     return changeable
 
 
-def _row_summary(row: SelfAssessment) -> dict[str, Any]:
-    counts = row.counts()
+def _row_summary(row: SelfAssessment, numbers: Sequence[int]) -> dict[str, Any]:
+    counts = row.counts(numbers)
     return {
         "meets": counts["meets"] + counts["not_applicable"],
         "in_progress": counts["in_progress"],
-        "cells": [row.item_status(n) for n in range(1, 17)],
+        "cells": [row.item_status(n) for n in numbers],
     }
 
 
-# The mark of item n's state: the class comes from this fixed list, never from stored text.
+# The mark of item n's state: the class comes from this fixed list, never from stored text. Item numbers have at
+# most two digits (the forms and imports refuse more).
 _CELLS: dict[tuple[int, str], str] = {
-    (n, value): f'<i class="s-{value}" title="{n}"></i>' for n in range(1, 17) for value in SelfAssessment.ItemStatus
+    (n, value): f'<i class="s-{value}" title="{n}"></i>' for n in range(1, 100) for value in SelfAssessment.ItemStatus
 }
 _COUNTED = {SelfAssessment.ItemStatus.MEETS, SelfAssessment.ItemStatus.NOT_APPLICABLE}
 
 
-def _cells(items: Mapping[str, str]) -> tuple[str, int]:
-    """The 16 marks of a row's items, and how many of them meet the standard (or do not apply)."""
+def _cells(items: Mapping[str, str], numbers: Sequence[int]) -> tuple[str, int]:
+    """The marks of a row's items, and how many of them meet the standard (or do not apply)."""
     marks, meets = [], 0
-    for n in range(1, 17):
+    for n in numbers:
         state = items.get(str(n), "not_started")
         marks.append(_CELLS.get((n, state)) or _CELLS[(n, "not_started")])
         meets += state in _COUNTED
@@ -427,7 +431,7 @@ def _row_labels() -> dict[str, str]:
         "community": _("Community"),
         "street": _("Street-level unit"),
         "stage": _("Stage"),
-        "items": _("The 16 items"),
+        "items": _("Items"),
         "files": _("Files"),
         "edit": _("Edit"),
         "details": _("Details"),
@@ -463,6 +467,7 @@ class _RowMarkup:
     def __init__(self, report: Report) -> None:
         self.labels = {key: escape(label) for key, label in _row_labels().items()}
         self.row_base = reverse("report_rows", args=[report.pk])
+        self.numbers = report.campaign.standard.item_numbers
         self.community_url = reverse("community_detail", args=[_SOME_CODE]).split(_SOME_CODE)
         choices = SelfAssessment.Stage.choices
         self.stage_names = {value: escape(label) for value, label in choices}
@@ -489,7 +494,7 @@ class _RowMarkup:
         `linked` links the community's page (not for a reader who cannot open it)."""
         labels, pk, stage = self.labels, int(row["pk"]), escape(row["stage"])
         name, code = escape(row["community__name"]), escape(row["community__code"])
-        cells, meets = _cells(row["items"] or {})
+        cells, meets = _cells(row["items"] or {}, self.numbers)
         html = [f'<tr id="row-{pk}" class="stage-{stage}{" just-saved" if saved else ""}">']
         if choose_column:
             box = f'<input type="checkbox" form="bulk" name="row" value="{pk}" aria-label="{name}">' if editable else ""
@@ -515,7 +520,7 @@ class _RowMarkup:
         if saved:
             html.append(f'<span class="saved" role="status">{labels["saved"]}</span>')
         html.append(
-            f'</td><td data-label="{labels["items"]}"><span class="cells">{cells}</span> {meets}/16</td>'
+            f'</td><td data-label="{labels["items"]}"><span class="cells">{cells}</span> {meets}/{len(self.numbers)}</td>'
             f'<td class="num" data-label="{labels["files"]}">{int(row["evidence_count"] or 0)}</td>'
             f'<td data-label=""><button type="button" class="secondary" hx-get="{self.row_base}{pk}/"'
             f' hx-target="closest tr" hx-swap="outerHTML">{labels["edit"] if editable else labels["details"]}'
@@ -579,7 +584,7 @@ def _rows_context(request: HttpRequest, report: Report) -> dict[str, Any]:
         "filters": filters,
         "rows_editable": editable,
         "stages": SelfAssessment.Stage.choices,
-        "item_numbers": range(1, 17),
+        "item_numbers": report.campaign.standard.item_numbers,
         "statuses": SelfAssessment.ItemStatus.choices,
     }
 
@@ -600,7 +605,7 @@ def report_rows(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _row_context(request: HttpRequest, report: Report, row: SelfAssessment, **extra: Any) -> dict[str, Any]:
     scope = scope_of(request.user)
-    categories = StandardCategory.objects.prefetch_related("items").order_by("number")
+    categories = standard_categories(standard=row.standard_id)
     refinements = approved_by_item(report.district_id)
     values = extra.pop("values", None)
     groups = []
@@ -640,7 +645,7 @@ def _row_context(request: HttpRequest, report: Report, row: SelfAssessment, **ex
 
 def _row_for(request: HttpRequest, report: Report, row_pk: int) -> SelfAssessment:
     return get_object_or_404(
-        SelfAssessment.objects.visible_to(request.user).select_related("community__street"),
+        SelfAssessment.objects.visible_to(request.user).select_related("community__street", "standard"),
         pk=row_pk,
         district_id=report.district_id,
         period=report.period,
@@ -686,8 +691,8 @@ def report_row(request: HttpRequest, pk: int, row_pk: int) -> HttpResponse:
         raise PermissionDenied
     values: dict[str, Any] = {
         "stage": request.POST.get("stage", "")[:20],
-        "items": {str(n): request.POST.get(f"item-{n}", "")[:20] for n in range(1, 17)},
-        "notes": {str(n): request.POST.get(f"note-{n}", "")[:2000] for n in range(1, 17)},
+        "items": {str(n): request.POST.get(f"item-{n}", "")[:20] for n in row.standard.item_numbers},
+        "notes": {str(n): request.POST.get(f"note-{n}", "")[:2000] for n in row.standard.item_numbers},
     }
     try:
         version = int(request.POST.get("version", ""))
@@ -852,8 +857,9 @@ def report_print(request: HttpRequest, pk: int) -> HttpResponse:
     context = _report_context(request, report)
     if report.kind == Report.Kind.MONTHLY:
         rows = list(_rows(report))
-        context["print_rows"] = [{"row": r, "summary": _row_summary(r)} for r in rows]
-        context["items"] = StandardItem.objects.order_by("number")
+        numbers = report.campaign.standard.item_numbers
+        context["print_rows"] = [{"row": r, "summary": _row_summary(r, numbers)} for r in rows]
+        context["items"] = campaign_items(report.campaign)
     context["attachments"] = _attachments(request.user, report)
     return render(request, "reporting/report_print.html", context)
 

@@ -18,7 +18,8 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from districts.models import Community, District
-from standards.models import Evidence, StandardItem
+from reporting.campaigns.selectors import current_standard_items
+from standards.models import Evidence
 
 from . import services
 from .models import Finding, RequiredAction, RequiredActionStep, Supervision
@@ -73,7 +74,7 @@ def seed_supervision() -> str:
     if any(name not in users for name in NEEDED):
         return "supervision skipped: the demo users are missing"
     district = {d.code: d for d in District.objects.filter(code__in=["120101", "120102", "120103", "120104"])}
-    item = {i.number: i for i in StandardItem.objects.all()}
+    item = {i.number: i for i in current_standard_items()}
     heping_community = Community.objects.filter(district=district["120101"]).order_by("code").first()
 
     # 1. The commission's on-site check of the pilots in 和平区 and 河西区, June 2021: both actions closed.

@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from districts.models import Community, District
 from greencommunity.widgets import DateInput
+from reporting.campaigns.selectors import current_standard_items
 from standards.forms import PortalForm
 from standards.models import StandardItem
 
@@ -55,7 +56,7 @@ class SupervisionForm(PortalForm):
     )
     items = ItemsField(
         label=_("Standard items concerned"),
-        queryset=StandardItem.objects.order_by("number"),
+        queryset=current_standard_items(),
         to_field_name="number",
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -110,7 +111,7 @@ class _PlaceForm(PortalForm):
 class FindingForm(_PlaceForm):
     item = ItemChoiceField(
         label=_("Item"),
-        queryset=StandardItem.objects.order_by("number"),
+        queryset=current_standard_items(),
         to_field_name="number",
         error_messages={"required": _("Choose the standard item the finding is about.")},
     )
@@ -137,7 +138,7 @@ class FindingForm(_PlaceForm):
 class RequiredActionForm(_PlaceForm):
     item = ItemChoiceField(
         label=_("Item (optional)"),
-        queryset=StandardItem.objects.order_by("number"),
+        queryset=current_standard_items(),
         to_field_name="number",
         required=False,
     )

@@ -394,7 +394,7 @@ def test_schema_endpoint(reviewer, client_for):
         "/api/v1/auth/token/",
     } <= schema["paths"].keys()
     params = {p["name"] for p in schema["paths"]["/api/v1/communities/"]["get"]["parameters"]}
-    assert params == {"date", "district", "street", "enrolment", "kind", "q", "page", "page_size"}
+    assert params == {"date", "district", "street", "enrolment", "kind", "q", "page", "page_size", "campaign"}
     assert set(schema["paths"]["/api/v1/communities/"]) == {"get"}
 
 

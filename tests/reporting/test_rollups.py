@@ -849,7 +849,14 @@ def test_api_in_the_schema(reviewer, client_for, tmp_path):
     schema = client_for(reviewer).get(reverse("api_schema"), {"format": "json"}).json()
     operation = schema["paths"]["/api/v1/progress/"]
     assert set(operation) == {"get"}
-    assert {p["name"] for p in operation["get"]["parameters"]} == {"level", "district", "date", "page", "page_size"}
+    assert {p["name"] for p in operation["get"]["parameters"]} == {
+        "level",
+        "district",
+        "date",
+        "page",
+        "page_size",
+        "campaign",
+    }
     level = next(p for p in operation["get"]["parameters"] if p["name"] == "level")
     assert level["schema"]["enum"] == ["city", "district", "street"]
     out = tmp_path / "schema.yml"

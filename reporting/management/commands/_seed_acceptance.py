@@ -27,6 +27,7 @@ from django.db import connection, models, transaction
 from django.db.models import Count
 
 from districts.models import AuditEntry, Community, District
+from reporting.campaigns.selectors import current_standard_items
 from reporting.figures.selectors import month_end
 from reporting.models import Report
 from standards import acceptance
@@ -38,7 +39,6 @@ from standards.models import (
     Objection,
     Rectification,
     SelfAssessment,
-    StandardItem,
 )
 
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -224,7 +224,7 @@ class _Round:
         self.plan, self.users, self.stamps, self.rows_update = plan, users, stamps, rows_update
         self.rng = random.Random(plan.seed)
         self.commission = users.get("commission")
-        self.items = {item.number: item for item in StandardItem.objects.all()}
+        self.items = {item.number: item for item in current_standard_items()}
         self.inspector: dict[int, Any] = {}  # team → the inspector who signs
         self.district_code = dict(District.objects.values_list("pk", "code"))
         self.assigned_at: list[tuple[int, datetime.datetime]] = []

@@ -712,10 +712,34 @@ class _History:
             if withdrawn_on is not None and withdrawn_on <= end:
                 stage = SelfAssessment.Stage.WITHDRAWN
             stages[stage] += 1
-            rows.append((community_id, district.pk, period, stage, items, notes, 1, when, getattr(by, "pk", None)))
+            rows.append(
+                (
+                    community_id,
+                    district.pk,
+                    period,
+                    self.campaign.standard_id,
+                    stage,
+                    items,
+                    notes,
+                    1,
+                    when,
+                    getattr(by, "pk", None),
+                )
+            )
         _rows_insert(
             SelfAssessment,
-            ["community", "district", "period", "stage", "items", "notes", "version", "updated_at", "updated_by"],
+            [
+                "community",
+                "district",
+                "period",
+                "standard",
+                "stage",
+                "items",
+                "notes",
+                "version",
+                "updated_at",
+                "updated_by",
+            ],
             rows,
         )
         self.rows_written += len(rows)
