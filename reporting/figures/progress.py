@@ -19,6 +19,7 @@ from django.db.models import (
     CharField,
     Count,
     DateField,
+    Exists,
     F,
     JSONField,
     Max,
@@ -289,8 +290,11 @@ def community_story(*, campaign: Campaign, community: Community, on: datetime.da
     active = next((e for e in enrolments if e.withdrawn_on is None or e.withdrawn_on > on), None)
     enrolment = active or (enrolments[-1] if enrolments else None)
     assessment = reported_assessments(campaign=campaign, on=on).filter(community=community).order_by("-period").first()
+    # Each signed inspection, and whether it is the one that makes the community meet on the date (and since when):
+    # `met_inspections` asked within the same query.
     inspections = list(
         Inspection.objects.filter(community=community, status=Inspection.Status.SIGNED, signed_on__lte=on)
+        .annotate(makes_met=Exists(met_inspections(on).filter(pk=OuterRef("pk"))), since=_met_since())
         .select_related("round", "assignment", "signed_by")
         .prefetch_related("answers")
         .order_by("signed_at", "pk")
@@ -326,7 +330,7 @@ def community_story(*, campaign: Campaign, community: Community, on: datetime.da
         .select_related("inspection")
         .order_by("received_on", "pk")
     ]
-    met = met_inspections(on).filter(community=community).annotate(since=_met_since()).first()
+    met = next((inspection for inspection in inspections if inspection.makes_met), None)
     revoked = Revocation.objects.filter(community=community, revoked_on__lte=on).order_by("-revoked_on").first()
     story = CommunityStory(
         community=community,

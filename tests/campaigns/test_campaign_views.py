@@ -110,7 +110,7 @@ def test_making_a_campaign_current_asks_for_confirmation(client_for, commission_
     campaign = _new_campaign(commission_admin, current=False)
     client = client_for(commission_admin)
     response = client.post(reverse("campaign_make_current", args=[campaign.pk]), {})
-    assert response.status_code == 400 and "请勾选确认" in _text(response)
+    assert response.status_code == 400 and "请勾选以确认" in _text(response)
     assert not Campaign.objects.get(pk=campaign.pk).is_current
     client.post(reverse("campaign_make_current", args=[campaign.pk]), {"confirm": "1"})
     assert Campaign.objects.current() == campaign

@@ -138,7 +138,7 @@ def test_a_community_of_another_district_in_the_form_is_refused(zh, heping_staff
 def test_a_forged_item_number_is_refused(zh, heping_staff, march, media):
     before = counts()
     response = post_file(zh(heping_staff), march, "照片.jpg", jpeg(), item="99")
-    assert_refused(response, "没有第99项创建标准，标准项序号为1至16。", before, media)
+    assert_refused(response, "本创建行动的标准中没有第99项。", before, media)
 
 
 def test_an_upload_to_another_districts_report_is_not_found(zh, hexi_staff, march, media):
