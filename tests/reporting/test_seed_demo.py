@@ -212,6 +212,7 @@ def test_a_second_run_adds_nothing(seeded):
     assert "already present" in out.getvalue()
     assert "2021 round already present" in out.getvalue() and "2022 round already present" in out.getvalue()
     assert "roster releases already present" in out.getvalue()
+    assert "re-checks already present, left as they are" in out.getvalue()
 
 
 # --- year-end acceptance ----------------------------------------------------------------------------------------
@@ -236,7 +237,7 @@ def _self_assessed_meeting(by: datetime.date) -> set[int]:
 
 
 def test_a_finished_2021_round_and_a_2022_round_under_way(seeded):
-    rounds = {r.year: r for r in AcceptanceRound.objects.all()}
+    rounds = {r.year: r for r in AcceptanceRound.objects.filter(year__lte=2022)}
     assert set(rounds) == {2021, 2022}
     assert rounds[2021].name == "2021年度绿色社区创建验收"
     assert (rounds[2021].opens_on, rounds[2021].closes_on) == (D(2021, 10, 15), D(2021, 12, 25))
@@ -360,7 +361,7 @@ def test_the_2022_round_leaves_work_for_the_browser_tests(seeded):
     assert (
         not Assignment.objects.filter(round__year=2022, inspections__isnull=True).exclude(pk__in=not_started).exists()
     )
-    (half_done,) = Inspection.objects.filter(status="open")
+    (half_done,) = Inspection.objects.filter(status="open", round__year=2022)
     assert half_done.assignment in mine
     assert sorted(half_done.answers.values_list("item__number", flat=True)) == list(range(1, 9))
     statuses = Counter(Rectification.objects.filter(inspection__round__year=2022).values_list("status", flat=True))
@@ -372,18 +373,22 @@ def test_a_hexi_pass_is_still_under_notice_on_20_december_2022(seeded):
     later = set(met_communities(D(2022, 12, 31))) - set(met_communities(D(2022, 12, 20)))
     hexi = [c for c in later if c.district.code == "120103"]
     assert hexi
-    inspection = Inspection.objects.filter(community=hexi[0], status="signed").order_by("-signed_at").first()
+    inspection = (
+        Inspection.objects.filter(community=hexi[0], status="signed", round__year=2022).order_by("-signed_at").first()
+    )
     assert inspection.passed and inspection.signed_on <= D(2022, 12, 20) < inspection.notice_ends_on
 
 
 def test_the_acceptance_history_is_dated_back_then(seeded):
+    """The campaign's two rounds (2021, 2022) are dated in their years; the later standing management in its own."""
     signed = Inspection.objects.filter(status="signed")
     assert not signed.filter(started_at__gte=F("signed_at")).exists()
     assert not signed.filter(assignment__assigned_at__gte=F("started_at")).exists()
     assert not InspectionAnswer.objects.filter(
         inspection__status="signed", answered_at__gt=F("inspection__signed_at")
     ).exists()
-    assert not Inspection.objects.filter(started_at__year__gte=2023).exists()
+    assert not Inspection.objects.filter(round__year__lte=2022, started_at__year__gte=2023).exists()
+    assert not Inspection.objects.filter(started_at__year__lt=F("round__year")).exists()
     rectifications = Rectification.objects.exclude(status="open")
     assert not rectifications.filter(done_at__lte=F("inspection__signed_at")).exists()
     assert not rectifications.exclude(status="done").filter(requested_at__lt=F("done_at")).exists()
@@ -391,8 +396,16 @@ def test_the_acceptance_history_is_dated_back_then(seeded):
     models = (AcceptanceRound, InspectionTeam, Assignment, Inspection, Rectification, Objection)
     entries = AuditEntry.objects.filter(content_type__in=ContentType.objects.get_for_models(*models).values())
     assert entries.count() > 2000
-    assert not entries.filter(at__gte=datetime.datetime(2023, 1, 1, tzinfo=SHANGHAI)).exists()
-    inspection = signed.filter(passed=False).first()
+    assert not entries.filter(at__gte=datetime.datetime(2026, 12, 8, tzinfo=SHANGHAI)).exists()
+    campaign_rounds = AcceptanceRound.objects.filter(year__lte=2022).values_list("pk", flat=True)
+    campaign_entries = entries.filter(
+        content_type=ContentType.objects.get_for_model(Inspection),
+        object_id__in=[
+            str(pk) for pk in Inspection.objects.filter(round__in=campaign_rounds).values_list("pk", flat=True)
+        ],
+    )
+    assert not campaign_entries.filter(at__gte=datetime.datetime(2023, 1, 1, tzinfo=SHANGHAI)).exists()
+    inspection = signed.filter(passed=False, round__year=2021).first()
     trail = entries.filter(object_id=str(inspection.pk), content_type=ContentType.objects.get_for_model(Inspection))
     assert list(trail.order_by("id").values_list("at", flat=True)) == [inspection.started_at, inspection.signed_at]
 
@@ -550,3 +563,33 @@ def test_the_roster_moves_on_after_the_campaign(seeded):
     founded = Community.objects.get(name="水上新园社区居委会")
     assert (founded.district.code, founded.established_on) == ("120111", D(2026, 1, 1))
     assert "roster releases: 河西区 2024-01-01" in seeded
+
+
+# --- standing management (复查/摘牌) ----------------------------------------------------------------------------
+
+
+def test_standing_management_has_something_current(seeded):
+    """Yearly re-check rounds 2023-2026 from fixed seeds, one revocation in 2024 whose community is accepted again in
+    2025, and the 2026 round under way on today's date."""
+    from standards.models import Revocation
+    from standards.recheck import recheck_redraw, standing_figures
+
+    rounds = {r.year: r for r in AcceptanceRound.objects.filter(kind="recheck")}
+    assert sorted(rounds) == [2023, 2024, 2025, 2026]
+    for round_ in rounds.values():
+        assert round_.draw_seed == f"demo-{round_.year}"
+        drawn = {code for codes in recheck_redraw(round_).values() for code in codes}
+        assert drawn == set(round_.selections.values_list("community__code", flat=True))
+        assert 16 <= len(drawn) <= 120
+    (revocation,) = Revocation.objects.all()
+    assert revocation.revoked_on.year == 2024 and revocation.cause == "deadline"
+    assert not met_communities(revocation.revoked_on).filter(pk=revocation.community_id).exists()
+    assert met_communities(D(2026, 12, 1)).filter(pk=revocation.community_id).exists()
+    current = rounds[2026]
+    assert Inspection.objects.filter(round=current, status="open").exists()
+    assert Assignment.objects.filter(round=current, inspections__isnull=True).exists()
+    assert Rectification.objects.filter(inspection__round=current, status="open", due_on__gt=D(2026, 12, 8)).exists()
+    figures = standing_figures(on=D(2026, 12, 8))
+    assert figures.rechecked > 0 and figures.failed >= 1 and figures.rectifying >= 1
+    assert standing_figures(on=D(2024, 12, 31)).revoked == 1
+    assert "re-checks: 2023:" in seeded

@@ -32,6 +32,7 @@ from reporting.experience.demo import seed_experience
 from reporting.figures.selectors import campaign_months, month_end
 from reporting.funds.demo import seed_funds_demo
 from reporting.management.commands._seed_acceptance import seed_acceptance
+from reporting.management.commands._seed_recheck import seed_rechecks
 from reporting.management.commands._seed_roster import seed_roster_releases
 from reporting.models import Campaign, Enrolment, Notification, Report, ReportEvent
 from reporting.reports.services import (
@@ -126,6 +127,7 @@ class Command(BaseCommand):
         _date_notifications(since=started)
         self.stdout.write(self.style.SUCCESS(f"demo users ready ({len(logins)}); {activity}; {reports}"))
         self.stdout.write(self.style.SUCCESS(seed_acceptance()))
+        self.stdout.write(self.style.SUCCESS(seed_rechecks()))
         self.stdout.write(self.style.SUCCESS(seed_supervision()))
         self.stdout.write(self.style.SUCCESS(seed_funds_demo()))
         self.stdout.write(self.style.SUCCESS(seed_experience()))
