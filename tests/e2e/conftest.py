@@ -24,6 +24,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -120,13 +121,25 @@ def _wait_until_healthy(url: str, server: subprocess.Popen, portal: Portal) -> N
 
 @pytest.fixture(scope="session")
 def live_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
-    """The real portal on a fresh, seeded database, served by runserver in its own process."""
-    workdir = tmp_path_factory.mktemp("e2e-portal")
+    """The real portal on a fresh, seeded database, served by runserver in its own process, shared by the e2e tests
+    (none of them changes what the others start from)."""
+    yield from _portal(tmp_path_factory, "shared")
+
+
+@pytest.fixture(scope="module")
+def own_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """A portal of the module's own, for tests that change what every page starts from (such as which campaign is
+    current), so that the shared portal stays as seeded."""
+    yield from _portal(tmp_path_factory, "own")
+
+
+def _portal(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Portal]:
+    workdir = tmp_path_factory.mktemp(f"e2e-portal-{name}")
     log = workdir / "server.log"
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_ENV", "SQLITE_NAME", "DATABASE_URL"}}
     env.update(DJANGO_ENV="development", MEDIA_ROOT=str(workdir / "media"), PYTHONUNBUFFERED="1")
     base_database_url = os.environ.get("DATABASE_URL", "").strip()
-    pg_name = f"gc_e2e_{os.getpid()}"
+    pg_name = f"gc_e2e_{name}_{os.getpid()}"
     if base_database_url:
         try:
             env["DATABASE_URL"] = _postgres_database(base_database_url, pg_name)
@@ -200,9 +213,11 @@ def page(browser, live_portal: Portal) -> Iterator[object]:
 
     Relative URLs work: `page.goto("/roster/")`. Resize with `page.set_viewport_size(PHONE)`.
     """
-    context = browser.new_context(
-        base_url=live_portal.url, locale="zh-CN", timezone_id="Asia/Shanghai", viewport=DESKTOP
-    )
+    yield from browser_page(browser, live_portal)
+
+
+def browser_page(browser: Any, portal: Portal) -> Iterator[object]:
+    context = browser.new_context(base_url=portal.url, locale="zh-CN", timezone_id="Asia/Shanghai", viewport=DESKTOP)
     context.set_default_timeout(10_000)
     page = context.new_page()
     try:

@@ -11,9 +11,16 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import DEMO_PASSWORD, PHONE, has_horizontal_overflow, logout, shoot
+from tests.e2e.conftest import DEMO_PASSWORD, PHONE, browser_page, has_horizontal_overflow, logout, shoot
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def page(browser, own_portal):
+    """This test makes a new campaign current, which changes every page: it runs on a portal of its own."""
+    yield from browser_page(browser, own_portal)
+
 
 NEW_TEXT = "社区议事协商常态化开展，居民广泛参与"
 ADDED_TEXT = "开展绿色生活创建宣传，居民知晓率不低于90%"
