@@ -191,3 +191,14 @@ def test_a_campaign_must_end_after_it_starts(commission_admin):
             by=commission_admin,
         )
     assert Report.objects.count() == 0
+
+
+def test_the_home_page_says_a_running_campaign_without_milestones_ends_later_not_that_it_ended(
+    client_for, commission_admin
+):
+    _new_campaign(commission_admin)
+    client = client_for(commission_admin)
+    running = _text(client.get("/?on=2024-06-30"))
+    assert "暂无待到期的时间节点；创建行动至2025年12月31日结束。" in running and "已于" not in running
+    ended = _text(client.get("/?on=2026-03-31"))
+    assert "各时间节点均已过，创建行动已于2025年12月31日结束。" in ended
