@@ -22,6 +22,12 @@ from .models import AuditEntry, RosterChange
 logger = logging.getLogger(__name__)
 
 
+def actor(by: Any) -> Any:
+    """Who to record as having taken a step: `by` when it is a signed-in user, None for a job, the command line or
+    the demo seed."""
+    return by if getattr(by, "is_authenticated", False) else None
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .audit import audit_record, created, diff, snapshot
+from .audit import actor, audit_record, created, diff, snapshot
 from .models import AuditEntry, Community, RosterChange, Street
 
 SURVEY_FIELDS = (
@@ -73,7 +73,7 @@ def community_add(
             effective_on=established_on,
             community=community,
             note=note,
-            recorded_by=by if getattr(by, "is_authenticated", False) else None,
+            recorded_by=actor(by),
         )
         audit_record(
             actor=by,
@@ -100,7 +100,7 @@ def _close(*, community: Community, on: datetime.date, by: Any, kind: str, note:
         effective_on=on,
         community=locked,
         note=note,
-        recorded_by=by if getattr(by, "is_authenticated", False) else None,
+        recorded_by=actor(by),
     )
     audit_record(
         actor=by,

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from districts.audit import audit_entry, audit_record
+from districts.audit import actor, audit_entry, audit_record
 from districts.models import AuditEntry, Community
 from reporting.figures.rollups import rollup_on_commit
 from reporting.models import Campaign, Enrolment
@@ -52,7 +52,7 @@ def enrolment_enrol(
                     community=c,
                     kind=kind,
                     joined_on=joined_on,
-                    created_by=by if getattr(by, "is_authenticated", False) else None,
+                    created_by=actor(by),
                 )
                 for c in locked
             ]

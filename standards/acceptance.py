@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from districts.audit import audit_entry, audit_record
+from districts.audit import actor, audit_entry, audit_record
 from districts.models import AuditEntry, Community
 from greencommunity.people import person_name
 
@@ -52,10 +52,6 @@ class AcceptanceError(Exception):
 
 class RoundClosed(AcceptanceError):
     """The round's end date has passed and the commission has not extended it."""
-
-
-def _actor(by: Any) -> Any:
-    return by if getattr(by, "is_authenticated", False) else None
 
 
 def round_closed_message(round_: AcceptanceRound) -> str:
@@ -93,7 +89,7 @@ def round_create(
             closes_on=closes_on,
             notice_days=notice_days,
             rectification_days=rectification_days,
-            created_by=_actor(by),
+            created_by=actor(by),
             **({"standard": standard} if standard is not None else {}),
         )
         audit_record(
@@ -126,7 +122,7 @@ def round_extend(
                 % {"date": date_format(closes_on)}
             )
         extension = RoundExtension.objects.create(
-            round=locked, previous_closes_on=previous, closes_on=closes_on, reason=reason[:2000], extended_by=_actor(by)
+            round=locked, previous_closes_on=previous, closes_on=closes_on, reason=reason[:2000], extended_by=actor(by)
         )
         locked.closes_on = closes_on
         locked.save(update_fields=["closes_on"])
@@ -220,7 +216,7 @@ def assignments_create(
         created = Assignment.objects.bulk_create(
             [
                 Assignment(
-                    round=round, community=c, district_id=c.district_id, team=team, kind=kind, assigned_by=_actor(by)
+                    round=round, community=c, district_id=c.district_id, team=team, kind=kind, assigned_by=actor(by)
                 )
                 for c in locked
             ]
@@ -262,7 +258,7 @@ def inspection_start(*, assignment: Assignment, by: Any, today: datetime.date | 
             round_id=assignment.round_id,
             community_id=assignment.community_id,
             district_id=assignment.district_id,
-            started_by=_actor(by),
+            started_by=actor(by),
         )
         audit_record(
             actor=by, action=AuditEntry.Action.CREATE, obj=inspection, district_id=inspection.district_id, changes={}
@@ -345,7 +341,7 @@ def answer_save(
             answer = InspectionAnswer(inspection=locked, item=item)
         if before == [result, note, checks]:
             return answer
-        answer.result, answer.note, answer.sub_checks, answer.answered_by = result, note, checks, _actor(by)
+        answer.result, answer.note, answer.sub_checks, answer.answered_by = result, note, checks, actor(by)
         answer.save()
         changes: dict[str, list[Any]] = {f"item {item.number}": [before[0], result]}
         if before[2] != checks:
@@ -410,7 +406,7 @@ def inspection_sign(
             now = signed_at
         today = timezone.localdate(now)
         locked.passed = not failed
-        locked.signed_at, locked.signed_on, locked.signed_by = now, today, _actor(by)
+        locked.signed_at, locked.signed_on, locked.signed_by = now, today, actor(by)
         locked.notice_ends_on = today + datetime.timedelta(days=locked.round.notice_days if locked.passed else 0)
         locked.summary = summary.strip()[:5000]
         locked.status = Inspection.Status.SIGNED
@@ -472,7 +468,7 @@ def rectification_done(
             Rectification.Status.DONE,
             note[:2000],
             timezone.now(),
-            _actor(by),
+            actor(by),
         )
         locked.save()
         audit_record(
@@ -542,7 +538,7 @@ def objection_record(
             received_on=received_on,
             text=text[:5000],
             raised_by=raised_by[:100],
-            recorded_by=_actor(by),
+            recorded_by=actor(by),
         )
         audit_record(
             actor=by,
@@ -569,7 +565,7 @@ def objection_decide(*, objection: Objection, decision: str, note: str, by: Any)
             decision,
             note[:5000],
             timezone.now(),
-            _actor(by),
+            actor(by),
         )
         locked.save()
         audit_record(

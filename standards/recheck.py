@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from districts.audit import audit_record
+from districts.audit import actor, audit_record
 from districts.models import AuditEntry, Community, District
 
 from .acceptance import AcceptanceError, met_communities, met_inspections
@@ -135,7 +135,7 @@ def recheck_round_open(
             opens_on=opens_on,
             closes_on=closes_on,
             rectification_days=rectification_days,
-            created_by=by if getattr(by, "is_authenticated", False) else None,
+            created_by=actor(by),
         )
         RecheckQuota.objects.bulk_create(
             [
@@ -229,7 +229,7 @@ def _revoke(
         cause=cause,
         reason=reason[:2000],
         inspection=inspection,
-        revoked_by=by if getattr(by, "is_authenticated", False) else None,
+        revoked_by=actor(by),
     )
     audit_record(
         actor=by,

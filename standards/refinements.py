@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from districts.audit import audit_record, created, diff
+from districts.audit import actor, audit_record, created, diff
 from districts.models import AuditEntry, District
 from districts.scope import scope_of
 from greencommunity.fields import max_length
@@ -31,10 +31,6 @@ class RefinementError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def _actor(by: Any) -> Any:
-    return by if getattr(by, "is_authenticated", False) else None
 
 
 def can_write(user: Any, district_id: int) -> bool:
@@ -108,7 +104,7 @@ def refinement_create(
             guidance=guidance,
             evidence_required=evidence_required,
             order=order,
-            created_by=_actor(by),
+            created_by=actor(by),
         )
         audit_record(
             actor=by,
@@ -178,7 +174,7 @@ def refinement_submit(*, refinement: Refinement, by: Any) -> Refinement:
         allowed={Status.DRAFT, Status.RETURNED},
         to=Status.SUBMITTED,
         by=by,
-        stamp={"submitted_at": timezone.now(), "submitted_by": _actor(by)},
+        stamp={"submitted_at": timezone.now(), "submitted_by": actor(by)},
     )
 
 
@@ -190,7 +186,7 @@ def refinement_approve(*, refinement: Refinement, by: Any) -> Refinement:
         allowed={Status.SUBMITTED},
         to=Status.APPROVED,
         by=by,
-        stamp={"decided_at": timezone.now(), "decided_by": _actor(by), "return_reason": ""},
+        stamp={"decided_at": timezone.now(), "decided_by": actor(by), "return_reason": ""},
     )
 
 
@@ -207,7 +203,7 @@ def refinement_return(*, refinement: Refinement, reason: str, by: Any) -> Refine
         allowed={Status.SUBMITTED},
         to=Status.RETURNED,
         by=by,
-        stamp={"decided_at": timezone.now(), "decided_by": _actor(by), "return_reason": reason},
+        stamp={"decided_at": timezone.now(), "decided_by": actor(by), "return_reason": reason},
         note=reason,
     )
 
@@ -220,7 +216,7 @@ def refinement_withdraw(*, refinement: Refinement, by: Any) -> Refinement:
         allowed={Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.APPROVED},
         to=Status.WITHDRAWN,
         by=by,
-        stamp={"withdrawn_at": timezone.now(), "withdrawn_by": _actor(by)},
+        stamp={"withdrawn_at": timezone.now(), "withdrawn_by": actor(by)},
     )
 
 

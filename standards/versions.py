@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from districts.audit import audit_record
+from districts.audit import actor, audit_record
 from districts.models import AuditEntry, Department
 
 from .models import StandardCategory, StandardItem, StandardVersion
@@ -24,10 +24,6 @@ NUMBER_MAX = 99  # the report's table marks items with one- and two-digit number
 
 class StandardVersionError(Exception):
     """The change is refused; the message is for the user."""
-
-
-def _actor(by: Any) -> Any:
-    return by if getattr(by, "is_authenticated", False) else None
 
 
 def _require_editable(version: StandardVersion) -> StandardVersion:
@@ -46,7 +42,7 @@ def standard_version_copy(*, source: StandardVersion, name: str, by: Any) -> Sta
     if not name or len(name) > NAME_MAX:
         raise StandardVersionError(_("Give the standard a name of at most %(max)d characters.") % {"max": NAME_MAX})
     with transaction.atomic():
-        version = StandardVersion.objects.create(name=name, copied_from=source, created_by=_actor(by))
+        version = StandardVersion.objects.create(name=name, copied_from=source, created_by=actor(by))
         for category in source.categories.prefetch_related("departments", "items").order_by("number"):
             copy = StandardCategory.objects.create(version=version, number=category.number, name=category.name)
             copy.departments.set(category.departments.all())
@@ -162,7 +158,7 @@ def standard_version_import(*, name: str, rows: Sequence[ImportRow], by: Any) ->
         raise StandardVersionError(_("Give the standard a name of at most %(max)d characters.") % {"max": NAME_MAX})
     departments = {d.name: d for d in Department.objects.all()}
     with transaction.atomic():
-        version = StandardVersion.objects.create(name=name, created_by=_actor(by))
+        version = StandardVersion.objects.create(name=name, created_by=actor(by))
         categories: dict[int, StandardCategory] = {}
         for row in rows:
             category = categories.get(row.category_number)

@@ -19,6 +19,8 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from districts.audit import actor
+
 from ..audit import audit_record
 from ..models import AuditEntry, RosterRelease
 from .applying import release_write
@@ -74,7 +76,7 @@ def release_store(
             effective_on=effective_on,
             scope=diff.scope,
             counts=diff.counts,
-            uploaded_by=by if getattr(by, "is_authenticated", False) else None,
+            uploaded_by=actor(by),
         )
         release.file.save(f"{timezone.now():%Y%m%d%H%M%S}.{_extension(filename)}", ContentFile(content), save=False)
         release.save()
@@ -118,7 +120,7 @@ def release_apply(
     written all or nothing with one audit entry holding its counts and SHA-256. ReleaseError: nothing written."""
     content = release_content(release) if content is None else content
     report = progress or (lambda _percent: None)
-    by_id = by.pk if getattr(by, "is_authenticated", False) else None
+    by_id = by.pk if actor(by) else None
     # The write goes through the rows again: the collector stays off until the transaction has committed.
     with _no_cycle_collection(), transaction.atomic():
         # One release at a time, roster-wide. Not a row lock on the release: the background job writes its progress
@@ -228,7 +230,7 @@ def release_load(
             sha256=hashlib.sha256(content).hexdigest(),
             effective_on=effective_on,
             scope=scope_parse(scope),
-            uploaded_by=by if getattr(by, "is_authenticated", False) else None,
+            uploaded_by=actor(by),
         )
         release.file.save(f"{timezone.now():%Y%m%d%H%M%S}.{_extension(filename)}", ContentFile(content), save=False)
         try:

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from districts.audit import audit_record, created
+from districts.audit import actor, audit_record, created
 from districts.models import AuditEntry, Department, District
 from districts.scope import scope_of
 from outbox.services import enqueue_on_commit
@@ -25,10 +25,6 @@ class CommendationError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def _actor(by: Any) -> Any:
-    return by if getattr(by, "is_authenticated", False) else None
 
 
 def proposer_of(by: Any) -> District | Department | None:
@@ -79,7 +75,7 @@ def commendation_propose(
         raise CommendationError(_("%(name)s has already been proposed for %(year)s.") % {"name": name, "year": year})
     with transaction.atomic():
         commendation = Commendation.objects.create(
-            year=year, kind=kind, name=name, affiliation=affiliation, reason=reason, proposed_by=_actor(by), **own
+            year=year, kind=kind, name=name, affiliation=affiliation, reason=reason, proposed_by=actor(by), **own
         )
         audit_record(
             actor=by,
@@ -110,7 +106,7 @@ def _decide(commendation: Commendation, *, to: str, reason: str, by: Any) -> Com
                 _("This proposal has already been decided (%(status)s).") % {"status": locked.get_status_display()}
             )
         locked.status, locked.decision_reason = to, reason
-        locked.decided_at, locked.decided_by = timezone.now(), _actor(by)
+        locked.decided_at, locked.decided_by = timezone.now(), actor(by)
         locked.save()
         audit_record(
             actor=by,

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from districts.audit import audit_record
+from districts.audit import actor, audit_record
 from districts.models import AuditEntry
 from outbox.services import enqueue_on_commit
 from reporting.documents.build import DocumentError, DocumentSpec, document_html, document_pdf_bytes, document_spec
@@ -37,7 +37,7 @@ def document_request(*, kind: str, period: str, scope_code: str, by: Any) -> Gen
         )
         before = None if created else document.status
         document.status, document.progress, document.error = Status.QUEUED, 0, ""
-        document.requested_by = by if getattr(by, "is_authenticated", False) else None
+        document.requested_by = actor(by)
         document.requested_at, document.finished_at, document.task_id = timezone.now(), None, task_id
         document.save()
         audit_record(

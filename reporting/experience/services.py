@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from districts.audit import audit_record, created, diff
+from districts.audit import actor, audit_record, created, diff
 from districts.models import AuditEntry, Community, District
 from districts.scope import scope_of
 from greencommunity.fields import max_length
@@ -36,10 +36,6 @@ class ExperienceError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def _actor(by: Any) -> Any:
-    return by if getattr(by, "is_authenticated", False) else None
 
 
 def _require_own_staff(by: Any, district: District) -> None:
@@ -108,7 +104,7 @@ def _clean(
 
 
 def _step(case: ExperienceCase, action: str, by: Any, comment: str = "") -> ExperienceCaseStep:
-    return ExperienceCaseStep.objects.create(case=case, action=action, by=_actor(by), comment=comment)
+    return ExperienceCaseStep.objects.create(case=case, action=action, by=actor(by), comment=comment)
 
 
 def case_create(
@@ -140,7 +136,7 @@ def case_create(
             measures=values["measures"],
             results=values["results"],
             cost=values["cost"],
-            created_by=_actor(by),
+            created_by=actor(by),
         )
         case.communities.set(values["communities"])
         case.items.set(values["items"])
@@ -231,7 +227,7 @@ def _transition(
         if to == Status.SUBMITTED:
             locked.submitted_at = now
         if to == Status.PUBLISHED:
-            locked.published_at, locked.published_by = now, _actor(by)
+            locked.published_at, locked.published_by = now, actor(by)
         locked.save()
         step = _step(locked, action, by, comment)
         audit_record(
@@ -395,7 +391,7 @@ def event_create(
         raise ExperienceError(_("An on-site meeting visits at least one community; choose the communities visited."))
     with transaction.atomic():
         event = ExchangeEvent.objects.create(
-            kind=kind, title=title, held_on=held_on, host=host, attendees=attendees, created_by=_actor(by)
+            kind=kind, title=title, held_on=held_on, host=host, attendees=attendees, created_by=actor(by)
         )
         event.communities.set(communities)
         audit_record(

@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from districts.audit import audit_entry, created, diff, snapshot
+from districts.audit import actor, audit_entry, created, diff, snapshot
 
 # The roster import's file readers: the same checks of format, encoding, size and shape for every spreadsheet upload.
 from districts.imports import (
@@ -352,7 +352,7 @@ def _evaluate(
                             committed=committed,
                             spent=spent,
                             note=note,
-                            recorded_by=user if getattr(user, "is_authenticated", False) else None,
+                            recorded_by=actor(user),
                         )
                     )
                 else:
@@ -440,7 +440,7 @@ def funds_import_confirm(*, user: Any, token: uuid.UUID, note: str = "") -> Fund
                 raise ImportRejected(evaluation.preview)
             now = timezone.now()
             created_entries = FundEntry.objects.bulk_create(evaluation.new, batch_size=500)
-            recorder = user if getattr(user, "is_authenticated", False) else None
+            recorder = actor(user)
             for entry, _changes in evaluation.changed:
                 entry.updated_at, entry.recorded_by = now, recorder
             FundEntry.objects.bulk_update(

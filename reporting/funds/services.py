@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from districts.audit import audit_record, created, diff, snapshot
+from districts.audit import actor, audit_record, created, diff, snapshot
 from districts.models import AuditEntry, Community
 from districts.scope import Scope, scope_of
 
@@ -96,7 +96,7 @@ def fund_entry_create(
         committed=committed,
         spent=spent,
         note=(note or "").strip(),
-        recorded_by=by if getattr(by, "is_authenticated", False) else None,
+        recorded_by=actor(by),
     )
     try:
         with transaction.atomic():
@@ -131,7 +131,7 @@ def fund_entry_update(
         changes = diff(before, snapshot(locked, FIELDS))
         if not changes:
             return locked
-        locked.recorded_by = by if getattr(by, "is_authenticated", False) else None
+        locked.recorded_by = actor(by)
         locked.save()
         audit_record(
             actor=by, action=AuditEntry.Action.UPDATE, obj=locked, district_id=locked.district_id, changes=changes

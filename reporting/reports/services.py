@@ -19,7 +19,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from districts.audit import audit_entry, audit_record, diff, readable_change_rows, snapshot
+from districts.audit import actor, audit_entry, audit_record, diff, readable_change_rows, snapshot
 from districts.models import AuditEntry, Department, District
 from greencommunity.people import person_name
 from outbox.services import enqueue_on_commit
@@ -49,17 +49,13 @@ class ReportConflict(Exception):
         return _("%(who)s saved a newer version first; your changes were not saved.") % {"who": self.changed_by}
 
 
-def _actor(by: Any) -> Any:
-    return by if getattr(by, "is_authenticated", False) else None
-
-
 def _event(report: Report, action: str, from_status: str, by: Any, comment: str = "") -> ReportEvent:
     return ReportEvent.objects.create(
         report=report,
         action=action,
         from_status=from_status,
         to_status=report.status,
-        actor=_actor(by),
+        actor=actor(by),
         comment=comment,
     )
 
@@ -138,7 +134,7 @@ def report_open(
             district=district,
             department=department,
             period=period,
-            defaults={"due_on": deadline.due_for(period), "created_by": _actor(by), "updated_by": _actor(by)},
+            defaults={"due_on": deadline.due_for(period), "created_by": actor(by), "updated_by": actor(by)},
         )
         if was_created:
             _event(report, ReportEvent.Action.CREATED, "", by)
@@ -282,7 +278,7 @@ def report_save(
         if not changes:
             return locked
         locked.version += 1
-        locked.updated_by = _actor(by)
+        locked.updated_by = actor(by)
         locked.save()
         changes["_version"] = [version, locked.version]
         audit_record(
@@ -354,11 +350,11 @@ def assessment_save(
         if not changes:
             return row
         row.version += 1
-        row.updated_by = _actor(by)
+        row.updated_by = actor(by)
         row.save()
         changes["_version"] = [version, row.version]
         audit_record(actor=by, action=AuditEntry.Action.UPDATE, obj=row, district_id=row.district_id, changes=changes)
-        Report.objects.filter(pk=report.pk).update(updated_at=timezone.now(), updated_by=_actor(by))
+        Report.objects.filter(pk=report.pk).update(updated_at=timezone.now(), updated_by=actor(by))
     return row
 
 
@@ -417,7 +413,7 @@ def assessments_bulk_set(
             if not changes:
                 continue
             row.version += 1
-            row.updated_by, row.updated_at = _actor(by), now
+            row.updated_by, row.updated_at = actor(by), now
             changes["_version"] = [row.version - 1, row.version]
             entries.append(
                 audit_entry(

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from districts.audit import audit_record, created, diff
+from districts.audit import actor, audit_record, created, diff
 from districts.models import AuditEntry, Community, District
 from districts.scope import scope_of
 from standards.evidence import EvidenceError, evidence_add
@@ -36,10 +36,6 @@ class SupervisionError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def _actor(by: Any) -> Any:
-    return by if getattr(by, "is_authenticated", False) else None
 
 
 def _day(value: datetime.date | None) -> str:
@@ -133,7 +129,7 @@ def supervision_open(
             participants=(participants or "").strip(),
             summary=(summary or "").strip()[:5000],
             opened_by_department_id=scope.department_id if scope.role == "department_staff" else None,
-            opened_by=_actor(by),
+            opened_by=actor(by),
         )
         supervision.districts.set(districts)
         supervision.communities.set(communities)
@@ -280,7 +276,7 @@ def finding_add(
                 district=district,
                 community=community,
                 text=text,
-                recorded_by=_actor(by),
+                recorded_by=actor(by),
             )
             audit_record(
                 actor=by,
@@ -384,7 +380,7 @@ def _locked(required: RequiredAction) -> RequiredAction:
 def _step(
     locked: RequiredAction, kind: str, text: str, on: datetime.date, by: Any, before: str, note: str = ""
 ) -> None:
-    RequiredActionStep.objects.create(required_action=locked, kind=kind, text=text, on=on, by=_actor(by))
+    RequiredActionStep.objects.create(required_action=locked, kind=kind, text=text, on=on, by=actor(by))
     audit_record(
         actor=by,
         action=AuditEntry.Action.TRANSITION,
@@ -474,7 +470,7 @@ def required_action_close(
                 _("It cannot be closed before it was answered, %(date)s.") % {"date": _day(locked.answered_on)}
             )
         before = locked.status
-        locked.status, locked.closed_on, locked.closed_by = Status.CLOSED, day, _actor(by)
+        locked.status, locked.closed_on, locked.closed_by = Status.CLOSED, day, actor(by)
         locked.save(update_fields=["status", "closed_on", "closed_by"])
         _step(locked, RequiredActionStep.Kind.CLOSED, (note or "").strip()[:TEXT_LIMIT], day, by, before)
     return locked
