@@ -13,11 +13,11 @@ def _figures_changed(**_kwargs: Any) -> None:
 
 
 def _revocation_notify(*, revocation: Any, **_kwargs: Any) -> None:
-    from django.db import transaction
-
+    """The district is told through the outbox: written with the revocation, sent once it commits."""
+    from outbox.services import enqueue_on_commit
     from reporting.tasks import revocation_notify
 
-    transaction.on_commit(lambda: revocation_notify.delay(revocation.pk))
+    enqueue_on_commit(revocation_notify, args=[revocation.pk])
 
 
 def _rollup_hash(*values: Any) -> int:

@@ -9,15 +9,13 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from districts.models import Role
 from greencommunity.dates import how_long
 from reporting.models import Campaign, Deadline, GeneratedDocument, Report, ReportEvent
-from reporting.notifications.services import commission_users, filer_users, notify
+from reporting.notifications.services import commission_users, district_staff, filer_users, notify
 from reporting.reports import reminders
 
 logger = logging.getLogger(__name__)
@@ -233,9 +231,7 @@ def revocation_notify(revocation_id: int) -> int:
     from standards.models import Revocation
 
     revocation = Revocation.objects.select_related("community").get(pk=revocation_id)
-    users = get_user_model().objects.filter(
-        is_active=True, membership__role=Role.DISTRICT_STAFF, membership__district_id=revocation.district_id
-    )
+    users = district_staff(revocation.district_id)
     with translation.override(settings.LANGUAGE_CODE):
         message = _("The title of %(community)s is revoked from %(date)s: %(reason)s") % {
             "community": revocation.community.name,

@@ -182,9 +182,9 @@ def assignments_create(
         if busy:
             raise AcceptanceError(_("Already assigned and not yet inspected: %(names)s.") % {"names": "、".join(busy)})
         if kind == Assignment.Kind.FIRST:
-            from .recheck import recheck_assignable
+            from .recheck import recheck_unselected
 
-            unselected = set(recheck_assignable(round=round, community_ids=ids))
+            unselected = set(recheck_unselected(round=round, community_ids=ids))
             if unselected:
                 raise AcceptanceError(
                     _("Not selected for this re-check: %(names)s.")

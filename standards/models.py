@@ -821,18 +821,6 @@ class RecheckSelection(models.Model):
         return f"{self.round} · {self.community}"
 
 
-class RevocationQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> RevocationQuerySet:
-        scope = scope_of(user)
-        if scope.sees_whole_city:
-            return self.all()
-        if scope.street_id:
-            return self.filter(community__street_id=scope.street_id)
-        if scope.district_id:
-            return self.filter(district_id=scope.district_id)
-        return self.none()
-
-
 class Revocation(models.Model):
     """The title withdrawn (摘牌) from a date: the community no longer meets the standard from `revoked_on` until an
     acceptance inspection signed on or after that day passes again (re-acceptance)."""
@@ -861,8 +849,6 @@ class Revocation(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-
-    objects = RevocationQuerySet.as_manager()
 
     class Meta:
         ordering = ["revoked_on", "pk"]

@@ -191,7 +191,7 @@ def recheck_redraw(round_: AcceptanceRound) -> dict[str, list[str]]:
     )
 
 
-def recheck_assignable(*, round: AcceptanceRound, community_ids: Sequence[int]) -> list[int]:
+def recheck_unselected(*, round: AcceptanceRound, community_ids: Sequence[int]) -> list[int]:
     """Of `community_ids`, those a re-check round may not assign: the ones it did not select."""
     if not round.is_recheck:
         return []

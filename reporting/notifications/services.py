@@ -16,11 +16,18 @@ from districts.models import Role
 from reporting.models import Notification, Report
 
 
+def district_staff(district_id: int) -> QuerySet:
+    """The district's active staff."""
+    return get_user_model().objects.filter(
+        is_active=True, membership__role=Role.DISTRICT_STAFF, membership__district_id=district_id
+    )
+
+
 def filer_users(report: Report) -> QuerySet:
     """The active users who file `report`: its district's staff, or its department's."""
     users = get_user_model().objects.filter(is_active=True)
     if report.district_id:
-        return users.filter(membership__role=Role.DISTRICT_STAFF, membership__district_id=report.district_id)
+        return district_staff(report.district_id)
     if report.department_id:
         return users.filter(membership__role=Role.DEPARTMENT_STAFF, membership__department_id=report.department_id)
     return users.none()
