@@ -424,16 +424,7 @@ class _Round:
         return answers
 
     def _date_open(self, rows: Sequence[tuple[int, datetime.datetime, datetime.datetime]]) -> None:
-        """Date inspections and their answers while still open: once signed, the database refuses any change."""
-        self.rows_update(Inspection, ["started_at"], [(pk, started) for pk, started, _answered in rows])
-        quote = connection.ops.quote_name
-        answered_at = InspectionAnswer._meta.get_field("answered_at")
-        sql = (
-            f"UPDATE {quote(InspectionAnswer._meta.db_table)} SET {quote(answered_at.column)} = %s "  # noqa: S608 — names come from the model
-            f"WHERE {quote(InspectionAnswer._meta.get_field('inspection').column)} = %s"
-        )
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, [[answered_at.get_db_prep_save(at, connection), pk] for pk, _started, at in rows])
+        date_open_inspections(self.rows_update, rows)
 
     def _summary(self, visit: _Visit) -> str:
         listed = "、".join(f"第{n}项" for n in sorted(visit.not_applicable))
@@ -546,6 +537,22 @@ class _Round:
             )
             self.stamps.add(inspection, started + datetime.timedelta(minutes=6 * number))
         self._date_open([(inspection.pk, started, started + datetime.timedelta(minutes=6 * HALF_DONE_ITEMS))])
+
+
+def date_open_inspections(
+    rows_update: RowsUpdate, rows: Sequence[tuple[int, datetime.datetime, datetime.datetime]]
+) -> None:
+    """Date inspections (id, started, answered) and their answers while still open: once signed, the database
+    refuses any change."""
+    rows_update(Inspection, ["started_at"], [(pk, started) for pk, started, _answered in rows])
+    quote = connection.ops.quote_name
+    answered_at = InspectionAnswer._meta.get_field("answered_at")
+    sql = (
+        f"UPDATE {quote(InspectionAnswer._meta.db_table)} SET {quote(answered_at.column)} = %s "  # noqa: S608 — names come from the model
+        f"WHERE {quote(InspectionAnswer._meta.get_field('inspection').column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[answered_at.get_db_prep_save(at, connection), pk] for pk, _started, at in rows])
 
 
 def _workdays(first: datetime.date, last: datetime.date) -> list[datetime.date]:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection, models, transaction
+from django.db import models, transaction
 
 from districts.models import AuditEntry, Community, District
 from reporting.management.commands._seed_acceptance import (
@@ -33,6 +33,7 @@ from reporting.management.commands._seed_acceptance import (
     _date_audit,
     _Stamps,
     _workdays,
+    date_open_inspections,
 )
 from standards import acceptance
 from standards.models import (
@@ -283,16 +284,7 @@ class _History:
         return "年度复查：对照16项创建标准逐项核查，各项保持符合创建要求。"
 
     def _date_open(self, rows: Sequence[tuple[int, datetime.datetime, datetime.datetime]]) -> None:
-        """Date inspections and their answers while still open: once signed, the database refuses any change."""
-        self.rows_update(Inspection, ["started_at"], [(pk, begun) for pk, begun, _answered in rows])
-        quote = connection.ops.quote_name
-        answered_at = InspectionAnswer._meta.get_field("answered_at")
-        sql = (
-            f"UPDATE {quote(InspectionAnswer._meta.db_table)} SET {quote(answered_at.column)} = %s "  # noqa: S608 — names come from the model
-            f"WHERE {quote(InspectionAnswer._meta.get_field('inspection').column)} = %s"
-        )
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, [[answered_at.get_db_prep_save(at, connection), pk] for pk, _begun, at in rows])
+        date_open_inspections(self.rows_update, rows)
 
     def _rectify(self, round_: AcceptanceRound, team: Any, failed: list[_Visit], plan: _RecheckPlan) -> list[_Visit]:
         """Put right, ask for a re-inspection, assign it; returns the re-inspections to make."""
