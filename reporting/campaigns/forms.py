@@ -76,6 +76,13 @@ class ItemForm(PortalForm):
     category = forms.ModelChoiceField(label=_("Category"), queryset=StandardCategory.objects.none(), empty_label=None)
     allows_not_applicable = forms.BooleanField(label=_("May be not applicable"), required=False)
 
-    def __init__(self, *args: Any, version: StandardVersion, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, version: StandardVersion, categories: list[StandardCategory] | None = None, **kwargs: Any
+    ) -> None:
+        """`categories`, the version's categories already read, gives the choices without a query of each form's own
+        (a page shows a form for every item); the choice is still checked against the version's categories."""
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = version.categories.order_by("number")  # type: ignore[attr-defined]
+        field = self.fields["category"]
+        field.queryset = version.categories.order_by("number")  # type: ignore[attr-defined]
+        if categories is not None:
+            field.choices = [(c.pk, field.label_from_instance(c)) for c in categories]  # type: ignore[attr-defined]

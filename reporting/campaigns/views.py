@@ -110,7 +110,12 @@ def _standard_context(campaign: Campaign, **extra: Any) -> dict[str, Any]:
         {
             "category": category,
             "items": [
-                {"item": item, "form": ItemForm(version=version, initial=_initial(item), prefix=f"item-{item.pk}")}
+                {
+                    "item": item,
+                    "form": ItemForm(
+                        version=version, categories=categories, initial=_initial(item), prefix=f"item-{item.pk}"
+                    ),
+                }
                 for item in category.items.all()
             ],
         }
@@ -121,7 +126,7 @@ def _standard_context(campaign: Campaign, **extra: Any) -> dict[str, Any]:
         "version": version,
         "editable": editable,
         "categories": rows,
-        "add_form": ItemForm(version=version, prefix="new"),
+        "add_form": ItemForm(version=version, categories=categories, prefix="new"),
         **extra,
     }
 

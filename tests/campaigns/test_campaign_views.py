@@ -8,6 +8,8 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from districts.models import AuditEntry, Community, District
@@ -16,7 +18,7 @@ from reporting.models import Campaign, Report
 from reporting.reports.services import report_open
 from reporting.services import enrolment_enrol
 from standards.models import SelfAssessment
-from standards.versions import standard_item_update, standard_version_copy
+from standards.versions import standard_item_add, standard_item_update, standard_version_copy
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -202,3 +204,26 @@ def test_the_home_page_says_a_running_campaign_without_milestones_ends_later_not
     assert "暂无待到期的时间节点；创建行动至2025年12月31日结束。" in running and "已于" not in running
     ended = _text(client.get("/?on=2026-03-31"))
     assert "各时间节点均已过，创建行动已于2025年12月31日结束。" in ended
+
+
+def test_the_standard_page_costs_the_same_queries_however_many_items_it_shows(client_for, commission_admin):
+    """A form for every item, each with its category choice: the choices come from the categories read once."""
+    campaign = _new_campaign(commission_admin, current=False)
+    client = client_for(commission_admin)
+    url = reverse("campaign_standard", args=[campaign.pk])
+
+    def queries() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(url).content.decode()
+        return len(captured), page
+
+    before, page = queries()
+    category = campaign.standard.categories.order_by("number").first()
+    assert f'<option value="{category.pk}" selected>{category.name}</option>' in page
+    for text in ("社区议事厅每月开放", "楼门长制度全覆盖", "绿色出行宣传进社区"):
+        standard_item_add(
+            version=campaign.standard, category=category, text=text, allows_not_applicable=False, by=commission_admin
+        )
+    after, page = queries()
+    assert "绿色出行宣传进社区" in page
+    assert after == before
