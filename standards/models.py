@@ -557,6 +557,14 @@ class Inspection(models.Model):
     def is_signed(self) -> bool:
         return self.status == self.Status.SIGNED
 
+    @property
+    def kind_label(self) -> Any:
+        """What the visit was: a re-check round's first visit is a re-check (复查), not a first acceptance; otherwise
+        its assignment's kind. Reads the round and the assignment: list pages select them with the inspection."""
+        if self.round.kind == AcceptanceRound.Kind.RECHECK and self.assignment.kind == Assignment.Kind.FIRST:
+            return _("re-check")
+        return self.assignment.get_kind_display()
+
 
 class InspectionAnswer(models.Model):
     """The inspector's finding on one item. Saved as it is entered; frozen once the inspection is signed."""

@@ -7,9 +7,10 @@ import datetime
 
 import pytest
 
-from districts.models import Community
+from districts.models import Community, District
 from standards.models import AcceptanceRound, RecheckSelection, Revocation
-from tests.standards.test_recheck import HEPING, HEXI, accept_world
+from standards.recheck import Quota
+from tests.standards.test_recheck import HEPING, HEXI, accept_world, inspect, open_recheck
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -102,3 +103,16 @@ def test_revoking_asks_for_confirmation_and_the_record_shows_date_and_reason(
     assert "2023年6月1日" in record and "垃圾分类设施长期停用" in record and "已被摘牌" in record
     assert client_for(hexi_staff).get(f"/acceptance/communities/{community.code}/").status_code == 404
     assert Revocation.objects.get().district.code == HEPING != HEXI
+
+
+def test_the_record_names_a_rechecks_visit_a_recheck_not_a_first_acceptance(
+    accepted, commission_admin, inspector, client_for
+):
+    round_, team = open_recheck(
+        commission_admin, inspector, quotas={District.objects.get(code=HEPING): Quota(number=1)}
+    )
+    community = round_.selections.get().community
+    inspect(round_, team, community, D(2023, 3, 10), by_admin=commission_admin, inspector=inspector, fail=[5])
+    record = client_for(commission_admin).get(f"/acceptance/communities/{community.code}/").content.decode()
+    assert f"{round_.name} · 复查" in record
+    assert "· 首次验收" in record  # the acceptance visit keeps its name
