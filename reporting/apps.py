@@ -50,6 +50,11 @@ class ReportingConfig(AppConfig):
         title_revoked.connect(_figures_changed, dispatch_uid="reporting.rollup.title_revoked")
         title_revoked.connect(_revocation_notify, dispatch_uid="reporting.notify.title_revoked")
         evidence_owner_register(Report, report_files_readable)
+        # Pages of standards that are about no campaign (a district's refinements) refine the current campaign's items.
+        from reporting.campaigns.selectors import current_standard_id
+        from standards.selectors import current_standard_register
+
+        current_standard_register(current_standard_id)
 
         # A roster release closes, renames and moves units from a date: the figures from that date on change.
         from districts.releases.signals import release_applied

@@ -10,7 +10,8 @@ from django.db import transaction
 from districts.models import District
 
 from . import refinements as services
-from .models import Refinement, StandardItem
+from .models import Refinement
+from .selectors import current_standard_id, standard_items
 
 # (district code, item number, text, guidance, evidence required, approved)
 DEMO = (
@@ -30,7 +31,7 @@ def seed_refinements() -> str:
         return "refinements already present"
     users = get_user_model().objects
     commission = users.get(username="commission")
-    items = {item.number: item for item in StandardItem.objects.all()}
+    items = {item.number: item for item in standard_items(standard=current_standard_id())}
     approved = submitted = 0
     with transaction.atomic():
         for order, (code, number, text, guidance, evidence, approve) in enumerate(DEMO):

@@ -22,6 +22,7 @@ from districts.scope import scope_of
 from . import refinements as services
 from .forms import RefinementForm, RefinementReturnForm
 from .models import Refinement, StandardCategory, StandardItem
+from .selectors import current_standard_id
 
 Status = Refinement.Status
 
@@ -48,7 +49,11 @@ def _own_district(user: Any) -> District:
 
 def _item(raw: str | None) -> StandardItem:
     raw = (raw or "").strip()
-    item = StandardItem.objects.filter(number=int(raw)).first() if raw.isdecimal() and len(raw) < 4 else None
+    item = (
+        StandardItem.objects.filter(version=current_standard_id(), number=int(raw)).first()
+        if raw.isdecimal() and len(raw) < 4
+        else None
+    )
     if item is None:
         raise Http404("no such item")
     return item
@@ -66,12 +71,16 @@ def refinement_list(request: HttpRequest) -> HttpResponse:
         raise Http404
     district = District.objects.get(pk=scope.district_id)
     own = Refinement.objects.filter(district=district).order_by("order", "pk")
-    categories = StandardCategory.objects.prefetch_related(
-        Prefetch(
-            "items",
-            queryset=StandardItem.objects.order_by("number").prefetch_related(
-                Prefetch("refinements", queryset=own, to_attr="own_refinements")
-            ),
+    categories = (
+        StandardCategory.objects.filter(version=current_standard_id())
+        .order_by("number")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=StandardItem.objects.order_by("number").prefetch_related(
+                    Prefetch("refinements", queryset=own, to_attr="own_refinements")
+                ),
+            )
         )
     )
     return render(

@@ -3,6 +3,8 @@ campaign's, or its round's), never all the items there are."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Prefetch, QuerySet
 
 from .models import StandardCategory, StandardItem, StandardVersion
@@ -23,3 +25,20 @@ def standard_categories(*, standard: StandardVersion | int | None) -> QuerySet[S
         .prefetch_related(Prefetch("items", queryset=StandardItem.objects.order_by("number")), "departments")
         .order_by("number")
     )
+
+
+_CURRENT_STANDARD: list[Callable[[], int | None]] = []
+
+
+def current_standard_register(provider: Callable[[], int | None]) -> None:
+    """Let the app that knows campaigns say which standard is in force: the current campaign's (this app may not
+    use that one)."""
+    _CURRENT_STANDARD[:] = [provider]
+
+
+def current_standard_id() -> int | None:
+    """The id of the standard in force, for pages that are about no campaign or round of their own (a district's
+    refinements): as registered, else the newest version."""
+    if _CURRENT_STANDARD:
+        return _CURRENT_STANDARD[0]()
+    return StandardVersion.objects.order_by("-created_at", "-pk").values_list("pk", flat=True).first()

@@ -366,3 +366,42 @@ def test_a_refinements_page_leads_each_reader_back_to_a_page_they_may_open(
         back = re.search(r'<div class="crumbs"><a href="([^"]+)"', page)
         assert back, reader
         assert client.get(back.group(1)).status_code in {200, 302}, (reader, back.group(1))
+
+
+def test_a_district_refines_the_items_of_the_current_campaigns_standard_only(
+    heping_staff, commission_admin, client_for
+):
+    """With a later campaign current on a revised copy of the standard, the district's page lists that standard's
+    items once (not both versions'), and a new refinement refines the revised item."""
+    from reporting.campaigns.services import campaign_make_current, campaign_open
+    from standards.versions import standard_item_update, standard_version_copy
+
+    old = Campaign.objects.current()
+    revised = standard_version_copy(
+        source=old.standard, name="天津市绿色社区创建标准（2025年修订）", by=commission_admin
+    )
+    item_5 = revised.items.get(number=5)
+    standard_item_update(
+        item=item_5,
+        text="生活垃圾分类全覆盖（修订）",
+        category=item_5.category,
+        allows_not_applicable=False,
+        by=commission_admin,
+    )
+    campaign = campaign_open(
+        name="天津市绿色社区创建行动（2025—2027年）",
+        issued_by="天津市住房和城乡建设委员会",
+        starts_on=datetime.date(2025, 1, 1),
+        ends_on=datetime.date(2027, 12, 31),
+        standard=revised,
+        monthly_due_day=5,
+        by=commission_admin,
+    )
+    campaign_make_current(campaign=campaign, by=commission_admin)
+    client = client_for(heping_staff)
+
+    page = client.get("/refinements/").content.decode()
+    assert page.count("生活垃圾分类全覆盖（修订）") == 1
+    assert StandardItem.objects.get(version=old.standard, number=5).text not in page
+    client.post("/refinements/new/", {"item": "5", "text": "每栋楼设分类投放点", "guidance": "", "order": "0"})
+    assert Refinement.objects.get().item == item_5

@@ -43,9 +43,9 @@ from standards.models import (
     InspectionAnswer,
     Rectification,
     Revocation,
-    StandardItem,
 )
 from standards.recheck import Quota, recheck_round_open, revocations_due
+from standards.selectors import current_standard_id, standard_items
 
 D = datetime.date
 SHARE = Decimal(3)  # percent of each district's communities that met, rounded up
@@ -125,7 +125,7 @@ class _History:
         self.districts, self.users, self.stamps, self.rows_update = districts, users, stamps, rows_update
         self.commission = users.get("commission")
         self.inspector = users.get("inspector-1")
-        self.items = {item.number: item for item in StandardItem.objects.all()}
+        self.items = {item.number: item for item in standard_items(standard=current_standard_id())}
         self.district_code = {d.pk: d.code for d in districts}
         self.revoked: Community | None = None
         self.rng = random.Random(2023)
