@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from districts.audit import actor, audit_record
+from districts.audit import actor, audit_record, diff
 from districts.models import AuditEntry, Department
 
 from .models import StandardCategory, StandardItem, StandardVersion
@@ -43,7 +44,8 @@ def standard_version_copy(*, source: StandardVersion, name: str, by: Any) -> Sta
         raise StandardVersionError(_("Give the standard a name of at most %(max)d characters.") % {"max": NAME_MAX})
     with transaction.atomic():
         version = StandardVersion.objects.create(name=name, copied_from=source, created_by=actor(by))
-        for category in source.categories.prefetch_related("departments", "items").order_by("number"):
+        items = Prefetch("items", queryset=StandardItem.objects.order_by("number"))
+        for category in source.categories.prefetch_related("departments", items).order_by("number"):
             copy = StandardCategory.objects.create(version=version, number=category.number, name=category.name)
             copy.departments.set(category.departments.all())
             StandardItem.objects.bulk_create(
@@ -54,7 +56,7 @@ def standard_version_copy(*, source: StandardVersion, name: str, by: Any) -> Sta
                     text=item.text,
                     allows_not_applicable=item.allows_not_applicable,
                 )
-                for item in category.items.order_by("number")
+                for item in category.items.all()
             )
         audit_record(
             actor=by,
@@ -99,7 +101,7 @@ def standard_item_update(
         }
         locked.text, locked.category, locked.allows_not_applicable = text, category, allows_not_applicable
         after = {"text": text, "category": category.name, "allows_not_applicable": allows_not_applicable}
-        changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+        changes = diff(before, after)
         if not changes:
             return locked
         locked.save()
