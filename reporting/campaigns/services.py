@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from districts.audit import audit_record
@@ -76,7 +79,7 @@ def campaign_open(
         if clash is not None:
             raise CampaignError(
                 _("The dates overlap those of “%(name)s” (%(start)s to %(end)s); campaigns follow one another.")
-                % {"name": clash.name, "start": clash.starts_on, "end": clash.ends_on}
+                % {"name": clash.name, "start": date_format(clash.starts_on), "end": date_format(clash.ends_on)}
             )
         campaign = Campaign.objects.create(
             name=name, issued_by=issued_by, starts_on=starts_on, ends_on=ends_on, standard=standard
@@ -95,17 +98,21 @@ def campaign_open(
             )
             for m in milestones
         )
-        Deadline.objects.create(
-            campaign=campaign, kind=Deadline.Kind.MONTHLY_REPORT, name=str(_("Monthly progress")), day=monthly_due_day
-        )
-        if annual_due is not None:
+        with translation.override(settings.LANGUAGE_CODE):  # stored names are the portal's language, not the reader's
             Deadline.objects.create(
                 campaign=campaign,
-                kind=Deadline.Kind.ANNUAL_REPORT,
-                name=str(_("Annual work report and next year's plan")),
-                month=annual_due[0],
-                day=annual_due[1],
+                kind=Deadline.Kind.MONTHLY_REPORT,
+                name=str(_("Monthly progress")),
+                day=monthly_due_day,
             )
+            if annual_due is not None:
+                Deadline.objects.create(
+                    campaign=campaign,
+                    kind=Deadline.Kind.ANNUAL_REPORT,
+                    name=str(_("Annual work report and next year's plan")),
+                    month=annual_due[0],
+                    day=annual_due[1],
+                )
         audit_record(
             actor=by,
             action=AuditEntry.Action.CREATE,

@@ -104,6 +104,7 @@ def test_a_campaign_overlapping_another_is_refused_in_chinese_and_leaves_nothing
     response = client.post(reverse("campaign_new"), _form(starts_on="2022-06-01"))
     assert response.status_code == 400
     assert "日期与“天津市绿色社区创建行动（2020—2022年）”" in _text(response)
+    assert "2020年11月1日" in _text(response) and "2020-11-01" not in _text(response)
     assert Campaign.objects.count() == 1
     assert Campaign.objects.current().standard.__class__.objects.count() == versions_before
 
