@@ -51,10 +51,12 @@ class ReportingConfig(AppConfig):
         title_revoked.connect(_revocation_notify, dispatch_uid="reporting.notify.title_revoked")
         evidence_owner_register(Report, report_files_readable)
         # Pages of standards that are about no campaign (a district's refinements) refine the current campaign's items.
-        from reporting.campaigns.selectors import current_standard_id
-        from standards.selectors import current_standard_register
+        from reporting.campaigns.selectors import current_standard_id, picked_standard_id
+        from standards.selectors import current_standard_register, picked_standard_register
 
         current_standard_register(current_standard_id)
+        # Pages of standards that are for the campaign picked in the top bar (the item pass rates) measure its items.
+        picked_standard_register(picked_standard_id)
 
         # A roster release closes, renames and moves units from a date: the figures from that date on change.
         from districts.releases.signals import release_applied

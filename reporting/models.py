@@ -598,7 +598,7 @@ class RollupKey(models.Model):
 
 
 class GeneratedDocument(models.Model):
-    """A PDF made by a Celery job: one file per (kind, period, scope); making it again replaces the file."""
+    """A PDF made by a Celery job: one file per (campaign, kind, period, scope); making it again replaces the file."""
 
     class Kind(models.TextChoices):
         CITY_BULLETIN = "city-bulletin", _("monthly city bulletin")
@@ -612,6 +612,10 @@ class GeneratedDocument(models.Model):
         DONE = "done", _("ready")
         FAILED = "failed", _("failed")
 
+    # The campaign the document is for, as the reader picked it: its figures, dates and issuing body.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="documents", verbose_name=_("campaign")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     period = models.CharField(_("period"), max_length=7)  # YYYY-MM, or YYYY for the annual compilation
     scope_code = models.CharField(_("scope"), max_length=12, blank=True)  # district or community code; "" = city
@@ -632,7 +636,9 @@ class GeneratedDocument(models.Model):
         verbose_name = _("generated document")
         verbose_name_plural = _("generated documents")
         constraints = [
-            models.UniqueConstraint(fields=["kind", "period", "scope_code"], name="one_document_per_kind_period_scope"),
+            models.UniqueConstraint(
+                fields=["campaign", "kind", "period", "scope_code"], name="one_document_per_campaign_kind_period_scope"
+            ),
             models.UniqueConstraint(
                 fields=["document_number"], condition=~Q(document_number=""), name="document_numbers_are_unique"
             ),

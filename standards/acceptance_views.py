@@ -76,7 +76,7 @@ from .models import (
     StandardVersion,
     readable_communities,
 )
-from .selectors import standard_items
+from .selectors import picked_standard_id, standard_items
 
 SIGNED = Inspection.Status.SIGNED
 # Districts a page of the item pass rates: Tianjin's 16 on one, a national roster's 3,000 on 60.
@@ -752,13 +752,19 @@ def _total_row_of(inspections: QuerySet[Inspection], items: list[StandardItem]) 
 
 
 def _rates_standard(request: HttpRequest, on: datetime.date) -> StandardVersion | None:
-    """The standard whose items the pass rates are of: `?standard=<id>`, or that of the latest round opened by `on`
-    (rounds inspect against their campaign's standard; this app knows rounds, not campaigns)."""
+    """The standard whose items the pass rates are of: `?standard=<id>`, else that of the campaign picked in the top
+    bar (by default the current one; this app asks through the provider reporting registers), else that of the
+    latest round opened by `on` (rounds inspect against their campaign's standard)."""
     raw = request.GET.get("standard", "").strip()
     if raw.isdecimal() and raw.isascii() and len(raw) < 10:
         chosen = StandardVersion.objects.filter(pk=int(raw)).first()
         if chosen is not None:
             return chosen
+    picked = picked_standard_id(request)
+    if picked is not None:
+        version = StandardVersion.objects.filter(pk=picked).first()
+        if version is not None:
+            return version
     latest = AcceptanceRound.objects.filter(opens_on__lte=on).order_by("-opens_on", "-pk").first()
     if latest is not None:
         return latest.standard

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
 
 from .models import StandardCategory, StandardItem, StandardVersion
 
@@ -42,3 +43,19 @@ def current_standard_id() -> int | None:
     if _CURRENT_STANDARD:
         return _CURRENT_STANDARD[0]()
     return StandardVersion.objects.order_by("-created_at", "-pk").values_list("pk", flat=True).first()
+
+
+_PICKED_STANDARD: list[Callable[[HttpRequest], int | None]] = []
+
+
+def picked_standard_register(provider: Callable[[HttpRequest], int | None]) -> None:
+    """Let the app that knows campaigns say which standard a request is for: that of the campaign the reader picked
+    in the top bar (which also shows the picker on the page that asks)."""
+    _PICKED_STANDARD[:] = [provider]
+
+
+def picked_standard_id(request: HttpRequest) -> int | None:
+    """The id of the standard the reader's page is for: as registered, else the standard in force."""
+    if _PICKED_STANDARD:
+        return _PICKED_STANDARD[0](request)
+    return current_standard_id()

@@ -1486,7 +1486,13 @@ def _build_world(inspector) -> dict[str, Any]:
         )
         world[f"{scope}_refinement"] = refinement_submit(refinement=draft, by=staff)
     for scope, code in (("own", "120101"), ("other", "120103")):
-        document = GeneratedDocument(kind="district-monthly", period="2021-03", scope_code=code, status="done")
+        document = GeneratedDocument(
+            campaign=Campaign.objects.current(),
+            kind="district-monthly",
+            period="2021-03",
+            scope_code=code,
+            status="done",
+        )
         document.file.save(f"{code}.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
         world[f"{scope}_document"] = document
     return world

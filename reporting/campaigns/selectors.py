@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import QuerySet, Subquery
 from django.http import HttpRequest
+from django.utils import timezone
 
 from reporting.models import Campaign
 from standards.models import StandardCategory, StandardItem
@@ -50,6 +53,16 @@ def selected_campaign(request: HttpRequest) -> Campaign | None:
     return chosen
 
 
+def campaign_years(campaign: Campaign, *, today: datetime.date | None = None) -> list[int]:
+    """The years a campaign's work is commended for: from the year it starts to the year it ends, or, for the latest
+    campaign (the portal goes on after it ends until another one opens), to this year; never past this year. A year
+    two campaigns share belongs to both."""
+    this_year = (today or timezone.localdate()).year
+    followed = Campaign.objects.filter(starts_on__gt=campaign.starts_on).exists()
+    last = min(campaign.ends_on.year if followed else this_year, this_year)
+    return list(range(campaign.starts_on.year, last + 1))
+
+
 def current_standard_items() -> QuerySet[StandardItem]:
     """The current campaign's items, as a lazy query (forms declare their choices once, read them per use): the
     campaign `Campaign.objects.current()` answers, the one marked current or else the latest to start."""
@@ -61,3 +74,9 @@ def current_standard_id() -> int | None:
     """The standard of the campaign `Campaign.objects.current()` answers (the one marked current, else the latest to
     start), in one query: what `standards.selectors.current_standard_id` asks for."""
     return Campaign.objects.order_by("-is_current", "-starts_on").values_list("standard", flat=True).first()
+
+
+def picked_standard_id(request: HttpRequest) -> int | None:
+    """The standard of the campaign the reader picked: what `standards.selectors.picked_standard_id` asks for."""
+    campaign = selected_campaign(request)
+    return campaign.standard_id if campaign else None

@@ -13,6 +13,7 @@ from districts.audit import actor, audit_record, created
 from districts.models import AuditEntry, Department, District
 from districts.scope import scope_of
 from outbox.services import enqueue_on_commit
+from reporting.campaigns.selectors import campaign_years
 from reporting.models import Campaign
 
 from .models import Commendation
@@ -37,17 +38,26 @@ def proposer_of(by: Any) -> District | Department | None:
     return None
 
 
-def proposal_years(today: Any = None) -> list[int]:
-    """The years one may propose for: from the current campaign's first year up to this year."""
-    campaign = Campaign.objects.current()
+def proposal_years(campaign: Campaign | None = None, today: Any = None) -> list[int]:
+    """The years one may propose for in `campaign` (the reader's pick; by default the current campaign): its years,
+    as `campaign_years` counts them. A commendation is of a year's work, not of a campaign: the campaign only says
+    which years are offered."""
+    campaign = campaign or Campaign.objects.current()
     if campaign is None:
         return []
-    this_year = (today or timezone.localdate()).year
-    return list(range(campaign.starts_on.year, this_year + 1))
+    return campaign_years(campaign, today=today)
 
 
 def commendation_propose(
-    *, year: int | None, kind: str, name: str, affiliation: str = "", reason: str, by: Any, today: Any = None
+    *,
+    year: int | None,
+    kind: str,
+    name: str,
+    affiliation: str = "",
+    reason: str,
+    by: Any,
+    campaign: Campaign | None = None,
+    today: Any = None,
 ) -> Commendation:
     unit = proposer_of(by)
     if unit is None:
@@ -55,7 +65,7 @@ def commendation_propose(
     name, affiliation, reason = (name or "").strip(), (affiliation or "").strip(), (reason or "").strip()
     if kind not in Commendation.Kind.values:
         raise CommendationError(_("Choose whether you propose a unit, an individual or a practice."))
-    years = proposal_years(today)
+    years = proposal_years(campaign, today)
     if year not in years:
         raise CommendationError(
             _("A commendation is for a year from %(first)s to %(last)s.")

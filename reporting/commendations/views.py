@@ -1,5 +1,8 @@
 """Commendation pages: the published list everyone reads, the proposals of a district or department (all of them
-for the commission), proposing, and the commission's decision."""
+for the commission), proposing, and the commission's decision.
+
+A commendation is of a year; the pages are for the campaign picked in the top bar (by default the current one) and
+show, and offer for proposals, that campaign's years (`campaign_years`)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from districts.models import Department, District
 from districts.scope import scope_of
+from reporting.campaigns.selectors import campaign_years, selected_campaign
+from reporting.models import Campaign
 
 from . import selectors, services
 from .forms import ApproveForm, DeclineForm, ProposeForm
@@ -23,12 +28,15 @@ from .models import Commendation
 @login_required
 @require_GET
 def commendation_list(request: HttpRequest) -> HttpResponse:
-    """The approved commendations of a year (the latest year with any, unless another is asked for)."""
+    """The approved commendations of a year of the campaign (the latest year with any, unless another of the
+    campaign's years is asked for)."""
     if scope_of(request.user).role is None:
         raise PermissionDenied
-    years = selectors.approved_years()
+    own_years = _years_of(request)
+    years = [year for year in selectors.approved_years() if year in own_years]
     raw = request.GET.get("year", "")
-    year = int(raw) if raw.isdecimal() and raw.isascii() and len(raw) == 4 else (years[0] if years else None)
+    asked = int(raw) if raw.isdecimal() and raw.isascii() and len(raw) == 4 else None
+    year = asked if asked in own_years else (years[0] if years else None)
     return render(
         request,
         "commendations/commendation_list.html",
@@ -49,7 +57,7 @@ def commendation_proposals(request: HttpRequest) -> HttpResponse:
     unit = services.proposer_of(request.user)
     if not (scope.is_commission or unit is not None):
         raise Http404
-    proposals = selectors.proposals_for(request.user)
+    proposals = selectors.proposals_for(request.user).filter(year__in=_years_of(request))
     if unit is not None:
         own: dict[str, District | Department] = (
             {"district": unit} if isinstance(unit, District) else {"department": unit}
@@ -73,17 +81,24 @@ def commendation_propose(request: HttpRequest) -> HttpResponse:
     unit = services.proposer_of(request.user)
     if unit is None:
         raise PermissionDenied
-    years = services.proposal_years()
+    campaign = selected_campaign(request)  # the form posts back to its own address, ?campaign= and all
+    years = services.proposal_years(campaign)
     form = ProposeForm(request.POST or None, years=years, initial={"year": timezone.localdate().year - 1})
     if request.method == "POST" and form.is_valid():
         try:
-            services.commendation_propose(by=request.user, **form.cleaned_data)
+            services.commendation_propose(by=request.user, campaign=campaign, **form.cleaned_data)
         except services.CommendationError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("The proposal has been sent to the commission."))
             return redirect("commendation_proposals")
     return render(request, "commendations/propose.html", {"form": form, "unit": unit})
+
+
+def _years_of(request: HttpRequest) -> list[int]:
+    """The years of the campaign picked in the top bar (and the picker shown)."""
+    campaign: Campaign | None = selected_campaign(request)
+    return campaign_years(campaign) if campaign else []
 
 
 def _decision(request: HttpRequest, pk: int) -> Commendation:

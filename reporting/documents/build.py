@@ -68,8 +68,9 @@ class DocumentSpec:
 
     @property
     def storage_name(self) -> str:
-        """Where the file is kept: one name per (kind, period, scope), so making it again replaces it."""
-        folder = f"documents/{self.kind}/{self.period}" if self.period else f"documents/{self.kind}"
+        """Where the file is kept: one name per (campaign, kind, period, scope), so making it again replaces it."""
+        folder = f"documents/{self.campaign.pk}/{self.kind}"
+        folder = f"{folder}/{self.period}" if self.period else folder
         return f"{folder}/{self.scope_code or 'city'}.pdf"
 
     @property
@@ -121,10 +122,16 @@ class DocumentSpec:
 
 
 def document_spec(
-    *, kind: str, period: str = "", scope_code: str = "", today: datetime.date | None = None
+    *,
+    kind: str,
+    period: str = "",
+    scope_code: str = "",
+    campaign: Campaign | None = None,
+    today: datetime.date | None = None,
 ) -> DocumentSpec:
-    """Check what is asked for and find what it covers; DocumentError in plain words when it cannot be made."""
-    campaign = Campaign.objects.current()
+    """Check what is asked for and find what it covers, in `campaign` (the reader's pick; by default the current
+    one); DocumentError in plain words when it cannot be made."""
+    campaign = campaign or Campaign.objects.current()
     if campaign is None:
         raise DocumentError(_("No campaign is set up, so there is nothing to put in a document."))
     period, scope_code = (period or "").strip(), (scope_code or "").strip()
@@ -559,7 +566,9 @@ def document_number_of(spec: DocumentSpec) -> str:
     """The number the document was given when it was first made ("" before that, or for kinds without one)."""
     if not spec.is_numbered:
         return ""
-    stored = GeneratedDocument.objects.filter(kind=spec.kind, period=spec.period, scope_code=spec.scope_code)
+    stored = GeneratedDocument.objects.filter(
+        campaign=spec.campaign, kind=spec.kind, period=spec.period, scope_code=spec.scope_code
+    )
     return stored.values_list("document_number", flat=True).first() or ""
 
 

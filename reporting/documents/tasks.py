@@ -1,6 +1,6 @@
 """PDF documents made in the background: the request (a service) and the Celery job that renders and stores it.
 
-One row and one file per (kind, period, scope). Asking again re-queues the same row; each request stamps the row
+One row and one file per (campaign, kind, period, scope). Asking again re-queues the same row; each request stamps the row
 with its own task id, so a job that was overtaken by a newer request stops instead of writing over it. A job that
 runs twice (a retry, a redelivery under acks_late) replaces the file under its fixed name: never a second copy, and
 never a second document number (a bulletin keeps the 发文字号 it was given the first time it was made).
@@ -22,18 +22,21 @@ from districts.audit import actor, audit_record
 from districts.models import AuditEntry
 from outbox.services import enqueue_on_commit
 from reporting.documents.build import DocumentError, DocumentSpec, document_html, document_pdf_bytes, document_spec
-from reporting.models import DocumentNumberCounter, GeneratedDocument
+from reporting.models import Campaign, DocumentNumberCounter, GeneratedDocument
 
 Status = GeneratedDocument.Status
 
 
-def document_request(*, kind: str, period: str, scope_code: str, by: Any) -> GeneratedDocument:
-    """Queue (or re-queue) the document; DocumentError in plain words when it cannot be made as asked."""
-    spec = document_spec(kind=kind, period=period, scope_code=scope_code)
+def document_request(
+    *, kind: str, period: str, scope_code: str, by: Any, campaign: Campaign | None = None
+) -> GeneratedDocument:
+    """Queue (or re-queue) the document of `campaign` (by default the current one); DocumentError in plain words
+    when it cannot be made as asked."""
+    spec = document_spec(kind=kind, period=period, scope_code=scope_code, campaign=campaign)
     task_id = str(uuid.uuid4())
     with transaction.atomic():
         document, created = GeneratedDocument.objects.select_for_update().get_or_create(
-            kind=spec.kind, period=spec.period, scope_code=spec.scope_code
+            campaign=spec.campaign, kind=spec.kind, period=spec.period, scope_code=spec.scope_code
         )
         before = None if created else document.status
         document.status, document.progress, document.error = Status.QUEUED, 0, ""
@@ -45,7 +48,7 @@ def document_request(*, kind: str, period: str, scope_code: str, by: Any) -> Gen
             action=AuditEntry.Action.CREATE if created else AuditEntry.Action.TRANSITION,
             obj=document,
             district_id=spec.district.pk if spec.district else None,
-            changes={"status": [before, Status.QUEUED]},
+            changes={"status": [before, Status.QUEUED], **({"campaign": [None, spec.campaign.pk]} if created else {})},
         )
         # Sent once this commits, through the outbox: a broker that is down delays the job, never loses it, and a
         # failed render (in process, without a broker) does not fail the request.
@@ -148,7 +151,7 @@ def _fail(document_id: int, task_id: str | None, message: str) -> None:
 )
 def document_render(self: Any, document_id: int) -> str:
     """Render the document and store it; on an error mark it failed with a message, then re-raise."""
-    document = GeneratedDocument.objects.filter(pk=document_id).first()
+    document = GeneratedDocument.objects.select_related("campaign").filter(pk=document_id).first()
     if document is None:
         return "gone"
     # Called directly (a test, a shell) there is no task id; through Celery it is the id the request stamped.
@@ -157,7 +160,12 @@ def document_render(self: Any, document_id: int) -> str:
         return "superseded"
     with translation.override(settings.LANGUAGE_CODE):
         try:
-            spec = document_spec(kind=document.kind, period=document.period, scope_code=document.scope_code)
+            spec = document_spec(
+                kind=document.kind,
+                period=document.period,
+                scope_code=document.scope_code,
+                campaign=document.campaign,
+            )
             document_number_assign(document_id=document_id, spec=spec)
             html = document_html(spec)
             _claimed(document_id, task_id, progress=50)

@@ -3,6 +3,9 @@
 Who sees what: the commission every document; a district's staff their district's monthly reports and their
 communities' acceptance records; a department's staff the city bulletin and the annual compilation; nobody else
 (404). Whoever may see a document may also ask for it to be made again.
+
+The page is for one campaign, the one picked in the top bar (by default the current one): it lists that campaign's
+documents, and a document asked for from it is made for that campaign (the form posts the campaign it shows).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from districts.models import Community, District
 from districts.scope import Scope, scope_of
+from reporting.campaigns.selectors import selected_campaign
 from reporting.documents.build import DocumentError, document_spec
 from reporting.documents.tasks import document_request
 from reporting.models import GeneratedDocument
@@ -69,14 +73,16 @@ def _may_request(scope: Scope, kind: str, scope_code: str) -> bool:
 
 
 def document_for(user: Any, pk: int) -> GeneratedDocument:
-    return get_object_or_404(documents_visible_to(user), pk=pk)
+    return get_object_or_404(documents_visible_to(user).select_related("campaign"), pk=pk)
 
 
 def document_filename(document: GeneratedDocument) -> str:
     """The download's name in the portal's language, e.g. 天津市绿色社区创建工作情况通报（2022年6月）.pdf."""
     with translation.override(settings.LANGUAGE_CODE):
         try:
-            return document_spec(kind=document.kind, period=document.period, scope_code=document.scope_code).filename
+            return document_spec(
+                kind=document.kind, period=document.period, scope_code=document.scope_code, campaign=document.campaign
+            ).filename
         except DocumentError:
             # The campaign moved on since the file was made; its plain key still names it.
             return "-".join(part for part in (document.kind, document.period, document.scope_code) if part) + ".pdf"
@@ -97,12 +103,19 @@ def documents(request: HttpRequest) -> HttpResponse:
     kinds = _kinds_for(scope)
     if not kinds:
         raise Http404
-    rows = list(documents_visible_to(request.user).select_related("requested_by").order_by("-requested_at", "-pk"))
+    campaign = selected_campaign(request)  # and the picker in the top bar
+    rows = list(
+        documents_visible_to(request.user)
+        .filter(campaign=campaign)
+        .select_related("requested_by")
+        .order_by("-requested_at", "-pk")
+    )
     names = _scope_names(rows)
     return render(
         request,
         "reporting/documents.html",
         {
+            "campaign": campaign,
             "rows": [(document, names.get(document.scope_code, document.scope_code)) for document in rows],
             "kinds": [(value, label) for value, label in Kind.choices if value in kinds],
             "districts": District.objects.visible_to(request.user).order_by("code")
@@ -129,8 +142,10 @@ def document_request_view(request: HttpRequest) -> HttpResponse:
         scope_code, period = request.POST.get("community", "")[:12].strip(), ""
     if kind in Kind.values and not _may_request(scope, kind, scope_code):
         raise Http404
+    # The form's address names the campaign the page showed, whatever the session has picked since.
+    campaign = selected_campaign(request)
     try:
-        document = document_request(kind=kind, period=period, scope_code=scope_code, by=request.user)
+        document = document_request(kind=kind, period=period, scope_code=scope_code, by=request.user, campaign=campaign)
     except DocumentError as error:
         messages.error(request, str(error))
     else:

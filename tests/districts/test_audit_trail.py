@@ -186,8 +186,8 @@ def _acceptance(commission, inspector, district_staff, department_staff, communi
 
 def _documents(commission, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        document_request(kind="city-bulletin", period="2021-03", scope_code="", by=commission)
-    broken = GeneratedDocument.objects.create(kind="city-bulletin", period="2019-06")
+        made = document_request(kind="city-bulletin", period="2021-03", scope_code="", by=commission)
+    broken = GeneratedDocument.objects.create(campaign=made.campaign, kind="city-bulletin", period="2019-06")
     with pytest.raises(Exception, match="2019"):
         document_render(broken.pk)
 

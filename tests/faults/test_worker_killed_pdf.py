@@ -28,7 +28,7 @@ pytestmark = [
     pytest.mark.usefixtures("postgresql_and_redis_server"),
     pytest.mark.django_db(transaction=True),
 ]
-BULLETIN = Path("documents") / "city-bulletin" / "2021-12" / "city.pdf"
+BULLETIN = Path("city-bulletin") / "2021-12" / "city.pdf"  # under documents/<campaign id>/
 
 
 def _files(root: Path) -> list[Path]:
@@ -48,6 +48,7 @@ def test_a_pdf_killed_after_writing_its_file_is_made_again_as_one_document_with_
     assert page.status == 200 and "正在生成" in page.text
     document = GeneratedDocument.objects.get()
     assert document.status == "queued" and document.task_id
+    bulletin = Path("documents") / str(document.campaign_id) / BULLETIN
     assert (
         PendingTask.objects.filter(task="reporting.document_tasks.document_render", sent_at__isnull=False).count() == 1
     )
@@ -57,7 +58,9 @@ def test_a_pdf_killed_after_writing_its_file_is_made_again_as_one_document_with_
     # lock below holds the job exactly there.
     number = document_number_assign(
         document_id=document.pk,
-        spec=document_spec(kind=document.kind, period=document.period, scope_code=document.scope_code),
+        spec=document_spec(
+            kind=document.kind, period=document.period, scope_code=document.scope_code, campaign=document.campaign
+        ),
     )
     assert number
     # Holds back the audit entry that the job writes with its "done" status, in the same transaction as the file.
@@ -69,7 +72,7 @@ def test_a_pdf_killed_after_writing_its_file_is_made_again_as_one_document_with_
         document.refresh_from_db()
         # The middle of the job: the file is on disk, the database still says it is being made.
         assert (document.status, document.progress, document.file.name) == ("running", 90, "")
-        assert _files(media) == [BULLETIN]
+        assert _files(media) == [bulletin]
         first.kill()
         killed = time.monotonic()
 
@@ -88,10 +91,10 @@ def test_a_pdf_killed_after_writing_its_file_is_made_again_as_one_document_with_
     document = GeneratedDocument.objects.get()
     assert (document.status, document.progress, document.error) == ("done", 100, "")
     assert document.document_number == number
-    assert document.file.name == str(BULLETIN)
-    assert _files(media) == [BULLETIN]
-    assert document.size == (media / BULLETIN).stat().st_size > 1000
-    assert (media / BULLETIN).read_bytes().startswith(b"%PDF")
+    assert document.file.name == str(bulletin)
+    assert _files(media) == [bulletin]
+    assert document.size == (media / bulletin).stat().st_size > 1000
+    assert (media / bulletin).read_bytes().startswith(b"%PDF")
     # The killed run's transaction never committed: one "done" step in the audit trail, written by the second run.
     done = AuditEntry.objects.filter(object_id=str(document.pk), changes__status__1="done")
     assert done.count() == 1

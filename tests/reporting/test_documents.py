@@ -348,8 +348,9 @@ def test_making_a_document_twice_leaves_one_row_and_one_file(
     assert GeneratedDocument.objects.count() == 1
     document.refresh_from_db()
     assert (document.status, document.progress, document.error) == ("done", 100, "")
-    assert _files(media) == [media / "documents" / "city-bulletin" / "2021-12" / "city.pdf"]
-    assert document.file.name == "documents/city-bulletin/2021-12/city.pdf"
+    folder = f"documents/{document.campaign_id}"
+    assert _files(media) == [media / folder / "city-bulletin" / "2021-12" / "city.pdf"]
+    assert document.file.name == f"{folder}/city-bulletin/2021-12/city.pdf"
     assert document.size == (media / document.file.name).stat().st_size > 0
     assert document.finished_at is not None
 
@@ -369,9 +370,9 @@ def test_a_job_overtaken_by_a_newer_request_leaves_the_document_to_it(
     assert document_render.apply(args=[document.pk], task_id=document.task_id).get() == "done"
 
 
-def test_a_failing_render_marks_the_document_failed_with_a_message(campaign_data, media):
+def test_a_failing_render_marks_the_document_failed_with_a_message(campaign, campaign_data, media):
     # A row whose period the campaign no longer covers, as after the campaign's dates were changed.
-    document = GeneratedDocument.objects.create(kind="city-bulletin", period="2019-06")
+    document = GeneratedDocument.objects.create(campaign=campaign, kind="city-bulletin", period="2019-06")
     with pytest.raises(DocumentError):
         document_render(document.pk)
     document.refresh_from_db()

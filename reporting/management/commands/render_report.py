@@ -4,6 +4,7 @@ python manage.py render_report city-bulletin --period 2022-06 --out bulletin.pdf
 python manage.py render_report district-monthly --period 2022-06 --district 120101 --out heping.pdf
 python manage.py render_report annual --period 2021 --out annual.pdf
 python manage.py render_report acceptance-record --community 120101001001 --out record.pdf
+python manage.py render_report city-bulletin --period 2021-06 --campaign 1 --out old.pdf   # another campaign than the current
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from reporting.documents.build import DocumentError, document_pdf, document_spec
-from reporting.models import GeneratedDocument
+from reporting.models import Campaign, GeneratedDocument
 
 
 class Command(BaseCommand):
@@ -29,12 +30,18 @@ class Command(BaseCommand):
         scope = parser.add_mutually_exclusive_group()
         scope.add_argument("--district", default="", help="the district's division code (district-monthly)")
         scope.add_argument("--community", default="", help="the community's division code (acceptance-record)")
+        parser.add_argument("--campaign", type=int, help="the campaign's id (default: the current campaign)")
         parser.add_argument("--out", required=True, help="where to write the PDF")
 
     def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["out"])
         if not out.parent.is_dir():
             raise CommandError(f"The folder {out.parent} does not exist.")
+        campaign = None
+        if options["campaign"] is not None:
+            campaign = Campaign.objects.filter(pk=options["campaign"]).first()
+            if campaign is None:
+                raise CommandError(f"There is no campaign with the id {options['campaign']}.")
         started = time.monotonic()
         with translation.override(settings.LANGUAGE_CODE):
             try:
@@ -42,6 +49,7 @@ class Command(BaseCommand):
                     kind=options["kind"],
                     period=options["period"],
                     scope_code=options["district"] or options["community"],
+                    campaign=campaign,
                 )
             except DocumentError as error:
                 raise CommandError(str(error)) from error
