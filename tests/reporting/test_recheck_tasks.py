@@ -53,7 +53,7 @@ def test_the_daily_job_revokes_a_missed_deadline_once_and_tells_the_district(
     assert task.enabled and task.crontab.hour == "1"
 
 
-def _standing_world(commission_admin, inspector):
+def standing_world(commission_admin, inspector):
     """2021: three communities accepted on 20 May (two of 和平区, one of 河西区); all three re-checked in September.
     和平区's first fails on 10 September and misses its 10 October deadline: revoked from 11 October."""
     round_ = round_create(
@@ -78,7 +78,7 @@ def _standing_world(commission_admin, inspector):
 def test_dashboards_show_rechecks_and_revocations_in_scope(
     commission_admin, inspector, reviewer, heping_staff, hexi_staff, client_for
 ):
-    heping, _hexi = _standing_world(commission_admin, inspector)
+    heping, _hexi = standing_world(commission_admin, inspector)
     campaign = Campaign.objects.current()
     rollup_date(campaign=campaign, on=D(2021, 10, 31))
     city = client_for(reviewer).get("/dashboard/?on=2021-10-31").content.decode()
@@ -104,7 +104,7 @@ def test_dashboards_show_rechecks_and_revocations_in_scope(
 
 
 def test_the_annual_compilation_gains_a_standing_management_section(commission_admin, inspector):
-    heping, _hexi = _standing_world(commission_admin, inspector)
+    heping, _hexi = standing_world(commission_admin, inspector)
     html = document_html(document_spec(kind="annual", period="2021"))
     section = html[html.index("长效管理") :]
     assert "复查已达标社区3个" in section and "未通过1个" in section and "摘牌1个" in section
