@@ -103,6 +103,24 @@ def test_dashboards_show_rechecks_and_revocations_in_scope(
     assert "已被摘牌" not in story and "达到创建要求" in story
 
 
+def test_a_title_revoked_last_year_shows_as_not_restored_on_this_years_dashboards(
+    commission_admin, inspector, reviewer, heping_staff, hexi_staff, client_for
+):
+    standing_world(commission_admin, inspector)
+    campaign = Campaign.objects.current()
+    for day in (D(2021, 10, 31), D(2022, 6, 30)):
+        rollup_date(campaign=campaign, on=day)
+    city = _block(client_for(reviewer).get("/dashboard/?on=2021-10-31").content.decode())
+    assert _not_restored(city) == 1 and "摘牌未恢复" in city
+    # The next year nothing is revoked in the year, but the title taken in 2021 has not come back.
+    city = _block(client_for(reviewer).get("/dashboard/?on=2022-06-30").content.decode())
+    assert _figures(city)["revoked"] == 0 and _not_restored(city) == 1
+    own = _block(client_for(heping_staff).get(f"/dashboard/district/{HEPING}/?on=2022-06-30").content.decode())
+    assert _figures(own)["revoked"] == 0 and _not_restored(own) == 1
+    other = _block(client_for(hexi_staff).get(f"/dashboard/district/{HEXI}/?on=2022-06-30").content.decode())
+    assert _not_restored(other) == 0
+
+
 def test_the_annual_compilation_gains_a_standing_management_section(commission_admin, inspector):
     heping, _hexi = standing_world(commission_admin, inspector)
     html = document_html(document_spec(kind="annual", period="2021"))
@@ -121,6 +139,10 @@ def _figures(block: str) -> dict[str, int]:
         name: int(re.search(rf'id="standing-{name}">(\d+)<', block).group(1))  # type: ignore[union-attr]
         for name in ("rechecked", "passed", "failed", "rectifying", "revoked")
     }
+
+
+def _not_restored(block: str) -> int:
+    return int(re.search(r'id="standing-revoked_standing">(\d+)<', block).group(1))  # type: ignore[union-attr]
 
 
 def _met(campaign: Campaign, on: datetime.date) -> int:
