@@ -127,6 +127,18 @@ def test_the_annual_compilation_gains_a_standing_management_section(commission_a
     section = html[html.index("长效管理") :]
     assert "复查已达标社区3个" in section and "未通过1个" in section and "摘牌1个" in section
     assert heping[0].name in section and "2021年10月11日" in section and "未在2021年10月10日前完成整改" in section
+    # Each district's figures (re-checked, passed, failed, rectifying, revoked), every district listed, and the city.
+    table = section[section.index('id="annual-standing-districts"') : section.index("</table>")]
+    rows = re.findall(r'<tr data-code="(\d+)"><td class="name">([^<]+)</td>((?:<td class="num">\d+</td>)+)</tr>', table)
+    cells = {code: [int(n) for n in re.findall(r">(\d+)<", numbers)] for code, _name, numbers in rows}
+    assert [code for code, _name, _numbers in rows] == list(
+        District.objects.order_by("code").values_list("code", flat=True)
+    )
+    assert cells[HEPING] == [2, 1, 1, 0, 1] and cells[HEXI] == [1, 1, 0, 0, 0]
+    assert all(cells[code] == [0, 0, 0, 0, 0] for code in cells if code not in {HEPING, HEXI})
+    assert "区" in rows[0][1]
+    total = table[table.index('<tr class="total">') :]
+    assert "全市" in total and [int(n) for n in re.findall(r'class="num">(\d+)<', total)] == [3, 2, 1, 0, 1]
 
 
 def _block(html: str) -> str:
