@@ -22,6 +22,7 @@ class Scope:
     department_id: int | None = None
     user_id: int | None = None
     district_code: str = ""
+    street_code: str = ""
     label: str = ""
 
     @property
@@ -73,6 +74,7 @@ def scope_of(user: Any) -> Scope:
             department_id=membership.department_id,
             user_id=user.pk,
             district_code=district.code if district else "",
+            street_code=membership.street.code if membership.street else "",
             label=f"{membership.get_role_display()} · {membership.scope_label}",
         )
     elif user.is_superuser:

@@ -321,7 +321,8 @@ def revocations_due(*, today: datetime.date | None = None, by: Any = None) -> li
 @dataclass(frozen=True)
 class StandingFigures:
     """Standing management (长效管理) in a year, as of a date: communities re-checked, by their latest re-check's
-    result; those with re-check rectifications still open; titles revoked."""
+    result; those with re-check rectifications still open; titles revoked in the year; and, whatever the year, titles
+    revoked and not re-accepted by the date (摘牌未恢复)."""
 
     year: int
     rechecked: int
@@ -329,11 +330,11 @@ class StandingFigures:
     failed: int
     rectifying: int
     revoked: int
+    revoked_standing: int
 
 
-def standing_figures(*, on: datetime.date, district_id: int | None = None) -> StandingFigures:
-    """The figures of `on`'s year up to `on`, for the city or one district: one query over the communities,
-    whatever the size."""
+def _standing_counts(on: datetime.date) -> tuple[Q, dict[str, Any]]:
+    """What the figures count, as conditions on communities: (the communities that can count at all, the counts)."""
     year = on.year
     signed = Inspection.objects.filter(
         status=Inspection.Status.SIGNED,
@@ -358,24 +359,42 @@ def standing_figures(*, on: datetime.date, district_id: int | None = None) -> St
         ],
     )
     revoked = Revocation.objects.filter(community=OuterRef("pk"), revoked_on__year=year, revoked_on__lte=on)
+    # Re-accepted: an acceptance inspection signed on or after the revocation's day, by `on`, passed (as `met`
+    # reads a revocation). A community with one revocation not followed by such a pass has its latest one unfollowed.
+    reaccepted = Inspection.objects.filter(
+        community=OuterRef("community"),
+        status=Inspection.Status.SIGNED,
+        round__kind=AcceptanceRound.Kind.ACCEPTANCE,
+        passed=True,
+        signed_on__gte=OuterRef("revoked_on"),
+        signed_on__lte=on,
+    )
+    revoked_by_then = Revocation.objects.filter(revoked_on__lte=on)
+    standing = revoked_by_then.filter(~Exists(reaccepted), community=OuterRef("pk"))
+    # Only the communities re-checked this year or ever revoked can count at all: the few the subqueries name are
+    # looked up by key (hashed), instead of EXISTS probes for each of a national roster's communities.
+    involved = Q(pk__in=signed.values("community_id")) | Q(pk__in=revoked_by_then.values("community_id"))
+    return involved, {
+        "rechecked": Count("pk", filter=Q(Exists(latest))),
+        "passed": Count("pk", filter=Q(Exists(latest.filter(passed=True)))),
+        "failed": Count("pk", filter=Q(Exists(latest.filter(passed=False)))),
+        "rectifying": Count("pk", filter=Q(Exists(rectifying))),
+        "revoked": Count("pk", filter=Q(Exists(revoked))),
+        "revoked_standing": Count("pk", filter=Q(Exists(standing))),
+    }
+
+
+def standing_figures(*, on: datetime.date, district_id: int | None = None) -> StandingFigures:
+    """The figures of `on`'s year up to `on`, for the city or one district: one query over the communities,
+    whatever the size."""
+    involved, counts = _standing_counts(on)
     communities = Community.objects.all() if district_id is None else Community.objects.filter(district_id=district_id)
-    # Only the communities re-checked or revoked this year can count at all: the few the subqueries name are looked
-    # up by key (hashed), instead of five EXISTS probes for each of a national roster's communities.
-    involved = Q(pk__in=signed.values("community_id")) | Q(
-        pk__in=Revocation.objects.filter(revoked_on__year=year, revoked_on__lte=on).values("community_id")
-    )
-    counts = communities.filter(involved).aggregate(
-        n_rechecked=Count("pk", filter=Q(Exists(latest))),
-        n_passed=Count("pk", filter=Q(Exists(latest.filter(passed=True)))),
-        n_failed=Count("pk", filter=Q(Exists(latest.filter(passed=False)))),
-        n_rectifying=Count("pk", filter=Q(Exists(rectifying))),
-        n_revoked=Count("pk", filter=Q(Exists(revoked))),
-    )
-    return StandingFigures(
-        year=year,
-        rechecked=counts["n_rechecked"],
-        passed=counts["n_passed"],
-        failed=counts["n_failed"],
-        rectifying=counts["n_rectifying"],
-        revoked=counts["n_revoked"],
-    )
+    return StandingFigures(year=on.year, **communities.filter(involved).aggregate(**counts))
+
+
+def standing_figures_by_district(*, on: datetime.date) -> dict[int, StandingFigures]:
+    """The figures of `standing_figures` per district id, in one query; a district with nothing to count is absent
+    (its figures are all 0)."""
+    involved, counts = _standing_counts(on)
+    rows = Community.objects.filter(involved).values("district_id").annotate(**counts).order_by()
+    return {row.pop("district_id"): StandingFigures(year=on.year, **row) for row in rows}

@@ -36,10 +36,10 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from districts.access import district_for
-from districts.models import Department, District, DivisionChange, Street
+from districts.models import Department, District, DivisionChange
 from districts.releases.history import names_as_of
 from districts.resources import neutralise_formula
-from districts.scope import Scope, scope_of
+from districts.scope import scope_of
 from greencommunity.dates import as_of
 from reporting.campaigns.selectors import campaign_items, selected_campaign
 from reporting.figures.progress import item_failures
@@ -275,15 +275,26 @@ def _snapshot_on(*, campaign: Campaign, on: datetime.date, level: str, code: str
     return rows.aggregate(latest=Max("on"))["latest"]
 
 
-def _trend(*, campaign: Campaign, until: datetime.date, level: str, code: str = "") -> list[list[Any]]:
-    """Met share (percent) at each month's end up to `until`, and at `until` itself: one query."""
-    rows = ProgressSnapshot.objects.filter(campaign=campaign, level=level, on__in=rollup_dates(campaign, until))
+def _latest_with_trend(
+    *, campaign: Campaign, on: datetime.date, level: str, code: str = ""
+) -> tuple[ProgressSnapshot | None, list[list[Any]]]:
+    """The unit's latest snapshot on or before `on` (as `_latest`) and its trend (met share, percent, at each
+    month's end up to that snapshot's date and at that date), in one query: the rows of `on`'s rollup dates and the
+    latest one. No row lies after the latest, so the rows read are exactly the trend's, the latest last.
+
+    The rollup computes days up to today, so the dates listed stop there: a far `on` (9999-12-31) lists no more."""
+    rows = ProgressSnapshot.objects.filter(campaign=campaign, level=level)
     if code:
         rows = rows.filter(unit_code=code)
-    return [
-        [day.isoformat(), float(_share_percent(share))]
-        for day, share in rows.order_by("on").values_list("on", "met_share")
-    ]
+    latest_on = rows.filter(on__lte=on).order_by("-on").values("on")[:1]
+    dates = rollup_dates(campaign, min(on, timezone.localdate()))
+    read = list(
+        rows.filter(Q(on__in=dates) | Q(on=Subquery(latest_on)))
+        .defer("item_results")  # the dashboards show no item's figures (the department's page reads them)
+        .order_by("on")
+    )
+    trend = [[row.on.isoformat(), float(_share_percent(row.met_share))] for row in read]
+    return (read[-1] if read else None), trend
 
 
 def _returned_reports(*, user: Any, campaign: Campaign, on: datetime.date, district: District | None) -> list[Report]:
@@ -391,7 +402,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise Http404
     campaign = _campaign(request)
     on, given = as_of(request)
-    city_row = _latest(campaign=campaign, on=on, level=Level.CITY)
+    city_row, trend = _latest_with_trend(campaign=campaign, on=on, level=Level.CITY)
     context = _base_context(request, campaign, on, given, city_row.on if city_row else None)
     if city_row is None:
         return render(request, "reporting/dashboard.html", context)
@@ -442,7 +453,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "labels": _chart_labels(),
             "map_url": reverse("dashboard_map"),
             "map": [_map_item(district_unit(s)) for s in mapped],
-            "trend": _trend(campaign=campaign, until=snap_on, level=Level.CITY),
+            "trend": trend,
             "targets": _targets(campaign, milestones),
             "projection": _projection(city),
         },
@@ -569,7 +580,7 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
     scope = scope_of(request.user)
     campaign = _campaign(request)
     on, given = as_of(request)
-    district_row = _latest(campaign=campaign, on=on, level=Level.DISTRICT, code=district.code)
+    district_row, trend = _latest_with_trend(campaign=campaign, on=on, level=Level.DISTRICT, code=district.code)
     context = _base_context(request, campaign, on, given, district_row.on if district_row else None)
     context["district"] = district
     if district_row is None:
@@ -577,7 +588,7 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
     snap_on = district_row.on
     unit = Unit(district_row)
     # Street staff see their district's figures but may open only their own street's progress.
-    own_street = _own_street_code(scope)
+    own_street = scope.street_code
 
     def street_url(code: str) -> str:
         return reverse("dashboard_street", args=[code]) + context["on_param"] if own_street in {"", code} else ""
@@ -652,19 +663,13 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
                 for s in bars
             ],
             "bar_target": None if unit.target_percent is None else float(unit.target_percent),
-            "trend": _trend(campaign=campaign, until=snap_on, level=Level.DISTRICT, code=district.code),
+            "trend": trend,
             "targets": _targets(campaign, milestones),
             "projection": _projection(unit),
         },
         standing=standing_figures(on=on, district_id=district.pk),
     )
     return render(request, "reporting/dashboard_district.html", context)
-
-
-def _own_street_code(scope: Scope) -> str:
-    if not scope.street_id:
-        return ""
-    return Street.objects.values_list("code", flat=True).get(pk=scope.street_id)
 
 
 def _department_items(

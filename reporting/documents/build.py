@@ -39,7 +39,7 @@ from reporting.reports.narrative import NARRATIVE_FIELDS
 from reporting.supervision.selectors import bulletin_supervision
 from standards.acceptance import met_inspections
 from standards.models import Inspection, InspectionAnswer, Rectification, Revocation, SelfAssessment
-from standards.recheck import standing_figures
+from standards.recheck import StandingFigures, standing_figures, standing_figures_by_district
 from standards.selectors import standard_items
 
 Kind = GeneratedDocument.Kind
@@ -504,14 +504,18 @@ def _annual_context(spec: DocumentSpec) -> dict[str, Any]:
         "funds_by_source": funds_by_source(year=spec.year),
         "funds_by_district": funds_by_district(year=spec.year),
         **_annual_experience_context(spec.year),
-        **_annual_standing_context(on),
+        **_annual_standing_context(on, districts=[s["filer"] for s in districts]),
     }
 
 
-def _annual_standing_context(on: datetime.date) -> dict[str, Any]:
-    """Standing management (长效管理) in the year up to the summary's day: re-checks and the titles revoked."""
+def _annual_standing_context(on: datetime.date, *, districts: list[District]) -> dict[str, Any]:
+    """Standing management (长效管理) in the year up to the summary's day: re-checks and the titles revoked, for the
+    city and for each of `districts` (every one, those with nothing to count at 0)."""
+    by_district = standing_figures_by_district(on=on)
+    none = StandingFigures(year=on.year, rechecked=0, passed=0, failed=0, rectifying=0, revoked=0, revoked_standing=0)
     return {
         "standing": standing_figures(on=on),
+        "standing_by_district": [(district, by_district.get(district.pk, none)) for district in districts],
         "standing_revocations": list(
             Revocation.objects.filter(revoked_on__year=on.year, revoked_on__lte=on)
             .select_related("community", "district")

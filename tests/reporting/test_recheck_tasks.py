@@ -53,7 +53,7 @@ def test_the_daily_job_revokes_a_missed_deadline_once_and_tells_the_district(
     assert task.enabled and task.crontab.hour == "1"
 
 
-def _standing_world(commission_admin, inspector):
+def standing_world(commission_admin, inspector):
     """2021: three communities accepted on 20 May (two of 和平区, one of 河西区); all three re-checked in September.
     和平区's first fails on 10 September and misses its 10 October deadline: revoked from 11 October."""
     round_ = round_create(
@@ -78,7 +78,7 @@ def _standing_world(commission_admin, inspector):
 def test_dashboards_show_rechecks_and_revocations_in_scope(
     commission_admin, inspector, reviewer, heping_staff, hexi_staff, client_for
 ):
-    heping, _hexi = _standing_world(commission_admin, inspector)
+    heping, _hexi = standing_world(commission_admin, inspector)
     campaign = Campaign.objects.current()
     rollup_date(campaign=campaign, on=D(2021, 10, 31))
     city = client_for(reviewer).get("/dashboard/?on=2021-10-31").content.decode()
@@ -103,12 +103,42 @@ def test_dashboards_show_rechecks_and_revocations_in_scope(
     assert "已被摘牌" not in story and "达到创建要求" in story
 
 
+def test_a_title_revoked_last_year_shows_as_not_restored_on_this_years_dashboards(
+    commission_admin, inspector, reviewer, heping_staff, hexi_staff, client_for
+):
+    standing_world(commission_admin, inspector)
+    campaign = Campaign.objects.current()
+    for day in (D(2021, 10, 31), D(2022, 6, 30)):
+        rollup_date(campaign=campaign, on=day)
+    city = _block(client_for(reviewer).get("/dashboard/?on=2021-10-31").content.decode())
+    assert _not_restored(city) == 1 and "摘牌未恢复" in city
+    # The next year nothing is revoked in the year, but the title taken in 2021 has not come back.
+    city = _block(client_for(reviewer).get("/dashboard/?on=2022-06-30").content.decode())
+    assert _figures(city)["revoked"] == 0 and _not_restored(city) == 1
+    own = _block(client_for(heping_staff).get(f"/dashboard/district/{HEPING}/?on=2022-06-30").content.decode())
+    assert _figures(own)["revoked"] == 0 and _not_restored(own) == 1
+    other = _block(client_for(hexi_staff).get(f"/dashboard/district/{HEXI}/?on=2022-06-30").content.decode())
+    assert _not_restored(other) == 0
+
+
 def test_the_annual_compilation_gains_a_standing_management_section(commission_admin, inspector):
-    heping, _hexi = _standing_world(commission_admin, inspector)
+    heping, _hexi = standing_world(commission_admin, inspector)
     html = document_html(document_spec(kind="annual", period="2021"))
     section = html[html.index("长效管理") :]
     assert "复查已达标社区3个" in section and "未通过1个" in section and "摘牌1个" in section
     assert heping[0].name in section and "2021年10月11日" in section and "未在2021年10月10日前完成整改" in section
+    # Each district's figures (re-checked, passed, failed, rectifying, revoked), every district listed, and the city.
+    table = section[section.index('id="annual-standing-districts"') : section.index("</table>")]
+    rows = re.findall(r'<tr data-code="(\d+)"><td class="name">([^<]+)</td>((?:<td class="num">\d+</td>)+)</tr>', table)
+    cells = {code: [int(n) for n in re.findall(r">(\d+)<", numbers)] for code, _name, numbers in rows}
+    assert [code for code, _name, _numbers in rows] == list(
+        District.objects.order_by("code").values_list("code", flat=True)
+    )
+    assert cells[HEPING] == [2, 1, 1, 0, 1] and cells[HEXI] == [1, 1, 0, 0, 0]
+    assert all(cells[code] == [0, 0, 0, 0, 0] for code in cells if code not in {HEPING, HEXI})
+    assert "区" in rows[0][1]
+    total = table[table.index('<tr class="total">') :]
+    assert "全市" in total and [int(n) for n in re.findall(r'class="num">(\d+)<', total)] == [3, 2, 1, 0, 1]
 
 
 def _block(html: str) -> str:
@@ -121,6 +151,10 @@ def _figures(block: str) -> dict[str, int]:
         name: int(re.search(rf'id="standing-{name}">(\d+)<', block).group(1))  # type: ignore[union-attr]
         for name in ("rechecked", "passed", "failed", "rectifying", "revoked")
     }
+
+
+def _not_restored(block: str) -> int:
+    return int(re.search(r'id="standing-revoked_standing">(\d+)<', block).group(1))  # type: ignore[union-attr]
 
 
 def _met(campaign: Campaign, on: datetime.date) -> int:

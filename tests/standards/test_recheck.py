@@ -31,6 +31,8 @@ from standards.recheck import (
     recheck_round_open,
     revocation_create,
     revocations_due,
+    standing_figures,
+    standing_figures_by_district,
 )
 
 pytestmark = pytest.mark.django_db
@@ -271,3 +273,59 @@ def test_the_commission_revokes_by_hand_with_a_reason(accepted, commission_admin
     assert community in met_communities(D(2023, 5, 31)) and community not in met_communities(D(2023, 6, 1))
     with translation.override("zh-hans"), pytest.raises(AcceptanceError, match="未获得称号"):
         revocation_create(community=community, revoked_on=D(2023, 7, 1), reason="重复", by=commission_admin)
+
+
+def test_a_title_revoked_in_an_earlier_year_stays_not_restored_until_an_acceptance_passes_again(
+    accepted, commission_admin, inspector, django_assert_num_queries
+):
+    """摘牌未恢复 counts titles revoked in any year up to the date and not re-accepted since (a passing acceptance
+    signed on or after the revocation's day); the year's 摘牌 counts only that year's revocations."""
+    restored, failed_again = accepted["heping"][:2]
+    heping, hexi = District.objects.get(code=HEPING), District.objects.get(code=HEXI)
+    for community in (restored, failed_again):
+        revocation_create(
+            community=community, revoked_on=D(2023, 6, 1), reason="群众举报", by=commission_admin, today=D(2023, 6, 1)
+        )
+    assert standing_figures(on=D(2023, 5, 31)).revoked_standing == 0
+    in_2023 = standing_figures(on=D(2023, 12, 31))
+    assert (in_2023.revoked, in_2023.revoked_standing) == (2, 2)
+    in_2024 = standing_figures(on=D(2024, 11, 14))
+    assert (in_2024.year, in_2024.revoked, in_2024.revoked_standing) == (2024, 0, 2)
+
+    later = round_create(
+        name="2024年度验收", year=2024, opens_on=D(2024, 11, 1), closes_on=D(2024, 12, 31), by=commission_admin
+    )
+    team = team_create(round=later, name="第一组", members=[inspector], by=commission_admin, today=D(2024, 11, 1))
+    inspect(later, team, restored, D(2024, 11, 15), by_admin=commission_admin, inspector=inspector)
+    inspect(later, team, failed_again, D(2024, 11, 15), by_admin=commission_admin, inspector=inspector, fail=[5])
+    assert standing_figures(on=D(2024, 11, 14)).revoked_standing == 2
+    assert standing_figures(on=D(2024, 11, 15)).revoked_standing == 1
+    assert standing_figures(on=D(2024, 11, 15), district_id=hexi.pk).revoked_standing == 0
+
+    # Per district, in one query: the districts with something to count, each as the district's own figures.
+    with django_assert_num_queries(1):
+        by_district = standing_figures_by_district(on=D(2024, 11, 15))
+    assert by_district == {heping.pk: standing_figures(on=D(2024, 11, 15), district_id=heping.pk)}
+    assert by_district[heping.pk].revoked_standing == 1
+
+
+def test_the_figures_by_district_add_up_to_the_citys(accepted, commission_admin, inspector):
+    heping, hexi = District.objects.get(code=HEPING), District.objects.get(code=HEXI)
+    round_, team = open_recheck(
+        commission_admin, inspector, quotas={}, named=[*accepted["heping"][:3], *accepted["hexi"][:2]]
+    )
+    inspect(round_, team, accepted["heping"][0], D(2023, 3, 10), by_admin=commission_admin, inspector=inspector)
+    inspect(
+        round_, team, accepted["heping"][1], D(2023, 3, 10), by_admin=commission_admin, inspector=inspector, fail=[5]
+    )
+    inspect(round_, team, accepted["hexi"][0], D(2023, 3, 11), by_admin=commission_admin, inspector=inspector, fail=[3])
+    inspect(round_, team, accepted["hexi"][1], D(2023, 3, 11), by_admin=commission_admin, inspector=inspector)
+    revocations_due(today=D(2023, 4, 30))  # both failures missed their 30 days
+    on = D(2023, 4, 30)
+    by_district = standing_figures_by_district(on=on)
+    assert set(by_district) == {heping.pk, hexi.pk}
+    assert by_district[hexi.pk] == standing_figures(on=on, district_id=hexi.pk)
+    city = standing_figures(on=on)
+    assert (city.rechecked, city.passed, city.failed, city.rectifying, city.revoked) == (4, 2, 2, 0, 2)
+    for name in ("rechecked", "passed", "failed", "rectifying", "revoked", "revoked_standing"):
+        assert sum(getattr(f, name) for f in by_district.values()) == getattr(city, name), name
