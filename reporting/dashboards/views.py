@@ -24,7 +24,21 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -423,6 +437,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     def district_unit(snapshot: ProgressSnapshot) -> Unit:
         return Unit(snapshot, url=reverse("dashboard_district", args=[snapshot.unit_code]) + context["on_param"])
 
+    prefetch_related_objects([campaign], "milestones")  # also answers campaign.asks_for_pilots in the page
     milestones = list(campaign.milestones.all())
     behind, overdue, mapped = _named_districts(districts)
     funds = funds_panel(on_year=snap_on.year)
@@ -614,6 +629,7 @@ def dashboard_district(request: HttpRequest, code: str) -> HttpResponse:
     table_rows = streets.filter(ONLY[query.only]) if query.only else streets
     total = sum(1 for s in bars if s["streets"] > s["streets_with_pilot"]) if query.only else len(bars)
     page, pager = _page(_ordered(table_rows, query), total=total, query=query)
+    prefetch_related_objects([campaign], "milestones")  # also answers campaign.asks_for_pilots in the page
     milestones = list(campaign.milestones.all())
     funds = funds_panel(on_year=snap_on.year, district=district)
     # The streets' names of that date: snapshots computed again after a later rename carry the new name.
