@@ -37,6 +37,11 @@ class CampaignQuerySet(models.QuerySet):
     def current(self) -> Campaign | None:
         return self.filter(is_current=True).first() or self.order_by("-starts_on").first()
 
+    def started(self, on: datetime.date) -> CampaignQuerySet:
+        """The campaigns begun by `on`, in the order they began: each keeps its figures up to date, as the
+        communities' titles, the roster and late reports go on changing them after it ends."""
+        return self.filter(starts_on__lte=on).order_by("starts_on", "pk")
+
 
 class Campaign(models.Model):
     name = models.CharField(_("name"), max_length=100)
