@@ -13,6 +13,7 @@ again adds nothing.
 from __future__ import annotations
 
 import datetime
+import math
 import random
 import zoneinfo
 from collections import Counter, defaultdict
@@ -27,7 +28,7 @@ from reporting.campaigns.services import MilestoneSpec, PhaseSpec, campaign_make
 from reporting.figures.selectors import campaign_months
 from reporting.management.commands._seed_acceptance import RowsUpdate, _date_audit, _Stamps
 from reporting.management.commands.seed_demo import _date_notifications, _History, _Progress, _rows_update
-from reporting.models import Campaign, Enrolment, Milestone
+from reporting.models import Campaign, Enrolment, Milestone, Report
 from reporting.services import enrolment_enrol
 from standards.acceptance import met_communities
 from standards.models import StandardItem
@@ -46,6 +47,20 @@ REVISED = {
     5: "开展了社区道路综合治理、海绵化改造和建设，生活垃圾分类居民小区全覆盖，厨余垃圾单独投放、单独收运",
     12: "物业管理覆盖面不低于50%，老旧小区实现专业化物业服务或准物业管理全覆盖",
 }
+MEASURES = (
+    "对已达标社区开展年度自查，配合全市复查，发现问题限期整改",
+    "按修订后的标准推进厨余垃圾单独投放、单独收运",
+    "推进老旧小区专业化物业服务或准物业管理全覆盖",
+    "将未达标社区纳入老旧小区改造和城市更新项目统筹推进",
+    "组织社区工作者、物业服务从业者分批培训",
+)
+ASSIGNMENTS = (
+    ("对照修订后的标准开展未达标社区调查摸底", "{district}住房建设委", D(2025, 3, 31)),
+    ("推进厨余垃圾单独收运，完善收运台账", "{district}城市管理委", D(2025, 12, 31)),
+    ("老旧小区物业服务或准物业管理全覆盖", "{district}住房建设委", D(2026, 6, 30)),
+    ("规范社区停车秩序，保障消防生命通道畅通", "{district}公安分局", D(2026, 10, 31)),
+    ("组织社区工作者和物业服务从业者培训", "{district}民政局", D(2027, 6, 30)),
+)
 PHASES = (
     PhaseSpec("巩固提升阶段", D(2025, 1, 1), D(2025, 12, 31)),
     PhaseSpec("全面提升阶段", D(2026, 1, 1), D(2026, 12, 31)),
@@ -60,6 +75,7 @@ MILESTONES = tuple(
 )
 # When the commission did each step.
 COPIED_ON, REVISED_ON, OPENED_ON, CURRENT_ON = D(2024, 11, 18), D(2024, 11, 20), D(2024, 12, 10), D(2024, 12, 20)
+PLAN_DUE = D(2025, 2, 28)
 # The last month whose report is due by the demo's today (the 5th of December 2026).
 LAST_MONTH = D(2026, 11, 1)
 
@@ -101,6 +117,7 @@ def seed_second_campaign_opening() -> str:
             phases=PHASES,
             milestones=MILESTONES,
             annual_due=(11, 15),
+            plan_due=PLAN_DUE,
             by=commission,
         )
         stamps.add(campaign, _moment(rng, OPENED_ON))
@@ -123,6 +140,7 @@ def seed_second_campaign_activity() -> str:
     with transaction.atomic():
         enrolled, met_before = _enrol(campaign, _rows_update)
         history = _LaterHistory(campaign, enrolled, met_before)
+        history.implementation_plans()
         history.monthly_reports()
         history.annual_reports()
         history.date_steps()
@@ -216,6 +234,39 @@ class _LaterHistory(_History):
                 self.meeting_months[district_id].append(meets)
             progress[enrolment.community_id] = _Progress.draw(rng, starts=starts, meets=meets)
         return progress
+
+    def implementation_plans(self) -> None:
+        """Every district's plan for the campaign: its targets for each year and who does what, accepted."""
+        rng = self.rng
+        for district in self.districts:
+            roster = self.roster[district.pk]
+            targets = {year: math.ceil(roster * share) for year, share in TARGETS.items()}
+            wanted = "；".join(f"到{year}年底达标社区不少于{n}个" for year, n in targets.items())
+            self._file(
+                kind=Report.Kind.IMPLEMENTATION_PLAN,
+                period=self.campaign.starts_on,
+                outcome="accepted",
+                late=False,
+                opened=_moment(rng, _day(rng, D(2025, 1, 13), D(2025, 2, 10))),
+                filer=district,
+                text={
+                    "overall_target": (
+                        f"巩固2020—2022年创建成果，{district.name}现有{self.met_before[district.pk]}个城市社区达到创建"
+                        f"要求；{wanted}，按修订后的标准推进其余社区创建。"
+                    ),
+                    "measures": "；".join(f"{'一二三四'[i]}是{m}" for i, m in enumerate(rng.sample(MEASURES, 4)))
+                    + "。",
+                },
+                plan_rows={
+                    "targets": [
+                        {"year": year, "communities": n, "pilots_per_street": 0} for year, n in targets.items()
+                    ],
+                    "assignments": [
+                        {"task": task, "unit": unit.format(district=district.name), "due_on": due}
+                        for task, unit, due in rng.sample(ASSIGNMENTS, 3)
+                    ],
+                },
+            )
 
     def _first_target_year(self) -> int:
         return STARTS_ON.year
