@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import Community, Department, District
@@ -94,6 +95,12 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @cached_property
+    def asks_for_pilots(self) -> bool:
+        """Whether the campaign sets a pilots-in-every-subdistrict milestone (the first did; a later one need not),
+        so that its pages speak of pilots only then."""
+        return any(m.kind == Milestone.Kind.PILOTS_PER_STREET for m in self.milestones.all())
 
 
 class Phase(models.Model):

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -103,6 +103,13 @@ def _pace(code: str) -> _Pace:
 class Command(BaseCommand):
     help = "Create demo users (password demo12345) and realistic campaign activity. Refuses in production."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--without-second-campaign",
+            action="store_true",
+            help="Leave out the 2025-2027 campaign: the first campaign and what followed it only.",
+        )
+
     def handle(self, *args: object, **options: object) -> None:
         if settings.PRODUCTION:
             raise CommandError("seed_demo refuses to run in production mode (DJANGO_ENV=production).")
@@ -140,11 +147,14 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(seed_funds_demo()))
         self.stdout.write(self.style.SUCCESS(seed_experience()))
         self.stdout.write(self.style.SUCCESS(seed_commendations()))
-        self.stdout.write(self.style.SUCCESS(seed_second_campaign_opening()))
+        second = not options.get("without_second_campaign")
+        if second:
+            self.stdout.write(self.style.SUCCESS(seed_second_campaign_opening()))
         self.stdout.write(self.style.SUCCESS(seed_rechecks()))
         self.stdout.write(self.style.SUCCESS(seed_roster_releases()))
         self.stdout.write(self.style.SUCCESS(seed_refinements()))
-        self.stdout.write(self.style.SUCCESS(seed_second_campaign_activity()))
+        if second:
+            self.stdout.write(self.style.SUCCESS(seed_second_campaign_activity()))
         self.stdout.write("Demo logins (password demo12345):")
         for username, label in logins:
             self.stdout.write(f"  {username:<22} {label}")
