@@ -76,8 +76,9 @@ MILESTONES = tuple(
 # When the commission did each step.
 COPIED_ON, REVISED_ON, OPENED_ON, CURRENT_ON = D(2024, 11, 18), D(2024, 11, 20), D(2024, 12, 10), D(2024, 12, 20)
 PLAN_DUE = D(2025, 2, 28)
-# The last month whose report is due by the demo's today (the 5th of December 2026).
+# The last month whose report is due by the demo's today (the 5th of December 2026), and when its steps end.
 LAST_MONTH = D(2026, 11, 1)
+STEPS_UNTIL = datetime.datetime(2026, 12, 7, 17, 30, tzinfo=LOCAL)
 
 
 def second_campaign() -> Campaign | None:
@@ -267,6 +268,17 @@ class _LaterHistory(_History):
                     ],
                 },
             )
+
+    def date_steps(self) -> None:
+        """As the first campaign's, except that the last months' steps drawn after the demo's today (a late
+        submission of November's report, say) are brought back before it, in their order."""
+        for report_id, steps in self.steps.items():
+            last = len(steps)
+            self.steps[report_id] = [
+                (action, min(when, STEPS_UNTIL - datetime.timedelta(minutes=20 * (last - index))))
+                for index, (action, when) in enumerate(steps)
+            ]
+        super().date_steps()
 
     def _first_target_year(self) -> int:
         return STARTS_ON.year
