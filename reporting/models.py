@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import Community, Department, District
@@ -36,6 +37,11 @@ def document_number_pattern_check(pattern: str) -> None:
 class CampaignQuerySet(models.QuerySet):
     def current(self) -> Campaign | None:
         return self.filter(is_current=True).first() or self.order_by("-starts_on").first()
+
+    def started(self, on: datetime.date) -> CampaignQuerySet:
+        """The campaigns begun by `on`, in the order they began: each keeps its figures up to date, as the
+        communities' titles, the roster and late reports go on changing them after it ends."""
+        return self.filter(starts_on__lte=on).order_by("starts_on", "pk")
 
 
 class Campaign(models.Model):
@@ -89,6 +95,12 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @cached_property
+    def asks_for_pilots(self) -> bool:
+        """Whether the campaign sets a pilots-in-every-subdistrict milestone (the first did; a later one need not),
+        so that its pages speak of pilots only then."""
+        return any(m.kind == Milestone.Kind.PILOTS_PER_STREET for m in self.milestones.all())
 
 
 class Phase(models.Model):

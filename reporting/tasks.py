@@ -192,16 +192,15 @@ def alert_stale_returned_reports(today: str | None = None) -> int:
 
 @shared_task(acks_late=True)
 def rollup_nightly(today: str | None = None) -> int:
-    """Recompute the current campaign's progress snapshots for every month's end and today (beat, 02:00).
+    """Recompute every begun campaign's progress snapshots for every month's end and today (beat, 02:00): an ended
+    campaign's figures go on changing with titles revoked, roster changes and late reports.
 
-    Returns how many snapshot rows were written; a repeated run rewrites the same rows.
+    Returns how many snapshot rows the campaigns hold; a repeated run rewrites nothing.
     """
     from reporting.figures.rollups import rollup_all
 
-    campaign = Campaign.objects.current()
-    if campaign is None:
-        return 0
-    return rollup_all(campaign=campaign, today=_day(today))
+    day = _day(today)
+    return sum(rollup_all(campaign=campaign, today=day) for campaign in Campaign.objects.started(day))
 
 
 @shared_task(acks_late=True)
@@ -210,10 +209,8 @@ def rollup_today() -> int:
     from reporting.figures.rollups import rollup_latest, rollup_request_taken
 
     rollup_request_taken()
-    campaign = Campaign.objects.current()
-    if campaign is None:
-        return 0
-    return rollup_latest(campaign=campaign, today=timezone.localdate())
+    day = timezone.localdate()
+    return sum(rollup_latest(campaign=campaign, today=day) for campaign in Campaign.objects.started(day))
 
 
 @shared_task(acks_late=True)

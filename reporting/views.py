@@ -57,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "deadlines": selectors.next_deadlines(campaign=campaign, on=on),
         "scope": scope,
     }
-    if scope.sees_whole_city or scope.district_id:
+    if (scope.sees_whole_city or scope.district_id) and campaign.asks_for_pilots:
         # The first 20 and how many in all from one query: the gaps' filter is the costly part (12,000 街道 at
         # national size), so it is not run twice.
         gaps = list(
@@ -67,6 +67,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         context["pilot_gaps"] = gaps
         context["pilot_gap_count"] = gaps[0].gap_count if gaps else 0
+    if scope.sees_whole_city or scope.district_id:
         context["survey_gap_count"] = selectors.survey_gaps(user=request.user, campaign=campaign, on=on)
         context["districts"], context["districts_pager"] = _districts_page(request, campaign=campaign, on=on)
     if scope.role == "department_staff":

@@ -34,7 +34,17 @@ from districts.audit import actor, audit_record
 from districts.models import AuditEntry, Community, District
 
 from .acceptance import AcceptanceError, met_communities, met_inspections
-from .models import AcceptanceRound, Assignment, Inspection, RecheckQuota, RecheckSelection, Rectification, Revocation
+from .models import (
+    AcceptanceRound,
+    Assignment,
+    Inspection,
+    RecheckQuota,
+    RecheckSelection,
+    Rectification,
+    Revocation,
+    StandardVersion,
+)
+from .selectors import current_standard_id
 from .signals import title_revoked
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -96,9 +106,11 @@ def recheck_round_open(
     named: Sequence[Community] = (),
     rectification_days: int = 30,
     seed: str | None = None,
+    standard: StandardVersion | None = None,
 ) -> AcceptanceRound:
     """Open a re-check round: store the seed and quotas, draw from the communities that met on `opens_on`, add the
-    named ones (they must have met then too). All or nothing."""
+    named ones (they must have met then too). All or nothing. The round inspects against `standard`, by default the
+    standard in force (the current campaign's)."""
     name = (name or "").strip()
     if not name:
         raise AcceptanceError(_("Give the round a name."))
@@ -118,6 +130,7 @@ def recheck_round_open(
         if quota.number is not None and quota.number < 0:
             raise AcceptanceError(_("%(district)s: a number cannot be negative.") % {"district": district.name})
     seed = seed or secrets.token_hex(8)
+    standard_id = standard.pk if standard is not None else current_standard_id()
     with transaction.atomic():
         candidates = recheck_candidates(on=opens_on, district_ids=[d.pk for d in quotas])
         met_now = set(met_communities(opens_on).filter(pk__in=[c.pk for c in named]).values_list("pk", flat=True))
@@ -136,6 +149,7 @@ def recheck_round_open(
             closes_on=closes_on,
             rectification_days=rectification_days,
             created_by=actor(by),
+            **({"standard_id": standard_id} if standard_id is not None else {}),
         )
         RecheckQuota.objects.bulk_create(
             [

@@ -52,6 +52,7 @@ def campaign_open(
     phases: Sequence[PhaseSpec] = (),
     milestones: Sequence[MilestoneSpec] = (),
     annual_due: tuple[int, int] | None = None,
+    plan_due: datetime.date | None = None,
     by: Any,
 ) -> Campaign:
     """A new campaign, not yet current. Its months may not overlap another campaign's: a community's monthly
@@ -69,6 +70,8 @@ def campaign_open(
                 _("The phase “%(name)s” must lie within the campaign's dates and end after it starts.")
                 % {"name": phase.name}
             )
+    if plan_due is not None and not starts_on <= plan_due <= ends_on:
+        raise CampaignError(_("The districts' implementation plans must be due within the campaign."))
     for milestone in milestones:
         if not starts_on <= milestone.due_on <= ends_on:
             raise CampaignError(_("The milestone “%(name)s” must fall within the campaign.") % {"name": milestone.name})
@@ -105,6 +108,13 @@ def campaign_open(
                 name=str(_("Monthly progress")),
                 day=monthly_due_day,
             )
+            if plan_due is not None:
+                Deadline.objects.create(
+                    campaign=campaign,
+                    kind=Deadline.Kind.IMPLEMENTATION_PLAN,
+                    name=str(_("District implementation plan")),
+                    due_on=plan_due,
+                )
             if annual_due is not None:
                 Deadline.objects.create(
                     campaign=campaign,

@@ -64,11 +64,18 @@ def _counts() -> dict[str, int]:
     }
 
 
+def _first() -> Campaign:
+    """The demo's 2020-2022 campaign, whose history most of these tests look at (the second has tests of its own)."""
+    campaign = Campaign.objects.order_by("starts_on").first()
+    assert campaign is not None
+    return campaign
+
+
 def test_every_status_and_kind_is_present(seeded):
-    statuses = Counter(Report.objects.values_list("status", flat=True))
+    statuses = Counter(Report.objects.filter(campaign=_first()).values_list("status", flat=True))
     assert set(statuses) == set(Report.Status.values)
     assert statuses["accepted"] > 0.9 * sum(statuses.values())
-    kinds = Counter(Report.objects.values_list("kind", flat=True))
+    kinds = Counter(Report.objects.filter(campaign=_first()).values_list("kind", flat=True))
     assert kinds["implementation_plan"] == 16
     assert 380 <= kinds["monthly"] < 16 * 26
     assert kinds["annual"] == 16 * 2 + 12 * 2 - 1
@@ -93,7 +100,9 @@ def test_returned_reports_say_why(seeded):
 
 
 def test_implementation_plans_have_targets_and_division_of_work(seeded):
-    for plan in Report.objects.filter(kind="implementation_plan").prefetch_related("targets", "assignments"):
+    for plan in Report.objects.filter(campaign=_first(), kind="implementation_plan").prefetch_related(
+        "targets", "assignments"
+    ):
         assert [t.year for t in plan.targets.all()] == [2021, 2022]
         assert plan.targets.all()[0].communities < plan.targets.all()[1].communities
         assert 3 <= plan.assignments.count() <= 5
@@ -102,7 +111,7 @@ def test_implementation_plans_have_targets_and_division_of_work(seeded):
 
 def test_histories_read_in_time_order_back_then(seeded):
     late = 0
-    for report in Report.objects.exclude(status="draft"):
+    for report in Report.objects.filter(campaign=_first()).exclude(status="draft"):
         assert report.created_at < report.first_submitted_at <= report.submitted_at
         assert report.submitted_at < datetime.datetime(2023, 2, 1, tzinfo=SHANGHAI)
         if report.status == "accepted":
@@ -111,7 +120,7 @@ def test_histories_read_in_time_order_back_then(seeded):
     assert late >= 20
     times = list(ReportEvent.objects.order_by("report_id", "id").values_list("report_id", "at"))
     assert all(a[1] <= b[1] for a, b in zip(times, times[1:], strict=False) if a[0] == b[0])
-    assert not ReportEvent.objects.filter(at__year__gte=2024).exists()
+    assert not ReportEvent.objects.filter(report__campaign=_first(), at__year__gte=2024).exists()
     monthly = Report.objects.filter(kind="monthly", district__code="120104", period=D(2021, 9, 1)).first()
     if monthly is not None:
         assert "南开区" in monthly.progress and monthly.figures["enrolled"] > 0
@@ -120,11 +129,11 @@ def test_histories_read_in_time_order_back_then(seeded):
 def test_rows_exist_only_for_communities_taking_part_that_month(seeded):
     spans = {
         community_id: (joined_on, withdrawn_on)
-        for community_id, joined_on, withdrawn_on in Enrolment.objects.values_list(
+        for community_id, joined_on, withdrawn_on in Enrolment.objects.filter(campaign=_first()).values_list(
             "community_id", "joined_on", "withdrawn_on"
         )
     }
-    rows = list(SelfAssessment.objects.values_list("community_id", "period"))
+    rows = list(SelfAssessment.objects.filter(standard=_first().standard_id).values_list("community_id", "period"))
     assert len(rows) > 10000
     for community_id, period in rows:
         joined_on, withdrawn_on = spans[community_id]
@@ -149,14 +158,14 @@ def test_stages_and_items_agree(seeded):
 
 def test_pilots_meet_the_standard_first_and_most_communities_by_the_end(seeded):
     first_meets = SelfAssessment.objects.filter(stage="meets").order_by("period").first()
-    assert Enrolment.objects.get(community=first_meets.community).kind == "pilot"
+    assert Enrolment.objects.get(campaign=_first(), community=first_meets.community).kind == "pilot"
     december = Counter(SelfAssessment.objects.filter(period=D(2022, 12, 1)).values_list("stage", flat=True))
     share = december["meets"] / (december.total() - december["withdrawn"])
     assert 0.75 <= share <= 0.92 and december["creating"] > 100
 
 
 def test_enrolment_and_self_assessment_keep_the_campaigns_pace(seeded):
-    campaign = Campaign.objects.current()
+    campaign = _first()
     for on, low, high in ((D(2021, 6, 30), 0.68, 0.82), (D(2022, 6, 30), 0.84, 0.96)):
         roster = roster_communities(campaign=campaign, on=on)
         size = Counter(roster.values_list("district_id", flat=True))
@@ -186,7 +195,7 @@ def test_every_subdistrict_but_one_or_two_has_a_pilot_by_may_2021(seeded):
 
 
 def test_reporting_rates_are_high_but_not_perfect(seeded):
-    rows = reporting_rates(campaign=Campaign.objects.current(), on=D(2023, 2, 1), districts=District.objects.all())
+    rows = reporting_rates(campaign=_first(), on=D(2023, 2, 1), districts=District.objects.all())
     total = rates_total(rows)
     assert 85 < total.rate < 100 and 60 < total.timeliness < total.rate
     assert any(row.timeliness < 100 for row in rows) and min(row.rate for row in rows) < 100
@@ -287,7 +296,11 @@ def test_not_applicable_only_where_the_community_said_so(seeded):
     not_applicable = InspectionAnswer.objects.filter(result="not_applicable")
     assert set(not_applicable.values_list("item__number", flat=True)) == {10, 16}
     for community_id, number in not_applicable.values_list("inspection__community_id", "item__number")[:200]:
-        row = SelfAssessment.objects.filter(community_id=community_id).order_by("-period").first()
+        row = (
+            SelfAssessment.objects.filter(community_id=community_id, period__lt=D(2023, 1, 1))
+            .order_by("-period")
+            .first()
+        )
         assert row.items[str(number)] == "not_applicable"
 
 
@@ -314,7 +327,7 @@ def test_who_is_inspected_follows_the_self_assessments(seeded):
 
 def _met_shares(on: datetime.date) -> tuple[dict[int, float], float]:
     """Each district's share of its urban roster accepted as meeting the standard on `on`, and the city's."""
-    campaign = Campaign.objects.current()
+    campaign = _first()
     assert campaign is not None
     roster = roster_communities(campaign=campaign, on=on)
     size = Counter(roster.values_list("district_id", flat=True))
@@ -458,7 +471,7 @@ def test_the_stored_snapshots_agree_with_an_independent_recomputation(seeded):
     from reporting.models import ProgressSnapshot
     from tests.reporting.oracle import Earlier, judge, share_of
 
-    campaign = Campaign.objects.current()
+    campaign = _first()
     end = D(2022, 12, 31)
     rollup_all(campaign=campaign, today=end)
     streets = {s.pk: s for s in Street.objects.select_related("district")}
@@ -593,3 +606,56 @@ def test_standing_management_has_something_current(seeded):
     assert figures.rechecked > 0 and figures.failed >= 1 and figures.rectifying >= 1
     assert standing_figures(on=D(2024, 12, 31)).revoked == 1
     assert "re-checks: 2023:" in seeded
+
+
+# --- the second campaign ------------------------------------------------------------------------------------------
+
+
+def test_a_second_campaign_is_under_way_with_its_revised_standard(seeded):
+    """天津市绿色社区巩固提升行动（2025—2027年）: current, its standard a copy of the first with items 5 and 12
+    revised, its districts' communities that had not met enrolled in 2025, reports filed to November 2026 with the
+    last months still being filed and reviewed, and its re-check rounds and refinements against its standard."""
+    from standards.models import Refinement, StandardItem
+
+    first, second = list(Campaign.objects.order_by("starts_on"))
+    assert Campaign.objects.current() == second and (second.starts_on, second.ends_on) == (
+        D(2025, 1, 1),
+        D(2027, 12, 31),
+    )
+    old = dict(StandardItem.objects.filter(version=first.standard).values_list("number", "text"))
+    new = dict(StandardItem.objects.filter(version=second.standard).values_list("number", "text"))
+    assert sorted(n for n in old if old[n] != new[n]) == [5, 12] and old.keys() == new.keys()
+    assert not second.asks_for_pilots and first.asks_for_pilots
+
+    enrolled = Enrolment.objects.filter(campaign=second)
+    assert 400 < enrolled.count() < 900
+    assert not enrolled.filter(community__in=met_communities(D(2024, 12, 31))).exists()
+    assert not enrolled.exclude(joined_on__range=(D(2025, 1, 1), D(2025, 6, 30))).exists()
+
+    reports = Report.objects.filter(campaign=second)
+    assert reports.filter(kind="implementation_plan", status="accepted").count() == 16
+    monthly = reports.filter(kind="monthly")
+    assert set(monthly.values_list("period", flat=True)) == {D(y, m, 1) for y in (2025, 2026) for m in range(1, 13)} - {
+        D(2026, 12, 1)
+    }
+    last = Counter(monthly.filter(period=D(2026, 11, 1)).values_list("status", flat=True))
+    assert last["draft"] and last["submitted"] and last["accepted"] < 16
+    assert reports.filter(kind="annual", period=D(2026, 1, 1)).count() >= 16
+    rows = SelfAssessment.objects.filter(period__gte=D(2025, 1, 1))
+    assert rows.count() > 5000 and not rows.exclude(standard=second.standard).exists()
+    # Dated back: nothing of it stamped on the day the demo was made.
+    for report in reports.exclude(status="draft"):
+        assert D(2025, 1, 1) <= report.created_at.astimezone(SHANGHAI).date() < D(2026, 12, 8)
+        assert report.first_submitted_at <= report.submitted_at < datetime.datetime(2026, 12, 8, tzinfo=SHANGHAI)
+    assert not AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Enrolment),
+        object_id__in=[str(pk) for pk in enrolled.values_list("pk", flat=True)],
+        at__gte=datetime.datetime(2025, 7, 1, tzinfo=SHANGHAI),
+    ).exists()
+
+    # The rounds of the years it runs inspect against its standard, and districts refine that standard.
+    rounds = AcceptanceRound.objects.filter(year__gte=2025)
+    assert rounds.exists() and not rounds.exclude(standard=second.standard).exists()
+    assert not AcceptanceRound.objects.filter(year__lte=2024).exclude(standard=first.standard).exists()
+    assert not Refinement.objects.exclude(item__version=second.standard).exists()
+    assert "second campaign: 天津市绿色社区巩固提升行动（2025—2027年） opened" in seeded

@@ -35,6 +35,7 @@ from reporting.management.commands._seed_acceptance import (
     _workdays,
     date_open_inspections,
 )
+from reporting.models import Campaign
 from standards import acceptance
 from standards.models import (
     AcceptanceRound,
@@ -43,9 +44,11 @@ from standards.models import (
     InspectionAnswer,
     Rectification,
     Revocation,
+    StandardItem,
+    StandardVersion,
 )
 from standards.recheck import Quota, recheck_round_open, revocations_due
-from standards.selectors import current_standard_id, standard_items
+from standards.selectors import standard_items
 
 D = datetime.date
 SHARE = Decimal(3)  # percent of each district's communities that met, rounded up
@@ -125,7 +128,7 @@ class _History:
         self.districts, self.users, self.stamps, self.rows_update = districts, users, stamps, rows_update
         self.commission = users.get("commission")
         self.inspector = users.get("inspector-1")
-        self.items = {item.number: item for item in standard_items(standard=current_standard_id())}
+        self.items: dict[int, StandardItem] = {}  # the items of the standard the round inspects against
         self.district_code = {d.pk: d.code for d in districts}
         self.revoked: Community | None = None
         self.rng = random.Random(2023)
@@ -140,7 +143,10 @@ class _History:
         if self.revoked is not None and reaccepted:
             self._reaccept(self.revoked)
         created = self._moment(plan.opens_on)
+        standard = _standard_in_force(plan.opens_on)
+        self.items = {item.number: item for item in standard_items(standard=standard.pk)}
         round_ = recheck_round_open(
+            standard=standard,
             name=plan.name,
             year=plan.year,
             opens_on=plan.opens_on,
@@ -343,7 +349,10 @@ class _History:
         """The revoked community is put right and accepted again through an ordinary acceptance round."""
         opens_on, visit_on = D(2025, 4, 1), D(2025, 4, 22)
         created = self._moment(D(2025, 3, 24))
+        standard = _standard_in_force(opens_on)
+        self.items = {item.number: item for item in standard_items(standard=standard.pk)}
         round_ = acceptance.round_create(
+            standard=standard,
             name=REACCEPTANCE,
             year=2025,
             opens_on=opens_on,
@@ -386,3 +395,11 @@ class _History:
             )
             self.stamps.add(inspection, begun + datetime.timedelta(minutes=6 * number))
         self._date_open([(inspection.pk, begun, begun + datetime.timedelta(minutes=48))])
+
+
+def _standard_in_force(on: datetime.date) -> StandardVersion:
+    """The standard of the campaign under way on `on`, or of the last one before it."""
+    campaigns = Campaign.objects.select_related("standard").order_by("-starts_on")
+    campaign = campaigns.filter(starts_on__lte=on).first() or campaigns.last()
+    assert campaign is not None, "the migrations load the first campaign"
+    return campaign.standard

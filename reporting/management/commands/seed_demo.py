@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -103,12 +103,20 @@ def _pace(code: str) -> _Pace:
 class Command(BaseCommand):
     help = "Create demo users (password demo12345) and realistic campaign activity. Refuses in production."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--without-second-campaign",
+            action="store_true",
+            help="Leave out the 2025-2027 campaign: the first campaign and what followed it only.",
+        )
+
     def handle(self, *args: object, **options: object) -> None:
         if settings.PRODUCTION:
             raise CommandError("seed_demo refuses to run in production mode (DJANGO_ENV=production).")
         if not District.objects.exists():
             raise CommandError("Load the divisions first: python manage.py load_divisions PATH")
-        campaign = Campaign.objects.current()
+        # The 2020-2022 campaign the migrations load; the demo's second campaign follows it.
+        campaign = Campaign.objects.order_by("starts_on").first()
         if campaign is None:
             raise CommandError("No campaign is set up; run migrate first.")
         started = timezone.now()
@@ -126,14 +134,27 @@ class Command(BaseCommand):
         # The notifications were sent when the transaction committed; date them by the steps they tell of.
         _date_notifications(since=started)
         self.stdout.write(self.style.SUCCESS(f"demo users ready ({len(logins)}); {activity}; {reports}"))
+        # In the order things happened where one step reads another's: the first campaign's work (read against its
+        # standard), the second campaign opened with its revised standard (the later re-check rounds inspect against
+        # it, districts refine it), the roster releases, then the second campaign's enrolment and reports.
+        from reporting.management.commands._seed_campaign import (
+            seed_second_campaign_activity,
+            seed_second_campaign_opening,
+        )
+
         self.stdout.write(self.style.SUCCESS(seed_acceptance()))
-        self.stdout.write(self.style.SUCCESS(seed_rechecks()))
         self.stdout.write(self.style.SUCCESS(seed_supervision()))
         self.stdout.write(self.style.SUCCESS(seed_funds_demo()))
         self.stdout.write(self.style.SUCCESS(seed_experience()))
         self.stdout.write(self.style.SUCCESS(seed_commendations()))
-        self.stdout.write(self.style.SUCCESS(seed_refinements()))
+        second = not options.get("without_second_campaign")
+        if second:
+            self.stdout.write(self.style.SUCCESS(seed_second_campaign_opening()))
+        self.stdout.write(self.style.SUCCESS(seed_rechecks()))
         self.stdout.write(self.style.SUCCESS(seed_roster_releases()))
+        self.stdout.write(self.style.SUCCESS(seed_refinements()))
+        if second:
+            self.stdout.write(self.style.SUCCESS(seed_second_campaign_activity()))
         self.stdout.write("Demo logins (password demo12345):")
         for username, label in logins:
             self.stdout.write(f"  {username:<22} {label}")
@@ -632,11 +653,22 @@ class _History:
         """How many of the district's communities self-assess as meeting the standard in `month`."""
         return sum(meets <= month for meets in self.meeting_months[district.pk])
 
+    def _first_target_year(self) -> int:
+        """The first year with a target: a month before it is judged against that year's target."""
+        return 2021
+
+    def _already_met(self, district: District) -> int:
+        """Communities of the district that met the standard before the campaign began (none for the first)."""
+        return 0
+
+    def _target(self, year: int) -> float:
+        """The share of a district's urban communities the campaign asks to meet the standard by the end of `year`."""
+        return 0.3 if year <= 2021 else 0.6
+
     def _on_plan(self, district: District, month: int) -> bool:
         """Whether the district reaches the target of `month`'s year (30% in 2021, 60% in 2022) by its October."""
-        year = max(self.months[month].year, 2021)
-        target = 0.3 if year == 2021 else 0.6
-        return self._meeting_by(district, self._index(D(year, 10, 1))) >= target * self.roster[district.pk]
+        year = max(self.months[month].year, self._first_target_year())
+        return self._meeting_by(district, self._index(D(year, 10, 1))) >= self._target(year) * self.roster[district.pk]
 
     def _index(self, day: datetime.date) -> int:
         start = self.campaign.starts_on
@@ -914,20 +946,23 @@ class _History:
             (self._figures(filer, m) for m in range(october, -1, -1) if (filer.pk, m) in self.counts),
             self._figures(filer, october),
         )
-        share = round(100 * figures["meets"] / max(self.roster[filer.pk], 1), 1)
-        target = 60 if final else 30
+        already = self._already_met(filer)
+        share = round(100 * (figures["meets"] + already) / max(self.roster[filer.pk], 1), 1)
+        target = round(100 * self._target(year))
         verdict = "完成年度目标" if self._on_plan(filer, october) else f"距{target}%的年度目标尚有差距"
+        together = f"连同此前已达到创建要求的{already}个社区，合计" if already else ""
         return {
             "progress": (
                 f"{year}年，{filer.name}累计{figures['enrolled']}个城市社区参与绿色社区创建，"
-                f"{figures['meets']}个社区自评达到创建要求，占城市社区总数的{share}%，{verdict}。"
+                f"{figures['meets']}个社区自评达到创建要求，{together}占城市社区总数的{share}%，{verdict}。"
             ),
             "practices": "".join(rng.sample(PRACTICES, 3)),
             "problems": "".join(rng.sample(PROBLEMS, 2)),
             "next_plan": (
                 f"{year + 1}年，{filer.name}将巩固绿色社区创建成果，完善社区人居环境长效管护机制。"
                 if final
-                else f"{year + 1}年，{filer.name}将对照60%的达标目标，加快推进{figures['creating']}个在创社区整改提升。"
+                else f"{year + 1}年，{filer.name}将对照{round(100 * self._target(year + 1))}%的达标目标，"
+                f"加快推进{figures['creating']}个在创社区整改提升。"
             ),
         }
 
