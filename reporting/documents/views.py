@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -116,6 +116,8 @@ def documents(request: HttpRequest) -> HttpResponse:
         "reporting/documents.html",
         {
             "campaign": campaign,
+            # The month field's example is a month of this campaign: its last begun month.
+            "period_example": min(timezone.localdate(), campaign.ends_on).strftime("%Y-%m") if campaign else "",
             "rows": [(document, names.get(document.scope_code, document.scope_code)) for document in rows],
             "kinds": [(value, label) for value, label in Kind.choices if value in kinds],
             "districts": District.objects.visible_to(request.user).order_by("code")

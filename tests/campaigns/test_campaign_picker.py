@@ -87,6 +87,9 @@ def test_a_document_is_made_for_the_picked_campaign_and_for_the_current_one_by_d
     assert 'id="campaign-picker"' in page and f'<option value="{old.pk}" selected>' in page
     assert f'action="{reverse("document_request")}?campaign={old.pk}"' in page
     assert "尚未生成任何文件。" in page
+    # The month field's example is a month of the campaign shown.
+    assert 'placeholder="2022-12"' in page
+    assert 'placeholder="2025-12"' in _text(client.get(reverse("documents") + f"?campaign={new.pk}"))
     with django_capture_on_commit_callbacks(execute=True):
         made = _request_bulletin(client, "2020-12", campaign=old)
     assert made == [f"正在生成“{BULLETIN}（2020年12月）”，完成后可在本页下载。"]

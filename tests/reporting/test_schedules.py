@@ -79,7 +79,11 @@ def test_the_bulletin_of_the_previous_month_is_made_once(django_capture_on_commi
     )
     assert document.requested_by is None
     files = sorted(p for p in Path(settings.MEDIA_ROOT).rglob("*.pdf"))
-    assert files == [Path(settings.MEDIA_ROOT) / "documents" / "city-bulletin" / "2021-12" / "city.pdf"]
+    campaign = Campaign.objects.current()
+    assert document.campaign == campaign
+    assert files == [
+        Path(settings.MEDIA_ROOT) / "documents" / str(campaign.pk) / "city-bulletin" / "2021-12" / "city.pdf"
+    ]
     assert files[0].read_bytes().startswith(b"%PDF")
 
 
