@@ -162,7 +162,8 @@ def _deadline_day() -> dict:
     User = get_user_model()
     campaign = Campaign.objects.current()
     assert campaign is not None, "the load test runs on the demo data (seed_demo)"
-    period = campaign_months(campaign)[-1]
+    # The last month that has ended (the campaign's last, if it is over): its report is the one filed on deadline day.
+    period = campaign_months(campaign, until=timezone.localdate().replace(day=1) - datetime.timedelta(days=1))[-1]
     reviewer = User.objects.get(username="reviewer")
     hashed = make_password(PASSWORD)  # hashing is slow on purpose; every load user shares the password
 
