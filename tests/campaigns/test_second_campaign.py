@@ -1,6 +1,6 @@
 """A later campaign beside the first: the figures of every begun campaign are kept up to date, a re-check round
 inspects against the standard in force, a campaign may set when the districts' plans are due, and a campaign that
-asks for no pilots does not list subdistricts lacking one."""
+asks for no pilots shows no pilot figures (home page and dashboards)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from districts.models import District
 from reporting.campaigns.services import CampaignError, MilestoneSpec, campaign_make_current, campaign_open
+from reporting.figures.rollups import rollup_date
 from reporting.models import Campaign, Deadline, Milestone, ProgressSnapshot
 from reporting.tasks import rollup_nightly
 from standards.recheck import Quota, recheck_round_open
@@ -21,6 +22,10 @@ from tests.standards.test_recheck import accept_world
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
+
+
+def _page(client, url: str) -> str:
+    return re.sub(r"\s+", " ", client.get(url).content.decode())
 
 
 def _later_campaign(by, **extra) -> Campaign:
@@ -131,7 +136,20 @@ def test_a_campaign_that_asks_for_no_pilots_does_not_list_subdistricts_without_o
     assert not later.milestones.filter(kind=Milestone.Kind.PILOTS_PER_STREET).exists()
     for user in (commission_admin, heping_staff):
         client = client_for(user)
-        page = re.sub(r"\s+", " ", client.get("/?on=2025-06-30").content.decode())
+        page = _page(client, "/?on=2025-06-30")
         assert "尚无试点社区的街道" not in page and "有试点的街道" not in page, user
-        old = re.sub(r"\s+", " ", client.get(f"/?on=2021-03-31&campaign={first.pk}").content.decode())
+        old = _page(client, f"/?on=2021-03-31&campaign={first.pk}")
         assert "尚无试点社区的街道" in old, user
+
+
+def test_the_dashboards_of_a_campaign_without_pilots_show_no_pilot_figures(client_for, commission_admin, heping_staff):
+    first = Campaign.objects.order_by("starts_on").first()
+    later = _later_campaign(commission_admin)
+    rollup_date(campaign=later, on=D(2025, 6, 30))
+    rollup_date(campaign=first, on=D(2021, 6, 30))
+    for user, url in ((commission_admin, "/dashboard/"), (heping_staff, "/dashboard/district/120101/")):
+        client = client_for(user)
+        page = _page(client, f"{url}?on=2025-06-30")
+        assert "天津市绿色社区巩固提升行动" in page and "试点" not in page, url
+        old = _page(client, f"{url}?on=2021-06-30&campaign={first.pk}")
+        assert "街道试点覆盖率" in old and ">试点覆盖率</a>" in old, url
